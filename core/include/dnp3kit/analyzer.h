@@ -1,0 +1,59 @@
+/*
+ * Session analyzer: checks across the messages of one association
+ * (master address, outstation address) that no single fragment shows:
+ * request/response SEQ matching, multi-fragment response order, confirms
+ * of CON fragments, unsolicited SEQ continuity, SELECT/OPERATE pairing.
+ * Sans-I/O: the caller feeds validated fragments in capture order.
+ */
+#ifndef DNP3KIT_ANALYZER_H
+#define DNP3KIT_ANALYZER_H
+#include "dnp3kit/common.h"
+#include "dnp3kit/app.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DNP3KIT_ANALYZER_SELECT_MAX 2048
+
+typedef struct dnp3kit_analyzer {
+    /* requests from the master */
+    bool have_request;          /* a request awaits its response */
+    uint8_t req_seq, req_func;
+    bool req_seen;              /* any request seen (for continuity) */
+    uint8_t last_req_seq;
+    bool in_response;           /* inside a multi-fragment response */
+    uint8_t resp_seq;
+    /* confirms */
+    bool con_pending;
+    bool con_pending_uns;
+    uint8_t con_seq;
+    /* unsolicited */
+    bool uns_seen;
+    uint8_t last_uns_seq;
+    /* select-before-operate: the last SELECT's objects, and whether its echo succeeded */
+    bool select_valid;
+    bool select_answered_ok;
+    uint8_t select_seq;
+    size_t select_len;
+    uint8_t select_objs[DNP3KIT_ANALYZER_SELECT_MAX];
+    /* counters */
+    uint64_t requests, responses, unsolicited, confirms;
+} dnp3kit_analyzer;
+
+void dnp3kit_analyzer_init(dnp3kit_analyzer *a);
+
+/*
+ * Feed one complete application fragment. from_master: direction (link DIR).
+ * frag/len: the fragment; h: its decoded header. Findings go to sink with
+ * offset = 0 (the fragment). Returns DNP3KIT_OK.
+ */
+int dnp3kit_analyzer_feed(dnp3kit_analyzer *a, bool from_master, const uint8_t *frag, size_t len,
+                          const dnp3kit_app_header *h, const dnp3kit_sink *sink);
+
+/* End of capture: reports unanswered requests and unconfirmed fragments. */
+void dnp3kit_analyzer_finish(dnp3kit_analyzer *a, const dnp3kit_sink *sink);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
