@@ -23,14 +23,13 @@ typedef struct dnp3kit_analyzer {
     uint8_t last_req_seq;
     bool in_response;           /* inside a multi-fragment response */
     uint8_t resp_seq;
-    /* confirms */
-    bool con_pending;
-    bool con_pending_uns;
-    uint8_t con_seq;
+    /* application confirms awaited from the master */
+    bool sol_con_pending, uns_con_pending;
+    uint8_t sol_con_seq, uns_con_seq;
     /* unsolicited */
     bool uns_seen;
     uint8_t last_uns_seq;
-    /* select-before-operate: the last SELECT's objects, and whether its echo succeeded */
+    /* select-before-operate: the last SELECT's objects and whether its echo matched */
     bool select_valid;
     bool select_answered_ok;
     uint8_t select_seq;
@@ -43,12 +42,13 @@ typedef struct dnp3kit_analyzer {
 void dnp3kit_analyzer_init(dnp3kit_analyzer *a);
 
 /*
- * Feed one complete application fragment. from_master: direction (link DIR).
- * frag/len: the fragment; h: its decoded header. Findings go to sink with
- * offset = 0 (the fragment). Returns DNP3KIT_OK.
+ * Feed one complete application fragment whose header decoded (h).
+ * from_master: direction (link DIR bit). broadcast: the request went to a
+ * broadcast address, so no response is due. Findings go to sink with
+ * offset 0 (the fragment).
  */
-int dnp3kit_analyzer_feed(dnp3kit_analyzer *a, bool from_master, const uint8_t *frag, size_t len,
-                          const dnp3kit_app_header *h, const dnp3kit_sink *sink);
+void dnp3kit_analyzer_feed(dnp3kit_analyzer *a, bool from_master, bool broadcast, const uint8_t *frag,
+                           size_t len, const dnp3kit_app_header *h, const dnp3kit_sink *sink);
 
 /* End of capture: reports unanswered requests and unconfirmed fragments. */
 void dnp3kit_analyzer_finish(dnp3kit_analyzer *a, const dnp3kit_sink *sink);
