@@ -97,6 +97,9 @@ int dpc_read_mem(const uint8_t *p, size_t len, const dpc_options *opt, const dpc
 typedef struct dpc_writer dpc_writer;
 
 dpc_writer *dpc_writer_open(const char *path, char *errbuf, size_t errcap);
+/* Initial sequence numbers for connections opened after this call (default:
+ * fixed values derived from the connection id). Lets tests cross 2^32. */
+void dpc_writer_set_isn(dpc_writer *w, uint32_t client_isn, uint32_t server_isn);
 /* Declare a TCP connection between client and server; writes the three-way
  * handshake when handshake is true. Returns a connection id >= 0. */
 int dpc_writer_tcp_open(dpc_writer *w, const dpc_addr *client, const dpc_addr *server, bool handshake,

@@ -102,7 +102,9 @@ int dnp3kit_app_header_decode(const uint8_t *p, size_t len, dnp3kit_app_header *
 bool dnp3kit_app_header_has_data(uint8_t func, uint8_t group, uint8_t variation)
 {
     (void)variation;
-    if (group == 60) /* class data objects never carry data */
+    /* Class data objects carry no data in requests; in a response they have no
+     * encoding at all, so they are sized (and rejected) like variation 0. */
+    if (group == 60 && !dnp3kit_app_func_is_response(func))
         return false;
     switch (func) {
     case DNP3KIT_FC_CONFIRM:

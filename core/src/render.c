@@ -1,0 +1,999 @@
+/*
+ * Text and JSON renderers for application fragments and link frames.
+ *
+ * Output is streamed through the caller's sink via a small local buffer:
+ * a 2048-octet fragment of packed bits is 16384 points, so nothing here is
+ * ever built whole in memory, and the buffer only saves sink calls.
+ * Fragments are walked with the same iterators every other consumer uses
+ * (app.c for object headers, points.c for objects), and each field is
+ * rendered from the catalogue's field list, so a new variation needs no
+ * change here (DESIGN.md principle 2).
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dnp3kit/app.h"
+#include "dnp3kit/catalog.h"
+#include "dnp3kit/render.h"
+
+/* ---- buffered writer ---- */
+
+typedef struct wbuf {
+    const dnp3kit_out *out;
+    size_t n;
+    char b[2048];
+} wbuf;
+
+static void flush(wbuf *w)
+{
+    if (w->n && w->out && w->out->write)
+        w->out->write(w->out->user, w->b, w->n);
+    w->n = 0;
+}
+
+static void put(wbuf *w, const char *s, size_t n)
+{
+    if (n > sizeof w->b - w->n) {
+        flush(w);
+        /* Large pieces (long names, caller strings) go straight through. */
+        if (n > sizeof w->b) {
+            if (w->out && w->out->write)
+                w->out->write(w->out->user, s, n);
+            return;
+        }
+    }
+    memcpy(w->b + w->n, s, n);
+    w->n += n;
+}
+
+static void putstr(wbuf *w, const char *s) { put(w, s, strlen(s)); }
+
+static void putf(wbuf *w, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void putf(wbuf *w, const char *fmt, ...)
+{
+    /* Format in place when it fits; otherwise flush and try once more with
+     * the whole buffer. Items are short (a number, a name), so the cut at
+     * sizeof b - 1 only matters for absurd input. */
+    for (int pass = 0; pass < 2; pass++) {
+        size_t room = sizeof w->b - w->n;
+        va_list ap;
+        va_start(ap, fmt);
+        int r = vsnprintf(w->b + w->n, room, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+            return;
+        if ((size_t)r < room) {
+            w->n += (size_t)r;
+            return;
+        }
+        if (pass == 0 && w->n > 0) {
+            flush(w);
+            continue;
+        }
+        w->n = sizeof w->b - 1; /* cut: what vsnprintf wrote, minus its NUL */
+        return;
+    }
+}
+
+static const char hexdig[] = "0123456789abcdef";
+
+/* RFC 8259 section 7: quote, backslash and C0 controls must be escaped.
+ * Octets >= 0x80 are escaped as \u00XX too, because the input is octets of
+ * unknown encoding (device names, octet strings) and invalid UTF-8 would
+ * make the whole document invalid JSON; this maps each octet to the code
+ * point of the same value (Latin-1), which is lossless. */
+static void jstr(wbuf *w, const char *s, size_t n)
+{
+    put(w, "\"", 1);
+    size_t run = 0; /* start of the pending run of octets needing no escape */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *esc = NULL;
+        char u[6];
+        if (c == '"')
+            esc = "\\\"";
+        else if (c == '\\')
+            esc = "\\\\";
+        else if (c == '\n')
+            esc = "\\n";
+        else if (c == '\r')
+            esc = "\\r";
+        else if (c == '\t')
+            esc = "\\t";
+        else if (c == '\b')
+            esc = "\\b";
+        else if (c == '\f')
+            esc = "\\f";
+        else if (c >= 0x20 && c < 0x7F)
+            continue;
+        if (i > run)
+            put(w, s + run, i - run);
+        run = i + 1;
+        if (esc) {
+            put(w, esc, 2);
+        } else {
+            /* other C0 controls, DEL (allowed raw, escaped for readability) and >= 0x80 */
+            u[0] = '\\';
+            u[1] = 'u';
+            u[2] = '0';
+            u[3] = '0';
+            u[4] = hexdig[c >> 4];
+            u[5] = hexdig[c & 15];
+            put(w, u, 6);
+        }
+    }
+    if (n > run)
+        put(w, s + run, n - run);
+    put(w, "\"", 1);
+}
+
+static void jcstr(wbuf *w, const char *s)
+{
+    if (s)
+        jstr(w, s, strlen(s));
+    else
+        put(w, "null", 4);
+}
+
+/* Member key with the comma that separates it from the previous one. */
+static void jkey(wbuf *w, bool *first, const char *k)
+{
+    if (!*first)
+        put(w, ",", 1);
+    *first = false;
+    jcstr(w, k);
+    put(w, ":", 1);
+}
+
+/* ---- public helpers ---- */
+
+void dnp3kit_outf(const dnp3kit_out *out, const char *fmt, ...)
+{
+    if (!out || !out->write || !fmt)
+        return;
+    char buf[1025];
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (r <= 0)
+        return;
+    size_t n = (size_t)r < sizeof buf ? (size_t)r : sizeof buf - 1;
+    out->write(out->user, buf, n);
+}
+
+void dnp3kit_json_string(const dnp3kit_out *out, const char *s, size_t n)
+{
+    if (!out)
+        return;
+    wbuf w;
+    w.out = out;
+    w.n = 0;
+    jstr(&w, s ? s : "", s ? n : 0);
+    flush(&w);
+}
+
+/* Days since 1970-01-01 to a proleptic Gregorian date. Shift the epoch to
+ * 0000-03-01 so the leap day is the last day of the (March-based) year,
+ * then split into 400-year eras of 146097 days, which repeat exactly. All
+ * quantities are non-negative because ms is unsigned. */
+static void civil_from_days(uint64_t days, uint64_t *y, unsigned *m, unsigned *d)
+{
+    uint64_t z = days + 719468; /* days from 0000-03-01 to 1970-01-01 */
+    uint64_t era = z / 146097;
+    uint64_t doe = z - era * 146097;                                      /* [0, 146096] */
+    uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+    uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+    uint64_t mp = (5 * doy + 2) / 153;                                    /* March = 0 */
+    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+int dnp3kit_format_time_ms(uint64_t ms, char *buf, size_t cap)
+{
+    if (!buf || cap == 0)
+        return DNP3KIT_ERR_ARG;
+    uint64_t days = ms / 86400000u;
+    uint64_t rem = ms % 86400000u;
+    uint64_t y;
+    unsigned mo, d;
+    civil_from_days(days, &y, &mo, &d);
+    unsigned h = (unsigned)(rem / 3600000u), mi = (unsigned)(rem / 60000u % 60u),
+             s = (unsigned)(rem / 1000u % 60u), frac = (unsigned)(rem % 1000u);
+    int r = snprintf(buf, cap, "%04llu-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned long long)y, mo, d,
+                     h, mi, s, frac);
+    if (r < 0 || (size_t)r >= cap) {
+        buf[0] = '\0';
+        return DNP3KIT_ERR_BUFFER;
+    }
+    return r;
+}
+
+/* ---- value formatting shared by text and JSON ---- */
+
+/* %.17g (F64) / %.9g (F32) round-trip their type exactly. The decimal point
+ * comes from the C locale only if nobody called setlocale(); a host such as
+ * Wireshark may have, so anything that is not a digit, sign or exponent is
+ * forced back to '.'. NaN and infinities are not JSON numbers: they are
+ * written as the strings JavaScript's Number() accepts. */
+static void put_float(wbuf *w, double v, bool f32, bool json)
+{
+    if (isnan(v)) {
+        putstr(w, json ? "\"NaN\"" : "NaN");
+        return;
+    }
+    if (isinf(v)) {
+        putstr(w, v > 0 ? (json ? "\"Infinity\"" : "Infinity") : (json ? "\"-Infinity\"" : "-Infinity"));
+        return;
+    }
+    char b[40];
+    int r = snprintf(b, sizeof b, f32 ? "%.9g" : "%.17g", v);
+    if (r <= 0)
+        return;
+    size_t n = (size_t)r < sizeof b ? (size_t)r : sizeof b - 1;
+    for (size_t i = 0; i < n; i++) {
+        char c = b[i];
+        if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == 'e' || c == 'E'))
+            b[i] = '.';
+    }
+    put(w, b, n);
+}
+
+static void put_time(wbuf *w, uint64_t ms)
+{
+    char b[48];
+    if (dnp3kit_format_time_ms(ms, b, sizeof b) > 0)
+        putstr(w, b);
+}
+
+static void put_hex(wbuf *w, const uint8_t *p, size_t n)
+{
+    char b[64];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        b[k++] = hexdig[p[i] >> 4];
+        b[k++] = hexdig[p[i] & 15];
+        if (k == sizeof b) {
+            put(w, b, k);
+            k = 0;
+        }
+    }
+    put(w, b, k);
+}
+
+static const char *const dbit_names[4] = {"INTERMEDIATE", "OFF", "ON", "INDETERMINATE"};
+
+static const char *crob_op_name(uint8_t code)
+{
+    switch (code & 0x0F) {
+    case DNP3KIT_OP_NUL: return "NUL";
+    case DNP3KIT_OP_PULSE_ON: return "PULSE_ON";
+    case DNP3KIT_OP_PULSE_OFF: return "PULSE_OFF";
+    case DNP3KIT_OP_LATCH_ON: return "LATCH_ON";
+    case DNP3KIT_OP_LATCH_OFF: return "LATCH_OFF";
+    default: return "RESERVED";
+    }
+}
+
+static const char *crob_tcc_name(uint8_t code)
+{
+    static const char *const n[4] = {"NUL", "CLOSE", "TRIP", "RESERVED"};
+    return n[(code >> 6) & 3];
+}
+
+/* ---- fragment walk ---- */
+
+/* Remembers the most severe finding (the first one of that severity) that
+ * the iterators report, so the renderer can name the defect it stopped at. */
+typedef struct capture {
+    dnp3kit_finding f;
+    bool have;
+} capture;
+
+static void capture_fn(void *user, const dnp3kit_finding *f)
+{
+    capture *c = user;
+    if (!c->have || dnp3kit_finding_severity(f->code) > dnp3kit_finding_severity(c->f.code)) {
+        c->f = *f;
+        c->have = true;
+    }
+}
+
+typedef struct ctx {
+    wbuf w;
+    bool json;
+    const char *indent;
+    size_t max_points;
+    bool cto_valid;  /* a g51 object was seen earlier in this fragment */
+    uint64_t cto_ms; /* its time: base of RELTIME16 (clause 11.9.2) */
+    capture cap;
+    dnp3kit_sink sink;
+} ctx;
+
+static void put_indent(ctx *c, int depth)
+{
+    for (int i = 0; i < depth; i++)
+        putstr(&c->w, c->indent);
+}
+
+/* Does the row carry the binary / double-bit state only inside its flags
+ * octet (g1v2, g2, g4, g10v2 ...)? Then the point's normalised state is
+ * rendered as "value" right after the flags. */
+static bool state_in_flags(const dnp3kit_point *pt)
+{
+    if (pt->value_kind != DNP3KIT_VAL_BOOL && pt->value_kind != DNP3KIT_VAL_DBIT)
+        return false;
+    for (unsigned i = 0; i < pt->nfields && i < DNP3KIT_MAX_FIELDS; i++) {
+        const dnp3kit_field_value *fv = &pt->fields[i];
+        if (fv->type == DNP3KIT_FT_BIT || fv->type == DNP3KIT_FT_DBIT)
+            return false;
+        if (fv->name && strcmp(fv->name, "value") == 0)
+            return false;
+    }
+    return true;
+}
+
+/* Text: " name=value" for one field. */
+static void text_sep(ctx *c, bool *first)
+{
+    if (!*first)
+        put(&c->w, " ", 1);
+    *first = false;
+}
+
+static void text_state(ctx *c, bool *first, const dnp3kit_point *pt)
+{
+    text_sep(c, first);
+    if (pt->value_kind == DNP3KIT_VAL_BOOL)
+        putf(&c->w, "value=%d", pt->b ? 1 : 0);
+    else
+        putf(&c->w, "value=%s", dbit_names[pt->dbit & 3]);
+}
+
+static void json_state(ctx *c, bool *first, const dnp3kit_point *pt)
+{
+    jkey(&c->w, first, "value");
+    if (pt->value_kind == DNP3KIT_VAL_BOOL) {
+        putstr(&c->w, pt->b ? "true" : "false");
+    } else {
+        putf(&c->w, "%u", pt->dbit & 3u);
+        jkey(&c->w, first, "state");
+        jcstr(&c->w, dbit_names[pt->dbit & 3]);
+    }
+}
+
+static void text_rel_time(ctx *c, uint64_t rel)
+{
+    if (c->cto_valid)
+        put_time(&c->w, c->cto_ms + rel);
+    else
+        putf(&c->w, "+%llums(no CTO)", (unsigned long long)rel);
+}
+
+static void json_rel_time(ctx *c, uint64_t rel)
+{
+    if (c->cto_valid)
+        putf(&c->w, "%llu", (unsigned long long)(c->cto_ms + rel));
+    else
+        putf(&c->w, "{\"relative_ms\":%llu}", (unsigned long long)rel);
+}
+
+static bool printable(const uint8_t *p, size_t n)
+{
+    if (n == 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < 0x20 || p[i] > 0x7E)
+            return false;
+    return true;
+}
+
+static void text_field(ctx *c, bool *first, const dnp3kit_field_value *fv, uint8_t group)
+{
+    wbuf *w = &c->w;
+    const char *name = fv->name ? fv->name : "field";
+    char b[256];
+    text_sep(c, first);
+    putf(w, "%s=", name);
+    switch (fv->type) {
+    case DNP3KIT_FT_FLAGS:
+        dnp3kit_flags_format(group, (uint8_t)fv->v.u, b, sizeof b);
+        if (b[0])
+            putstr(w, b);
+        else
+            putf(w, "0x%02x", (unsigned)(fv->v.u & 0xFF));
+        break;
+    case DNP3KIT_FT_BIT:
+        putstr(w, fv->v.u ? "1" : "0");
+        break;
+    case DNP3KIT_FT_DBIT:
+        putstr(w, dbit_names[fv->v.u & 3]);
+        break;
+    case DNP3KIT_FT_I16:
+    case DNP3KIT_FT_I32:
+        putf(w, "%lld", (long long)fv->v.i);
+        break;
+    case DNP3KIT_FT_F32:
+    case DNP3KIT_FT_F64:
+        put_float(w, fv->v.f, fv->type == DNP3KIT_FT_F32, false);
+        break;
+    case DNP3KIT_FT_TIME48:
+        put_time(w, fv->v.u);
+        break;
+    case DNP3KIT_FT_RELTIME16:
+        text_rel_time(c, fv->v.u);
+        break;
+    case DNP3KIT_FT_STATUS: {
+        uint8_t st = (uint8_t)fv->v.u;
+        const char *sn = dnp3kit_control_status_name(st);
+        if (!sn || strcmp(sn, "RESERVED") == 0)
+            putf(w, "RESERVED(%u)", st);
+        else
+            putstr(w, sn);
+        break;
+    }
+    case DNP3KIT_FT_CONTROL:
+        dnp3kit_crob_format((uint8_t)fv->v.u, b, sizeof b);
+        putf(w, "0x%02x(%s)", (unsigned)(fv->v.u & 0xFF), b);
+        break;
+    case DNP3KIT_FT_OCTETS:
+        put_hex(w, fv->octets, fv->octets ? fv->octets_len : 0);
+        if (fv->octets && printable(fv->octets, fv->octets_len)) {
+            put(w, "(\"", 2);
+            put(w, (const char *)fv->octets, fv->octets_len);
+            put(w, "\")", 2);
+        }
+        break;
+    default: /* U8, U16, U32, BCD (decoded by points.c) */
+        putf(w, "%llu", (unsigned long long)fv->v.u);
+        break;
+    }
+}
+
+static void json_field(ctx *c, bool *first, const dnp3kit_field_value *fv)
+{
+    wbuf *w = &c->w;
+    const char *name = fv->name ? fv->name : "field";
+    jkey(w, first, name);
+    switch (fv->type) {
+    case DNP3KIT_FT_BIT:
+        putstr(w, fv->v.u ? "true" : "false");
+        break;
+    case DNP3KIT_FT_DBIT:
+        putf(w, "%u", (unsigned)(fv->v.u & 3));
+        jkey(w, first, "state");
+        jcstr(w, dbit_names[fv->v.u & 3]);
+        break;
+    case DNP3KIT_FT_I16:
+    case DNP3KIT_FT_I32:
+        putf(w, "%lld", (long long)fv->v.i);
+        break;
+    case DNP3KIT_FT_F32:
+    case DNP3KIT_FT_F64:
+        put_float(w, fv->v.f, fv->type == DNP3KIT_FT_F32, true);
+        break;
+    case DNP3KIT_FT_RELTIME16:
+        json_rel_time(c, fv->v.u);
+        break;
+    case DNP3KIT_FT_STATUS: {
+        char k[80];
+        putf(w, "%u", (unsigned)(fv->v.u & 0xFF));
+        snprintf(k, sizeof k, "%s_name", name);
+        jkey(w, first, k);
+        jcstr(w, dnp3kit_control_status_name((uint8_t)fv->v.u));
+        break;
+    }
+    case DNP3KIT_FT_CONTROL: {
+        uint8_t code = (uint8_t)fv->v.u;
+        putf(w, "%u", code);
+        jkey(w, first, "op");
+        jcstr(w, crob_op_name(code));
+        jkey(w, first, "tcc");
+        jcstr(w, crob_tcc_name(code));
+        jkey(w, first, "queue");
+        putstr(w, (code & DNP3KIT_CROB_QUEUE) ? "true" : "false");
+        jkey(w, first, "clear");
+        putstr(w, (code & DNP3KIT_CROB_CLEAR) ? "true" : "false");
+        break;
+    }
+    case DNP3KIT_FT_OCTETS:
+        put(w, "\"", 1);
+        put_hex(w, fv->octets, fv->octets ? fv->octets_len : 0);
+        put(w, "\"", 1);
+        break;
+    default: /* FLAGS, U8, U16, U32, BCD, TIME48 */
+        putf(w, "%llu", (unsigned long long)fv->v.u);
+        break;
+    }
+}
+
+/* Points that came without a field list: render the normalised view. */
+static void text_normalised(ctx *c, bool *first, const dnp3kit_point *pt, uint8_t group)
+{
+    wbuf *w = &c->w;
+    char b[256];
+    if (pt->has_flags) {
+        text_sep(c, first);
+        dnp3kit_flags_format(group, pt->flags, b, sizeof b);
+        if (b[0])
+            putf(w, "flags=%s", b);
+        else
+            putf(w, "flags=0x%02x", pt->flags);
+    }
+    switch (pt->value_kind) {
+    case DNP3KIT_VAL_BOOL:
+    case DNP3KIT_VAL_DBIT:
+        text_state(c, first, pt);
+        break;
+    case DNP3KIT_VAL_INT:
+        text_sep(c, first);
+        putf(w, "value=%lld", (long long)pt->i);
+        break;
+    case DNP3KIT_VAL_UINT:
+        text_sep(c, first);
+        putf(w, "value=%llu", (unsigned long long)pt->u);
+        break;
+    case DNP3KIT_VAL_FLOAT:
+        text_sep(c, first);
+        putstr(w, "value=");
+        put_float(w, pt->f, false, false);
+        break;
+    case DNP3KIT_VAL_OCTETS:
+        text_sep(c, first);
+        putstr(w, "value=");
+        put_hex(w, pt->octets, pt->octets ? pt->octets_len : 0);
+        break;
+    default:
+        break;
+    }
+    if (pt->has_time) {
+        text_sep(c, first);
+        putstr(w, "time=");
+        if (pt->time_relative)
+            text_rel_time(c, pt->time_ms);
+        else
+            put_time(w, pt->time_ms);
+    }
+    if (pt->has_status) {
+        text_sep(c, first);
+        const char *sn = dnp3kit_control_status_name(pt->status);
+        if (!sn || strcmp(sn, "RESERVED") == 0)
+            putf(w, "status=RESERVED(%u)", pt->status);
+        else
+            putf(w, "status=%s", sn);
+    }
+}
+
+static void json_normalised(ctx *c, bool *first, const dnp3kit_point *pt)
+{
+    wbuf *w = &c->w;
+    if (pt->has_flags) {
+        jkey(w, first, "flags");
+        putf(w, "%u", pt->flags);
+    }
+    switch (pt->value_kind) {
+    case DNP3KIT_VAL_BOOL:
+    case DNP3KIT_VAL_DBIT:
+        json_state(c, first, pt);
+        break;
+    case DNP3KIT_VAL_INT:
+        jkey(w, first, "value");
+        putf(w, "%lld", (long long)pt->i);
+        break;
+    case DNP3KIT_VAL_UINT:
+        jkey(w, first, "value");
+        putf(w, "%llu", (unsigned long long)pt->u);
+        break;
+    case DNP3KIT_VAL_FLOAT:
+        jkey(w, first, "value");
+        put_float(w, pt->f, false, true);
+        break;
+    case DNP3KIT_VAL_OCTETS:
+        jkey(w, first, "value");
+        put(w, "\"", 1);
+        put_hex(w, pt->octets, pt->octets ? pt->octets_len : 0);
+        put(w, "\"", 1);
+        break;
+    default:
+        break;
+    }
+    if (pt->has_time) {
+        jkey(w, first, "time");
+        if (pt->time_relative)
+            json_rel_time(c, pt->time_ms);
+        else
+            putf(w, "%llu", (unsigned long long)pt->time_ms);
+    }
+    if (pt->has_status) {
+        jkey(w, first, "status");
+        putf(w, "%u", pt->status);
+        jkey(w, first, "status_name");
+        jcstr(w, dnp3kit_control_status_name(pt->status));
+    }
+}
+
+static void emit_point(ctx *c, const dnp3kit_object_header *oh, const dnp3kit_point *pt,
+                       uint64_t number)
+{
+    wbuf *w = &c->w;
+    bool first = true;
+    unsigned nf = pt->nfields < DNP3KIT_MAX_FIELDS ? pt->nfields : DNP3KIT_MAX_FIELDS;
+    bool derived = nf > 0 && state_in_flags(pt);
+    bool derived_done = false;
+    if (c->json) {
+        if (number > 0)
+            put(w, ",", 1);
+        put(w, "{", 1);
+        if (pt->has_index) {
+            jkey(w, &first, "index");
+            putf(w, "%llu", (unsigned long long)pt->index);
+        }
+        if (nf == 0)
+            json_normalised(c, &first, pt);
+        for (unsigned i = 0; i < nf; i++) {
+            json_field(c, &first, &pt->fields[i]);
+            if (derived && !derived_done && pt->fields[i].type == DNP3KIT_FT_FLAGS) {
+                json_state(c, &first, pt);
+                derived_done = true;
+            }
+        }
+        if (derived && !derived_done)
+            json_state(c, &first, pt);
+        put(w, "}", 1);
+    } else {
+        put_indent(c, 2);
+        if (pt->has_index) {
+            putf(w, "[%llu]", (unsigned long long)pt->index);
+            first = false;
+        }
+        if (nf == 0)
+            text_normalised(c, &first, pt, oh->group);
+        for (unsigned i = 0; i < nf; i++) {
+            text_field(c, &first, &pt->fields[i], oh->group);
+            if (derived && !derived_done && pt->fields[i].type == DNP3KIT_FT_FLAGS) {
+                text_state(c, &first, pt);
+                derived_done = true;
+            }
+        }
+        if (derived && !derived_done)
+            text_state(c, &first, pt);
+        put(w, "\n", 1);
+    }
+}
+
+/* A g51 object sets the base for the relative times that follow it. */
+static void note_cto(ctx *c, const dnp3kit_object_header *oh, const dnp3kit_point *pt)
+{
+    if (oh->group != 51)
+        return;
+    unsigned nf = pt->nfields < DNP3KIT_MAX_FIELDS ? pt->nfields : DNP3KIT_MAX_FIELDS;
+    for (unsigned i = 0; i < nf; i++) {
+        if (pt->fields[i].type == DNP3KIT_FT_TIME48) {
+            c->cto_ms = pt->fields[i].v.u;
+            c->cto_valid = true;
+            return;
+        }
+    }
+    if (pt->has_time && !pt->time_relative) {
+        c->cto_ms = pt->time_ms;
+        c->cto_valid = true;
+    }
+}
+
+static const char *object_name(const dnp3kit_object_header *oh)
+{
+    return oh->info ? ((const dnp3kit_object_info *)oh->info)->name : NULL;
+}
+
+static void begin_header(ctx *c, const dnp3kit_object_header *oh, bool first_header)
+{
+    wbuf *w = &c->w;
+    const char *name = object_name(oh);
+    if (c->json) {
+        bool first = true;
+        if (!first_header)
+            put(w, ",", 1);
+        put(w, "{", 1);
+        jkey(w, &first, "group");
+        putf(w, "%u", oh->group);
+        jkey(w, &first, "variation");
+        putf(w, "%u", oh->variation);
+        jkey(w, &first, "name");
+        jcstr(w, name);
+        jkey(w, &first, "qualifier");
+        putf(w, "%u", oh->qualifier);
+        if (oh->has_range) {
+            jkey(w, &first, "start");
+            putf(w, "%llu", (unsigned long long)oh->start);
+            jkey(w, &first, "stop");
+            putf(w, "%llu", (unsigned long long)oh->stop);
+        } else if (oh->range_code == DNP3KIT_RANGE_ALL) {
+            jkey(w, &first, "all");
+            putstr(w, "true");
+        } else {
+            jkey(w, &first, "count");
+            putf(w, "%llu", (unsigned long long)oh->count);
+        }
+    } else {
+        put_indent(c, 1);
+        putf(w, "g%uv%u ", oh->group, oh->variation);
+        if (name) {
+            putstr(w, name);
+        } else {
+            const char *gn = dnp3kit_group_name(oh->group);
+            if (gn)
+                putf(w, "%s (unknown variation)", gn);
+            else
+                putstr(w, "(unknown object)");
+        }
+        putf(w, " q=0x%02x", oh->qualifier);
+        if (oh->has_range)
+            putf(w, " start=%llu stop=%llu", (unsigned long long)oh->start,
+                 (unsigned long long)oh->stop);
+        else if (oh->range_code == DNP3KIT_RANGE_ALL)
+            putstr(w, " all");
+        else
+            putf(w, " count=%llu", (unsigned long long)oh->count);
+        put(w, "\n", 1);
+    }
+}
+
+/* Render the objects of one header; returns 0 or the point iterator's error. */
+static int render_points(ctx *c, const uint8_t *frag, size_t len, const dnp3kit_object_header *oh)
+{
+    wbuf *w = &c->w;
+    dnp3kit_point_iter pi;
+    dnp3kit_point pt;
+    uint64_t shown = 0;
+    int rc = 0;
+    bool capped = false;
+    dnp3kit_point_iter_init(&pi, frag, len, oh);
+    if (c->json)
+        putstr(w, ",\"points\":[");
+    for (;;) {
+        if (c->max_points && shown >= c->max_points) {
+            capped = true;
+            break;
+        }
+        int r = dnp3kit_point_iter_next(&pi, &pt);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            rc = r;
+            break;
+        }
+        emit_point(c, oh, &pt, shown);
+        note_cto(c, oh, &pt);
+        shown++;
+    }
+    /* A capped g51 still has to set the base for what follows it. */
+    if (capped && oh->group == 51) {
+        while (dnp3kit_point_iter_next(&pi, &pt) > 0)
+            note_cto(c, oh, &pt);
+    }
+    uint64_t omitted = capped && oh->count > shown ? oh->count - shown : 0;
+    if (c->json) {
+        put(w, "]", 1);
+        if (omitted)
+            putf(w, ",\"points_omitted\":%llu", (unsigned long long)omitted);
+    } else if (omitted) {
+        put_indent(c, 2);
+        putf(w, "... %llu more points omitted\n", (unsigned long long)omitted);
+    }
+    return rc;
+}
+
+/* Name the defect rendering stopped at: the finding the iterator reported,
+ * or the bare error when it reported none. */
+static void emit_error(ctx *c, int err, bool leading_comma)
+{
+    wbuf *w = &c->w;
+    char detail[256];
+    const char *name;
+    size_t offset = SIZE_MAX;
+    if (c->cap.have) {
+        name = dnp3kit_finding_name(c->cap.f.code);
+        dnp3kit_finding_format(&c->cap.f, detail, sizeof detail);
+        offset = c->cap.f.offset;
+    } else {
+        name = dnp3kit_err_name(err);
+        snprintf(detail, sizeof detail, "%s", dnp3kit_strerror(err));
+    }
+    if (c->json) {
+        bool first = true;
+        if (leading_comma)
+            put(w, ",", 1);
+        putstr(w, "\"decode_error\":{");
+        jkey(w, &first, "name");
+        jcstr(w, name);
+        jkey(w, &first, "detail");
+        jcstr(w, detail);
+        if (offset != SIZE_MAX) {
+            jkey(w, &first, "offset");
+            putf(w, "%zu", offset);
+        }
+        put(w, "}", 1);
+    } else {
+        put_indent(c, 1);
+        putf(w, "! %s: %s\n", name, detail);
+    }
+}
+
+static void emit_summary(ctx *c, const dnp3kit_app_header *h)
+{
+    wbuf *w = &c->w;
+    const char *fn = dnp3kit_app_func_name(h->func);
+    if (c->json) {
+        putf(w, "\"ac\":{\"fir\":%s,\"fin\":%s,\"con\":%s,\"uns\":%s,\"seq\":%u}", h->fir ? "true" : "false",
+             h->fin ? "true" : "false", h->con ? "true" : "false", h->uns ? "true" : "false", h->seq);
+        putf(w, ",\"func\":%u,\"func_name\":", h->func);
+        jcstr(w, fn);
+        if (h->has_iin) {
+            bool first = true;
+            putf(w, ",\"iin\":{\"value\":%u,\"bits\":[", h->iin);
+            /* The one list of IIN bits, in its own order (IIN1 then IIN2). */
+            static const struct { uint16_t v; const char *n; } bits[] = {
+#define X(n, v) {v, #n},
+                DNP3KIT_IIN_BITS(X)
+#undef X
+            };
+            for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++) {
+                if (h->iin & bits[i].v) {
+                    if (!first)
+                        put(w, ",", 1);
+                    first = false;
+                    jcstr(w, bits[i].n);
+                }
+            }
+            putstr(w, "]}");
+        }
+    } else {
+        if (fn)
+            putstr(w, fn);
+        else
+            putf(w, "UNKNOWN(%u)", h->func);
+        putf(w, " seq=%u", h->seq);
+        if (h->fir)
+            putstr(w, " fir");
+        if (h->fin)
+            putstr(w, " fin");
+        if (h->con)
+            putstr(w, " con");
+        if (h->uns)
+            putstr(w, " uns");
+        if (h->has_iin) {
+            char b[256];
+            dnp3kit_iin_format(h->iin, b, sizeof b);
+            putf(w, " iin=%s", b[0] ? b : "0");
+        }
+        put(w, "\n", 1);
+    }
+}
+
+static int render_fragment(ctx *c, const uint8_t *frag, size_t len)
+{
+    wbuf *w = &c->w;
+    dnp3kit_app_header h;
+    dnp3kit_object_iter it;
+    dnp3kit_object_header oh;
+    int err = DNP3KIT_OK;
+
+    c->cap.have = false;
+    if (!frag)
+        len = 0;
+    int r = dnp3kit_app_header_decode(frag, len, &h, &c->sink);
+    if (r < 0) {
+        emit_error(c, r, false);
+        flush(w);
+        return r;
+    }
+    emit_summary(c, &h);
+    if (c->json)
+        putstr(w, ",\"objects\":[");
+    dnp3kit_object_iter_init(&it, frag, len, &h);
+    for (bool first = true;; first = false) {
+        c->cap.have = false;
+        r = dnp3kit_object_iter_next(&it, &oh, &c->sink);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            err = r;
+            break;
+        }
+        begin_header(c, &oh, first);
+        if (oh.has_data) {
+            c->cap.have = false;
+            err = render_points(c, frag, len, &oh);
+        }
+        if (c->json)
+            put(w, "}", 1);
+        if (err < 0)
+            break;
+    }
+    if (c->json)
+        put(w, "]", 1);
+    if (err < 0)
+        emit_error(c, err, true);
+    flush(w);
+    return err;
+}
+
+static void ctx_init(ctx *c, const dnp3kit_render_opts *opts, const dnp3kit_out *out, bool json)
+{
+    c->w.out = out;
+    c->w.n = 0;
+    c->json = json;
+    c->indent = opts && opts->indent ? opts->indent : "  ";
+    c->max_points = opts ? opts->max_points : 0;
+    c->cto_valid = false;
+    c->cto_ms = 0;
+    c->cap.have = false;
+    c->sink.fn = capture_fn;
+    c->sink.user = &c->cap;
+}
+
+int dnp3kit_render_fragment_text(const uint8_t *frag, size_t len, const dnp3kit_render_opts *opts,
+                                 const dnp3kit_out *out)
+{
+    if (!out)
+        return DNP3KIT_ERR_ARG;
+    ctx c;
+    ctx_init(&c, opts, out, false);
+    return render_fragment(&c, frag, len);
+}
+
+int dnp3kit_render_fragment_json(const uint8_t *frag, size_t len, const dnp3kit_render_opts *opts,
+                                 const dnp3kit_out *out)
+{
+    if (!out)
+        return DNP3KIT_ERR_ARG;
+    ctx c;
+    ctx_init(&c, opts, out, true);
+    return render_fragment(&c, frag, len);
+}
+
+/* ---- link frames ---- */
+
+void dnp3kit_render_link_text(const dnp3kit_link_frame *f, const dnp3kit_out *out)
+{
+    if (!f || !out)
+        return;
+    wbuf w;
+    w.out = out;
+    w.n = 0;
+    putf(&w, "link %s dir=%d prm=%d", dnp3kit_link_func_name(f->prm, f->func), f->dir, f->prm);
+    /* FCB/FCV belong to primary frames, DFC to secondary ones (clause 9.2.4.1.3). */
+    if (f->prm)
+        putf(&w, " fcb=%d fcv=%d", f->fcb, f->fcv);
+    else
+        putf(&w, " dfc=%d", f->dfc);
+    putf(&w, " dst=%u src=%u len=%u", f->dst, f->src, f->len);
+    if (!f->crc_ok)
+        putstr(&w, " crc=bad");
+    put(&w, "\n", 1);
+    flush(&w);
+}
+
+void dnp3kit_render_link_json(const dnp3kit_link_frame *f, const dnp3kit_out *out)
+{
+    if (!f || !out)
+        return;
+    wbuf w;
+    w.out = out;
+    w.n = 0;
+    putf(&w, "\"link\":{\"len\":%u,\"ctrl\":%u,\"func\":%u,\"func_name\":", f->len, f->ctrl, f->func);
+    jcstr(&w, dnp3kit_link_func_name(f->prm, f->func));
+    putf(&w,
+         ",\"dir\":%s,\"prm\":%s,\"fcb\":%s,\"fcv\":%s,\"dfc\":%s,\"dst\":%u,\"src\":%u,\"crc_ok\":%s}",
+         f->dir ? "true" : "false", f->prm ? "true" : "false", f->fcb ? "true" : "false",
+         f->fcv ? "true" : "false", f->dfc ? "true" : "false", f->dst, f->src,
+         f->crc_ok ? "true" : "false");
+    flush(&w);
+}

@@ -1,0 +1,467 @@
+/* dnp3-pcap: check and decode DNP3 in pcap/pcapng captures. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+enum { EXIT_CLEAN = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2 };
+
+static const char *prog = "dnp3-pcap";
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: %s COMMAND [OPTIONS] FILE...\n"
+            "\n"
+            "Check and decode DNP3 (IEEE 1815) traffic in pcap and pcapng captures.\n"
+            "\n"
+            "commands:\n"
+            "  check    validate every layer (link frames and CRCs, transport segments,\n"
+            "           application fragments and objects) and the rules across messages\n"
+            "           (sequence numbers, request/response matching, confirms, select/operate)\n"
+            "  decode   print each application fragment (or link frame) as text or JSON Lines\n"
+            "\n"
+            "common options:\n"
+            "  -p, --port N[,N...]    TCP/UDP ports that carry DNP3 (default 20000; repeatable)\n"
+            "  -a, --any-port         also find DNP3 on other ports by a valid link header\n"
+            "      --max-message N    transport maximum message size (default 2048)\n"
+            "      --json             machine-readable output (check: one JSON report;\n"
+            "                         decode: JSON Lines)\n"
+            "  -h, --help             this help\n"
+            "      --version          print the version\n"
+            "\n"
+            "check options:\n"
+            "      --fail-on LEVEL    exit 1 when a finding at or above LEVEL exists:\n"
+            "                         info, warning or error (default error)\n"
+            "  -q, --quiet            print only the summary\n"
+            "\n"
+            "decode options:\n"
+            "      --layer L          app (default: one record per application fragment)\n"
+            "                         or link (one record per link frame)\n"
+            "      --max-points N     print at most N points per object header (text)\n"
+            "\n"
+            "exit status: 0 clean, 1 findings at or above --fail-on (check), 2 usage or I/O error.\n"
+            "Findings and the JSON schemas are described in docs/dnp3-pcap.md.\n",
+            prog);
+}
+
+/* ---- options ---- */
+
+typedef struct opts {
+    dpc_options cap;
+    dpe_options eng;
+    bool json;
+    bool quiet;
+    int fail_on;           /* severity */
+    bool link_layer;
+    size_t max_points;
+    bool progress;
+} opts;
+
+static int parse_ports(const char *s, dpc_options *o, bool *ports_set)
+{
+    if (!*ports_set) {
+        o->nports = 0;
+        *ports_set = true;
+    }
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        char *end;
+        errno = 0;
+        long v = strtol(tok, &end, 10);
+        if (errno || *end || v < 1 || v > 65535) {
+            fprintf(stderr, "%s: invalid port '%s' (1-65535)\n", prog, tok);
+            return -1;
+        }
+        if (o->nports >= DPC_MAX_PORTS) {
+            fprintf(stderr, "%s: at most %d ports\n", prog, DPC_MAX_PORTS);
+            return -1;
+        }
+        o->ports[o->nports++] = (uint16_t)v;
+    }
+    return 0;
+}
+
+/* ---- output helpers ---- */
+
+static void out_file(void *user, const char *s, size_t n) { fwrite(s, 1, n, (FILE *)user); }
+
+static void where_addrs(const dpe_where *w, char *src, size_t scap, char *dst, size_t dcap)
+{
+    src[0] = dst[0] = '\0';
+    if (!w->flow)
+        return;
+    const dpc_addr *a = w->from_a ? &w->flow->a : &w->flow->b;
+    const dpc_addr *b = w->from_a ? &w->flow->b : &w->flow->a;
+    dpc_addr_format(a, src, scap);
+    dpc_addr_format(b, dst, dcap);
+}
+
+/* ---- check ---- */
+
+typedef struct check_ctx {
+    const opts *o;
+    const char *file;
+    dnp3kit_out out;
+    bool first_finding;
+} check_ctx;
+
+static void check_finding(void *ctx, const dpe_where *w, const dnp3kit_finding *f)
+{
+    check_ctx *c = ctx;
+    if (c->o->quiet)
+        return;
+    char detail[256], src[64], dst[64];
+    dnp3kit_finding_format(f, detail, sizeof detail);
+    where_addrs(w, src, sizeof src, dst, sizeof dst);
+    dnp3kit_severity sev = dnp3kit_finding_severity(f->code);
+    const char *layer = dnp3kit_layer_name(dnp3kit_finding_layer(f->code));
+    uint64_t frame = w->pkt ? w->pkt->frame : 0;
+    if (c->o->json) {
+        const dnp3kit_out *o = &c->out;
+        dnp3kit_outf(o, "%s\n    {\"frame\":%" PRIu64 ",", c->first_finding ? "" : ",", frame);
+        c->first_finding = false;
+        if (w->flow) {
+            dnp3kit_outf(o, "\"flow\":%u,\"src\":", w->flow->id);
+            dnp3kit_json_string(o, src, strlen(src));
+            dnp3kit_outf(o, ",\"dst\":");
+            dnp3kit_json_string(o, dst, strlen(dst));
+            dnp3kit_outf(o, ",");
+        }
+        if (w->has_link)
+            dnp3kit_outf(o, "\"link_src\":%u,\"link_dst\":%u,", w->link_src, w->link_dst);
+        dnp3kit_outf(o, "\"layer\":\"%s\",\"severity\":\"%s\",\"name\":\"%s\",", layer, dnp3kit_severity_name(sev),
+                     dnp3kit_finding_name(f->code));
+        if (f->offset != SIZE_MAX)
+            dnp3kit_outf(o, "\"offset\":%zu,", f->offset);
+        dnp3kit_outf(o, "\"detail\":");
+        dnp3kit_json_string(o, detail, strlen(detail));
+        dnp3kit_outf(o, "}");
+    } else {
+        printf("%s:%" PRIu64 ": %s %s %s: %s", c->file, frame, dnp3kit_severity_name(sev), layer,
+               dnp3kit_finding_name(f->code), detail);
+        if (w->flow)
+            printf(" [flow %u %s -> %s", w->flow->id, src, dst);
+        if (w->has_link)
+            printf("%slink %u -> %u", w->flow ? ", " : " [", w->link_src, w->link_dst);
+        if (w->flow || w->has_link)
+            printf("]");
+        printf("\n");
+    }
+}
+
+static void progress_fn(void *ctx, uint64_t done, uint64_t total)
+{
+    (void)ctx;
+    if (total)
+        fprintf(stderr, "\r%3u%% of %" PRIu64 " MB", (unsigned)(done * 100 / total), total >> 20);
+    else
+        fprintf(stderr, "\r%" PRIu64 " MB", done >> 20);
+}
+
+static void progress_end(const opts *o)
+{
+    if (o->progress)
+        fprintf(stderr, "\r\033[K");
+}
+
+static int cmd_check(const opts *o, int nfiles, char **files)
+{
+    int worst = EXIT_CLEAN;
+    bool io_error = false;
+    check_ctx c = {.o = o, .out = {out_file, stdout}};
+    if (o->json)
+        printf("{\"files\":[");
+    for (int i = 0; i < nfiles; i++) {
+        c.file = files[i];
+        c.first_finding = true;
+        dpe_callbacks cb = {.on_finding = check_finding};
+        dpe_engine *e = dpe_new(&o->eng, &cb, &c);
+        if (!e) {
+            fprintf(stderr, "%s: out of memory\n", prog);
+            return EXIT_USAGE;
+        }
+        if (o->json) {
+            printf("%s\n  {\"file\":", i ? "," : "");
+            dnp3kit_json_string(&c.out, files[i], strlen(files[i]));
+            printf(",\"findings\":[");
+        }
+        char err[512] = "";
+        dpc_stats cs;
+        memset(&cs, 0, sizeof cs);
+        int rc = dpe_run_file(e, files[i], &o->cap, &cs, err, sizeof err, o->progress ? progress_fn : NULL, NULL);
+        progress_end(o);
+        const dpe_stats *st = dpe_get_stats(e);
+        if (rc != 0) {
+            fprintf(stderr, "%s: %s: %s\n", prog, files[i], err[0] ? err : "cannot read capture");
+            io_error = true;
+        }
+        uint64_t total = st->by_severity[0] + st->by_severity[1] + st->by_severity[2];
+        if (o->json) {
+            printf("%s],\n   \"error\":", c.first_finding ? "" : "\n  ");
+            if (rc != 0)
+                dnp3kit_json_string(&c.out, err, strlen(err));
+            else
+                printf("null");
+            printf(",\n   \"summary\":{\"packets\":%" PRIu64 ",\"dnp3_packets\":%" PRIu64 ",\"flows\":%" PRIu64
+                   ",\"link_frames\":%" PRIu64 ",\"bad_link_frames\":%" PRIu64 ",\"fragments\":%" PRIu64
+                   ",\"bad_fragments\":%" PRIu64 ",\"findings\":%" PRIu64 ",\"errors\":%" PRIu64
+                   ",\"warnings\":%" PRIu64 ",\"infos\":%" PRIu64 ",\"by_name\":{",
+                   cs.packets, cs.dnp3_packets, cs.flows, st->link_frames, st->bad_link_frames, st->fragments,
+                   st->bad_fragments, total, st->by_severity[2], st->by_severity[1], st->by_severity[0]);
+            bool first = true;
+            for (int k = 0; k < DNP3KIT_F_COUNT_; k++) {
+                if (!st->findings[k])
+                    continue;
+                printf("%s\"%s\":%" PRIu64, first ? "" : ",", dnp3kit_finding_name((dnp3kit_finding_code)k),
+                       st->findings[k]);
+                first = false;
+            }
+            printf("}}}");
+        } else {
+            printf("%s: %" PRIu64 " packets (%" PRIu64 " DNP3), %" PRIu64 " flows, %" PRIu64 " link frames (%" PRIu64
+                   " bad CRC), %" PRIu64 " fragments (%" PRIu64 " invalid), %" PRIu64 " findings: %" PRIu64
+                   " error, %" PRIu64 " warning, %" PRIu64 " info\n",
+                   files[i], cs.packets, cs.dnp3_packets, cs.flows, st->link_frames, st->bad_link_frames,
+                   st->fragments, st->bad_fragments, total, st->by_severity[2], st->by_severity[1],
+                   st->by_severity[0]);
+            for (int k = 0; k < DNP3KIT_F_COUNT_; k++)
+                if (st->findings[k])
+                    printf("  %-40s %8" PRIu64 "  %s\n", dnp3kit_finding_name((dnp3kit_finding_code)k),
+                           st->findings[k], dnp3kit_severity_name(dnp3kit_finding_severity((dnp3kit_finding_code)k)));
+        }
+        for (int s = o->fail_on; s <= 2; s++)
+            if (st->by_severity[s])
+                worst = EXIT_FINDINGS;
+        dpe_free(e);
+    }
+    if (o->json)
+        printf("\n],\"exit\":%d}\n", io_error ? EXIT_USAGE : worst);
+    fflush(stdout);
+    return io_error ? EXIT_USAGE : worst;
+}
+
+/* ---- decode ---- */
+
+typedef struct decode_ctx {
+    const opts *o;
+    const char *file;
+    dnp3kit_out out;
+} decode_ctx;
+
+static void json_context(const dnp3kit_out *o, const dpe_where *w, bool from_master)
+{
+    char src[64], dst[64];
+    where_addrs(w, src, sizeof src, dst, sizeof dst);
+    uint64_t frame = w->pkt ? w->pkt->frame : 0;
+    uint64_t ts = w->pkt ? w->pkt->ts_us : 0;
+    dnp3kit_outf(o, "{\"frame\":%" PRIu64 ",\"time\":%" PRIu64 ".%06" PRIu64 ",", frame, ts / 1000000, ts % 1000000);
+    if (w->flow) {
+        dnp3kit_outf(o, "\"flow\":%u,\"src\":", w->flow->id);
+        dnp3kit_json_string(o, src, strlen(src));
+        dnp3kit_outf(o, ",\"dst\":");
+        dnp3kit_json_string(o, dst, strlen(dst));
+        dnp3kit_outf(o, ",\"transport\":\"%s\",", w->flow->tcp ? "tcp" : "udp");
+    }
+    dnp3kit_outf(o, "\"link_src\":%u,\"link_dst\":%u,\"dir\":\"%s\",", w->link_src, w->link_dst,
+                 from_master ? "master" : "outstation");
+}
+
+static void text_context(const dpe_where *w, bool from_master, const char *file)
+{
+    char src[64], dst[64], t[40] = "";
+    where_addrs(w, src, sizeof src, dst, sizeof dst);
+    if (w->pkt)
+        dnp3kit_format_time_ms(w->pkt->ts_us / 1000, t, sizeof t);
+    printf("%s:%" PRIu64 " %s %s -> %s %s %u -> %u\n", file, w->pkt ? w->pkt->frame : 0, t, src, dst,
+           from_master ? "master" : "outstation", w->link_src, w->link_dst);
+}
+
+static void decode_fragment(void *ctx, const dpe_fragment *fr)
+{
+    decode_ctx *d = ctx;
+    if (d->o->link_layer)
+        return;
+    dnp3kit_render_opts ro = {.indent = "  ", .max_points = d->o->max_points};
+    if (d->o->json) {
+        json_context(&d->out, &fr->where, fr->from_master);
+        dnp3kit_outf(&d->out, "\"segments\":%u,", fr->segments);
+        if (fr->len >= 2) {
+            dnp3kit_render_fragment_json(fr->data, fr->len, &ro, &d->out);
+            dnp3kit_outf(&d->out, ",");
+        }
+        dnp3kit_outf(&d->out, "\"findings\":[");
+        for (size_t i = 0; i < fr->nfindings; i++)
+            dnp3kit_outf(&d->out, "%s\"%s\"", i ? "," : "", dnp3kit_finding_name(fr->findings[i].code));
+        dnp3kit_outf(&d->out, "]}\n");
+    } else {
+        text_context(&fr->where, fr->from_master, d->file);
+        dnp3kit_render_fragment_text(fr->data, fr->len, &ro, &d->out);
+        for (size_t i = 0; i < fr->nfindings; i++) {
+            char detail[256];
+            dnp3kit_finding_format(&fr->findings[i], detail, sizeof detail);
+            printf("  ! %s %s: %s\n",
+                   dnp3kit_severity_name(dnp3kit_finding_severity(fr->findings[i].code)),
+                   dnp3kit_finding_name(fr->findings[i].code), detail);
+        }
+    }
+}
+
+static void decode_link(void *ctx, const dpe_where *w, const dnp3kit_link_frame *f)
+{
+    decode_ctx *d = ctx;
+    if (!d->o->link_layer)
+        return;
+    if (d->o->json) {
+        json_context(&d->out, w, f->dir);
+        dnp3kit_render_link_json(f, &d->out);
+        if (f->user_len) {
+            dnp3kit_outf(&d->out, ",\"transport\":{\"fir\":%s,\"fin\":%s,\"seq\":%u}",
+                         (f->user[0] & 0x40) ? "true" : "false", (f->user[0] & 0x80) ? "true" : "false",
+                         f->user[0] & 0x3F);
+        }
+        dnp3kit_outf(&d->out, "}\n");
+    } else {
+        text_context(w, f->dir, d->file);
+        printf("  ");
+        dnp3kit_render_link_text(f, &d->out);
+        printf("\n");
+    }
+}
+
+static int cmd_decode(const opts *o, int nfiles, char **files)
+{
+    bool io_error = false;
+    decode_ctx d = {.o = o, .out = {out_file, stdout}};
+    for (int i = 0; i < nfiles; i++) {
+        d.file = files[i];
+        dpe_callbacks cb = {.on_fragment = decode_fragment, .on_link = decode_link};
+        dpe_engine *e = dpe_new(&o->eng, &cb, &d);
+        if (!e)
+            return EXIT_USAGE;
+        char err[512] = "";
+        int rc = dpe_run_file(e, files[i], &o->cap, NULL, err, sizeof err, o->progress ? progress_fn : NULL, NULL);
+        progress_end(o);
+        if (rc != 0) {
+            fprintf(stderr, "%s: %s: %s\n", prog, files[i], err[0] ? err : "cannot read capture");
+            io_error = true;
+        }
+        dpe_free(e);
+    }
+    fflush(stdout);
+    return io_error ? EXIT_USAGE : EXIT_CLEAN;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return EXIT_CLEAN;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("dnp3-pcap (dnp3kit) %s\n", DNP3KIT_VERSION_STRING);
+        return EXIT_CLEAN;
+    }
+    bool is_check = !strcmp(cmd, "check"), is_decode = !strcmp(cmd, "decode");
+    if (!is_check && !is_decode) {
+        fprintf(stderr, "%s: unknown command '%s'\n", prog, cmd);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    opts o;
+    memset(&o, 0, sizeof o);
+    dpc_options_default(&o.cap);
+    dpe_options_default(&o.eng);
+    o.fail_on = DNP3KIT_SEV_ERROR;
+    bool ports_set = false;
+    enum { O_JSON = 256, O_FAIL_ON, O_MAX_MESSAGE, O_LAYER, O_MAX_POINTS, O_VERSION };
+    static const struct option longopts[] = {
+        {"port", required_argument, NULL, 'p'},
+        {"any-port", no_argument, NULL, 'a'},
+        {"json", no_argument, NULL, O_JSON},
+        {"fail-on", required_argument, NULL, O_FAIL_ON},
+        {"max-message", required_argument, NULL, O_MAX_MESSAGE},
+        {"layer", required_argument, NULL, O_LAYER},
+        {"max-points", required_argument, NULL, O_MAX_POINTS},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, O_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    optind = 2;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "p:aqh", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'p':
+            if (parse_ports(optarg, &o.cap, &ports_set) != 0)
+                return EXIT_USAGE;
+            break;
+        case 'a': o.cap.any_port = true; break;
+        case 'q': o.quiet = true; break;
+        case 'h': usage(stdout); return EXIT_CLEAN;
+        case O_VERSION: printf("dnp3-pcap (dnp3kit) %s\n", DNP3KIT_VERSION_STRING); return EXIT_CLEAN;
+        case O_JSON: o.json = true; break;
+        case O_FAIL_ON:
+            if (!strcmp(optarg, "info")) o.fail_on = DNP3KIT_SEV_INFO;
+            else if (!strcmp(optarg, "warning")) o.fail_on = DNP3KIT_SEV_WARNING;
+            else if (!strcmp(optarg, "error")) o.fail_on = DNP3KIT_SEV_ERROR;
+            else {
+                fprintf(stderr, "%s: --fail-on takes info, warning or error\n", prog);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_MAX_MESSAGE: {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (*end || v < 16 || v > 16 * 1024 * 1024) {
+                fprintf(stderr, "%s: --max-message takes 16 to 16777216\n", prog);
+                return EXIT_USAGE;
+            }
+            o.eng.max_message = v;
+            break;
+        }
+        case O_LAYER:
+            if (!strcmp(optarg, "link")) o.link_layer = true;
+            else if (!strcmp(optarg, "app")) o.link_layer = false;
+            else {
+                fprintf(stderr, "%s: --layer takes app or link\n", prog);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_MAX_POINTS: {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (*end) {
+                fprintf(stderr, "%s: --max-points takes a number\n", prog);
+                return EXIT_USAGE;
+            }
+            o.max_points = v;
+            break;
+        }
+        default:
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "%s %s: no capture file given\n", prog, cmd);
+        return EXIT_USAGE;
+    }
+    o.progress = isatty(STDERR_FILENO) && !o.quiet;
+    if (is_check && o.link_layer) {
+        fprintf(stderr, "%s: --layer applies to decode\n", prog);
+        return EXIT_USAGE;
+    }
+    return is_check ? cmd_check(&o, argc - optind, argv + optind) : cmd_decode(&o, argc - optind, argv + optind);
+}

@@ -1,0 +1,290 @@
+/* DNP3 stream engine: capture payloads through every layer of the core. */
+#include "engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct assoc {
+    uint16_t master, outstation;
+    dnp3kit_reassembler from_master, from_outstation;
+    dnp3kit_analyzer analyzer;
+    uint8_t *bufs; /* 2 x max_message */
+} assoc;
+
+typedef struct flow_state {
+    dnp3kit_link_parser lp[2]; /* [0] from a, [1] from b */
+    assoc *assocs[DPE_MAX_ASSOCS];
+    size_t nassocs;
+    bool assoc_limit_reported;
+} flow_state;
+
+struct dpe_engine {
+    dpe_options opt;
+    dpe_callbacks cb;
+    void *ctx;
+    dpe_stats stats;
+    void (*progress)(void *ctx, uint64_t done, uint64_t total);
+    void *pctx;
+    /* context of the finding sink currently in use */
+    dpe_where where;
+    dpe_fragment *cur_frag; /* findings also recorded here while a fragment is processed */
+    dpe_fragment frag;      /* reused: no allocation per fragment */
+};
+
+void dpe_options_default(dpe_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->max_message = DNP3KIT_DEFAULT_MAX_MESSAGE;
+}
+
+dpe_engine *dpe_new(const dpe_options *o, const dpe_callbacks *cb, void *ctx)
+{
+    dpe_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    if (o)
+        e->opt = *o;
+    else
+        dpe_options_default(&e->opt);
+    if (e->opt.max_message < 16)
+        e->opt.max_message = 16;
+    if (cb)
+        e->cb = *cb;
+    e->ctx = ctx;
+    return e;
+}
+
+void dpe_free(dpe_engine *e) { free(e); }
+
+const dpe_stats *dpe_get_stats(const dpe_engine *e) { return &e->stats; }
+
+/* Every finding of the core passes here: counted, attached to the fragment
+ * being processed, and handed to the consumer with its context. */
+static void sink_fn(void *user, const dnp3kit_finding *f)
+{
+    dpe_engine *e = user;
+    if ((unsigned)f->code < DNP3KIT_F_COUNT_) {
+        e->stats.findings[f->code]++;
+        e->stats.by_severity[dnp3kit_finding_severity(f->code)]++;
+    }
+    if (e->cur_frag && e->cur_frag->nfindings < DPE_MAX_FRAG_FINDINGS)
+        e->cur_frag->findings[e->cur_frag->nfindings++] = *f;
+    if (e->cb.on_finding)
+        e->cb.on_finding(e->ctx, &e->where, f);
+}
+
+static dnp3kit_sink engine_sink(dpe_engine *e)
+{
+    dnp3kit_sink s = {sink_fn, e};
+    return s;
+}
+
+static void set_where(dpe_engine *e, const dpc_flow *f, bool from_a, const dpc_packet *pkt)
+{
+    e->where.flow = f;
+    e->where.from_a = from_a;
+    e->where.pkt = pkt;
+    e->where.has_link = false;
+}
+
+static assoc *find_assoc(dpe_engine *e, flow_state *fs, uint16_t master, uint16_t outstation)
+{
+    for (size_t i = 0; i < fs->nassocs; i++)
+        if (fs->assocs[i]->master == master && fs->assocs[i]->outstation == outstation)
+            return fs->assocs[i];
+    if (fs->nassocs == DPE_MAX_ASSOCS) {
+        if (!fs->assoc_limit_reported) {
+            fs->assoc_limit_reported = true;
+            dnp3kit_finding f = {.code = DNP3KIT_F_FLOW_LIMIT, .offset = SIZE_MAX, .expected = DPE_MAX_ASSOCS,
+                                 .actual = DPE_MAX_ASSOCS + 1};
+            dnp3kit_sink s = engine_sink(e);
+            dnp3kit_report(&s, &f);
+        }
+        return NULL;
+    }
+    assoc *a = calloc(1, sizeof *a);
+    uint8_t *bufs = malloc(2 * e->opt.max_message);
+    if (!a || !bufs) {
+        free(a);
+        free(bufs);
+        return NULL;
+    }
+    a->master = master;
+    a->outstation = outstation;
+    a->bufs = bufs;
+    dnp3kit_reassembler_init(&a->from_master, bufs, e->opt.max_message);
+    dnp3kit_reassembler_init(&a->from_outstation, bufs + e->opt.max_message, e->opt.max_message);
+    dnp3kit_analyzer_init(&a->analyzer);
+    fs->assocs[fs->nassocs++] = a;
+    return a;
+}
+
+static void on_message(dpe_engine *e, assoc *a, const dnp3kit_link_frame *lf, const uint8_t *msg, size_t len,
+                       uint32_t segments)
+{
+    dpe_fragment *fr = &e->frag;
+    fr->where = e->where;
+    fr->from_master = lf->dir;
+    fr->data = msg;
+    fr->len = len;
+    fr->segments = segments;
+    fr->nfindings = 0;
+    e->cur_frag = fr;
+    dnp3kit_sink s = engine_sink(e);
+    fr->status = dnp3kit_app_validate(msg, len, &fr->sum, &s);
+    e->stats.fragments++;
+    if (fr->status != DNP3KIT_OK)
+        e->stats.bad_fragments++;
+    /* Session rules need a decodable header; object-level defects do not stop them. */
+    if (len >= fr->sum.header.header_len && fr->sum.header.header_len >= 2 &&
+        dnp3kit_app_func_name(fr->sum.header.func))
+        dnp3kit_analyzer_feed(&a->analyzer, lf->dir, lf->dst >= DNP3KIT_ADDR_BCAST_NOCONF, msg, len,
+                              &fr->sum.header, &s);
+    e->cur_frag = NULL;
+    if (e->cb.on_fragment)
+        e->cb.on_fragment(e->ctx, fr);
+}
+
+static void on_frame(dpe_engine *e, flow_state *fs, const dnp3kit_link_frame *lf)
+{
+    e->stats.link_frames++;
+    e->where.has_link = true;
+    e->where.link_src = lf->src;
+    e->where.link_dst = lf->dst;
+    if (e->cb.on_link)
+        e->cb.on_link(e->ctx, &e->where, lf);
+    if (!lf->crc_ok) {
+        e->stats.bad_link_frames++;
+        return; /* clause 9.2.4.2: a frame with a bad CRC is discarded */
+    }
+    if (!lf->prm || lf->user_len == 0 ||
+        (lf->func != DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA && lf->func != DNP3KIT_LINK_PRI_CONFIRMED_USER_DATA))
+        return;
+    uint16_t master = lf->dir ? lf->src : lf->dst;
+    uint16_t outstation = lf->dir ? lf->dst : lf->src;
+    assoc *a = find_assoc(e, fs, master, outstation);
+    if (!a)
+        return;
+    dnp3kit_reassembler *r = lf->dir ? &a->from_master : &a->from_outstation;
+    const uint8_t *msg;
+    size_t len;
+    dnp3kit_sink s = engine_sink(e);
+    if (dnp3kit_reassembler_push(r, lf->user, lf->user_len, &msg, &len, &s) == 1)
+        on_message(e, a, lf, msg, len, r->segments);
+}
+
+static void cap_flow_open(void *ctx, dpc_flow *f, const dpc_packet *pkt)
+{
+    (void)ctx;
+    (void)pkt;
+    flow_state *fs = calloc(1, sizeof *fs);
+    if (fs) {
+        dnp3kit_link_parser_init(&fs->lp[0]);
+        dnp3kit_link_parser_init(&fs->lp[1]);
+    }
+    f->user = fs;
+}
+
+static void cap_data(void *ctx, dpc_flow *f, bool from_a, const uint8_t *p, size_t len, const dpc_packet *pkt)
+{
+    dpe_engine *e = ctx;
+    flow_state *fs = f->user;
+    if (!fs)
+        return;
+    set_where(e, f, from_a, pkt);
+    dnp3kit_link_parser *lp = &fs->lp[from_a ? 0 : 1];
+    dnp3kit_sink s = engine_sink(e);
+    dnp3kit_link_frame lf;
+    while (len > 0) {
+        e->where.has_link = false;
+        if (dnp3kit_link_parser_step(lp, &p, &len, &lf, &s) == 1)
+            on_frame(e, fs, &lf);
+    }
+    /* A datagram is self-contained: a frame cannot continue in the next one. */
+    if (!f->tcp) {
+        e->where.has_link = false;
+        dnp3kit_link_parser_reset(lp, &s);
+    }
+}
+
+static void cap_gap(void *ctx, dpc_flow *f, bool from_a, uint64_t missing, const dpc_packet *pkt)
+{
+    (void)missing;
+    dpe_engine *e = ctx;
+    flow_state *fs = f->user;
+    if (!fs)
+        return;
+    set_where(e, f, from_a, pkt);
+    dnp3kit_sink s = engine_sink(e);
+    dnp3kit_link_parser_reset(&fs->lp[from_a ? 0 : 1], &s);
+}
+
+static void cap_finding(void *ctx, dpc_flow *f, const dnp3kit_finding *fi, const dpc_packet *pkt)
+{
+    dpe_engine *e = ctx;
+    set_where(e, f, true, pkt);
+    dnp3kit_sink s = engine_sink(e);
+    dnp3kit_report(&s, fi);
+}
+
+static void cap_flow_close(void *ctx, dpc_flow *f, const dpc_packet *pkt)
+{
+    dpe_engine *e = ctx;
+    flow_state *fs = f->user;
+    if (!fs)
+        return;
+    dnp3kit_sink s = engine_sink(e);
+    for (int d = 0; d < 2; d++) {
+        set_where(e, f, d == 0, pkt);
+        dnp3kit_link_parser_finish(&fs->lp[d], &s);
+    }
+    for (size_t i = 0; i < fs->nassocs; i++) {
+        assoc *a = fs->assocs[i];
+        set_where(e, f, true, pkt);
+        e->where.has_link = true;
+        e->where.link_src = a->master;
+        e->where.link_dst = a->outstation;
+        dnp3kit_reassembler_finish(&a->from_master, &s);
+        dnp3kit_analyzer_finish(&a->analyzer, &s);
+        e->where.link_src = a->outstation;
+        e->where.link_dst = a->master;
+        dnp3kit_reassembler_finish(&a->from_outstation, &s);
+        free(a->bufs);
+        free(a);
+    }
+    free(fs);
+    f->user = NULL;
+}
+
+static const dpc_callbacks capture_cb = {
+    .on_flow_open = cap_flow_open,
+    .on_data = cap_data,
+    .on_gap = cap_gap,
+    .on_finding = cap_finding,
+    .on_flow_close = cap_flow_close,
+};
+
+const dpc_callbacks *dpe_capture_callbacks(void) { return &capture_cb; }
+
+static void progress_fn(void *ctx, uint64_t done, uint64_t total)
+{
+    dpe_engine *e = ctx;
+    if (e->progress)
+        e->progress(e->pctx, done, total);
+}
+
+int dpe_run_file(dpe_engine *e, const char *path, const dpc_options *po, dpc_stats *cstats, char *errbuf,
+                 size_t errcap, void (*progress)(void *ctx, uint64_t done, uint64_t total), void *pctx)
+{
+    e->progress = progress;
+    e->pctx = pctx;
+    int rc = dpc_read_file(path, po, &capture_cb, e, cstats, errbuf, errcap, progress ? progress_fn : NULL);
+    e->progress = NULL;
+    return rc;
+}
+
+int dpe_run_mem(dpe_engine *e, const uint8_t *p, size_t len, const dpc_options *po, dpc_stats *cstats,
+                char *errbuf, size_t errcap)
+{
+    return dpc_read_mem(p, len, po, &capture_cb, e, cstats, errbuf, errcap);
+}

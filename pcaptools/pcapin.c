@@ -1,0 +1,1184 @@
+/*
+ * Capture input: libpcap gives us records (pcap or pcapng); this file peels
+ * the link, IP and TCP/UDP headers and turns DNP3 flows into in-order byte
+ * streams (TCP) or datagrams (UDP). See pcapin.h for the contract.
+ *
+ * Memory: one calloc per read holds the whole flow table (DPC_MAX_FLOWS
+ * entries, hash buckets, LRU links). In-order TCP data is handed to the
+ * consumer straight from libpcap's packet buffer; only segments that arrive
+ * ahead of a hole are copied, at most DPC_TCP_WINDOW octets per direction
+ * and OOO_TOTAL_MAX octets over all flows.
+ */
+#include "pcapin.h"
+
+#include <arpa/inet.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dnp3kit/crc.h"
+#include "dnp3kit/link.h"
+
+/* Global cap on copied out-of-order data, so that many flows each holding a
+ * window's worth cannot add up to gigabytes (4096 x 2 x 256 KiB). */
+#define OOO_TOTAL_MAX ((uint64_t)64 * 1024 * 1024)
+/* Two buckets per flow keeps chains short; a power of two for masking. */
+#define NBUCKETS 8192u
+#define PROGRESS_STEP ((uint64_t)1 << 20)
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
+#ifndef DLT_IPV4
+#define DLT_IPV4 228
+#endif
+#ifndef DLT_IPV6
+#define DLT_IPV6 229
+#endif
+
+enum { ST_FREE = 0, ST_PENDING, ST_DNP3, ST_IGNORED };
+
+/* A copied out-of-order segment, kept sorted by sequence number. */
+typedef struct seg {
+    struct seg *next;
+    uint32_t seq;
+    uint32_t len;
+    uint8_t data[];
+} seg;
+
+/* One direction of a TCP connection. */
+typedef struct half {
+    seg *ooo;
+    size_t ooo_bytes;
+    uint32_t isn, next, fin_seq;
+    bool syn;     /* isn valid */
+    bool started; /* next valid */
+    bool fin;     /* fin_seq valid */
+} half;
+
+/* Canonical 5-tuple: the lower (ip, port) endpoint first, so both directions
+ * hash and compare equal. Zero-filled before use so memcmp is exact. */
+typedef struct fkey {
+    uint8_t ip[2][16];
+    uint16_t port[2];
+    uint8_t family, proto;
+    uint8_t pad[2];
+} fkey;
+
+typedef struct entry {
+    dpc_flow f;
+    fkey k;
+    int32_t hnext;      /* hash chain */
+    int32_t prev, next; /* LRU list (head = most recent); free list uses next */
+    uint8_t state;
+    half h[2]; /* [0]: octets sent by f.a */
+} entry;
+
+typedef struct reader {
+    const dpc_options *opt;
+    const dpc_callbacks *cb;
+    void *ctx;
+    dpc_stats *st;
+    int dlt;
+    dpc_packet pkt;
+    uint64_t ports[65536 / 64]; /* bitmap of DNP3 ports */
+    uint64_t ooo_total;
+    uint32_t next_id;
+    int32_t free_head, lru_head, lru_tail;
+    int32_t bucket[NBUCKETS];
+    entry e[DPC_MAX_FLOWS];
+    entry *live[DPC_MAX_FLOWS]; /* scratch for close_all */
+} reader;
+
+/* A parsed IP endpoint pair, handed from the IP layer to TCP/UDP. */
+typedef struct ippair {
+    uint8_t family;
+    const uint8_t *src, *dst; /* 4 or 16 octets */
+    bool short_;              /* captured fewer octets than the IP header announces */
+} ippair;
+
+static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+void dpc_options_default(dpc_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->ports[0] = 20000;
+    o->nports = 1;
+    o->any_port = false;
+    o->udp = true;
+}
+
+int dpc_addr_format(const dpc_addr *a, char *buf, size_t cap)
+{
+    if (a->family == 6) {
+        char ip[INET6_ADDRSTRLEN];
+        if (!inet_ntop(AF_INET6, a->ip, ip, sizeof ip))
+            snprintf(ip, sizeof ip, "?");
+        return snprintf(buf, cap, "[%s]:%u", ip, a->port);
+    }
+    return snprintf(buf, cap, "%u.%u.%u.%u:%u", a->ip[0], a->ip[1], a->ip[2], a->ip[3], a->port);
+}
+
+/* ---- reporting ---- */
+
+static void report(reader *r, dpc_flow *f, dnp3kit_finding_code code, uint64_t expected, uint64_t actual,
+                   uint32_t index)
+{
+    if (!r->cb->on_finding)
+        return;
+    dnp3kit_finding fi;
+    memset(&fi, 0, sizeof fi);
+    fi.code = code;
+    fi.offset = SIZE_MAX;
+    fi.expected = expected;
+    fi.actual = actual;
+    fi.index = index;
+    r->cb->on_finding(r->ctx, f, &fi, &r->pkt);
+}
+
+static void truncated(reader *r, uint64_t need, uint64_t have)
+{
+    report(r, NULL, DNP3KIT_F_PACKET_TRUNCATED, need, have, 0);
+}
+
+static void deliver(reader *r, entry *e, bool from_a, const uint8_t *p, size_t n)
+{
+    if (n == 0)
+        return;
+    r->st->payload_bytes += n;
+    if (r->cb->on_data)
+        r->cb->on_data(r->ctx, &e->f, from_a, p, n, &r->pkt);
+}
+
+static void gap(reader *r, entry *e, bool from_a, half *h, uint32_t missing)
+{
+    if (r->cb->on_gap)
+        r->cb->on_gap(r->ctx, &e->f, from_a, missing, &r->pkt);
+    report(r, &e->f, DNP3KIT_F_TCP_GAP, h->next, missing, 0);
+}
+
+/* ---- flow table ---- */
+
+static bool dnp3_port(const reader *r, uint16_t port) { return (r->ports[port >> 6] >> (port & 63)) & 1; }
+
+/* A payload that opens with a whole, CRC-valid link header (clause 9.2.4.1). */
+static bool looks_dnp3(const uint8_t *p, size_t n)
+{
+    return n >= DNP3KIT_LINK_HEADER_LEN && p[0] == 0x05 && p[1] == 0x64 && p[2] >= 5 &&
+           dnp3kit_crc16_check(p, 8);
+}
+
+static uint32_t key_hash(const fkey *k)
+{
+    uint64_t w[5], h = 0x9E3779B97F4A7C15ull;
+    memcpy(w, k, sizeof w);
+    for (int i = 0; i < 5; i++) {
+        h ^= w[i];
+        h *= 0xFF51AFD7ED558CCDull;
+        h ^= h >> 32;
+    }
+    return (uint32_t)h;
+}
+
+static void make_key(fkey *k, uint8_t family, uint8_t proto, const uint8_t *src, uint16_t sport,
+                     const uint8_t *dst, uint16_t dport)
+{
+    size_t alen = family == 6 ? 16 : 4;
+    int c = memcmp(src, dst, alen);
+    if (c == 0)
+        c = (int)sport - (int)dport;
+    int lo = c <= 0 ? 0 : 1;
+    memset(k, 0, sizeof *k);
+    memcpy(k->ip[lo], src, alen);
+    memcpy(k->ip[1 - lo], dst, alen);
+    k->port[lo] = sport;
+    k->port[1 - lo] = dport;
+    k->family = family;
+    k->proto = proto;
+}
+
+static void lru_unlink(reader *r, int32_t i)
+{
+    entry *e = &r->e[i];
+    if (e->prev >= 0)
+        r->e[e->prev].next = e->next;
+    else
+        r->lru_head = e->next;
+    if (e->next >= 0)
+        r->e[e->next].prev = e->prev;
+    else
+        r->lru_tail = e->prev;
+}
+
+static void lru_push(reader *r, int32_t i)
+{
+    entry *e = &r->e[i];
+    e->prev = -1;
+    e->next = r->lru_head;
+    if (r->lru_head >= 0)
+        r->e[r->lru_head].prev = i;
+    r->lru_head = i;
+    if (r->lru_tail < 0)
+        r->lru_tail = i;
+}
+
+static void touch(reader *r, entry *e)
+{
+    int32_t i = (int32_t)(e - r->e);
+    if (r->lru_head != i) {
+        lru_unlink(r, i);
+        lru_push(r, i);
+    }
+}
+
+static entry *lookup(reader *r, const fkey *k, uint32_t hash)
+{
+    for (int32_t i = r->bucket[hash & (NBUCKETS - 1)]; i >= 0; i = r->e[i].hnext)
+        if (memcmp(&r->e[i].k, k, sizeof *k) == 0)
+            return &r->e[i];
+    return NULL;
+}
+
+static void free_segs(reader *r, half *h)
+{
+    seg *s = h->ooo;
+    while (s) {
+        seg *n = s->next;
+        r->ooo_total -= s->len;
+        free(s);
+        s = n;
+    }
+    h->ooo = NULL;
+    h->ooo_bytes = 0;
+}
+
+/* ---- TCP reassembly (one direction) ---- */
+
+/* Deliver buffered segments that have become contiguous with h->next. */
+static void drain(reader *r, entry *e, bool from_a, half *h)
+{
+    seg *s;
+    while ((s = h->ooo) != NULL && (int32_t)(s->seq - h->next) <= 0) {
+        h->ooo = s->next;
+        h->ooo_bytes -= s->len;
+        r->ooo_total -= s->len;
+        uint32_t dup = h->next - s->seq;
+        if (dup < s->len) {
+            deliver(r, e, from_a, s->data + dup, s->len - dup);
+            h->next += s->len - dup;
+        }
+        free(s);
+    }
+}
+
+/* Give up waiting for holes: deliver everything buffered, a gap before each hole. */
+static void flush(reader *r, entry *e, bool from_a, half *h)
+{
+    drain(r, e, from_a, h);
+    while (h->ooo) {
+        gap(r, e, from_a, h, h->ooo->seq - h->next);
+        h->next = h->ooo->seq;
+        drain(r, e, from_a, h);
+    }
+}
+
+/* Copy a segment that lies ahead of h->next into the sorted list. Returns false
+ * when an already buffered segment covers it entirely (a retransmission). */
+static bool buffer(reader *r, half *h, uint32_t seq, const uint8_t *p, size_t n)
+{
+    uint32_t off = seq - h->next;
+    seg **pp = &h->ooo;
+    for (seg *s = h->ooo; s; pp = &s->next, s = s->next) {
+        uint32_t soff = s->seq - h->next;
+        if (soff <= off && (uint64_t)soff + s->len >= (uint64_t)off + n)
+            return false;
+        if (soff > off)
+            break;
+    }
+    seg *ns = malloc(sizeof *ns + n);
+    if (!ns)
+        return true; /* the hole stays open and turns into a gap later */
+    ns->seq = seq;
+    ns->len = (uint32_t)n;
+    memcpy(ns->data, p, n);
+    ns->next = *pp;
+    *pp = ns;
+    h->ooo_bytes += n;
+    r->ooo_total += n;
+    return true;
+}
+
+/* Deliver a segment at or behind h->next: drop what was already delivered. */
+static void in_order(reader *r, entry *e, bool from_a, half *h, uint32_t seq, const uint8_t *p, size_t n)
+{
+    uint32_t dup = h->next - seq;
+    if (dup >= n) {
+        report(r, &e->f, DNP3KIT_F_TCP_RETRANSMISSION, h->next, n, 0);
+        return;
+    }
+    if (dup) {
+        report(r, &e->f, DNP3KIT_F_TCP_RETRANSMISSION, h->next, dup, 0);
+        p += dup;
+        n -= dup;
+    }
+    deliver(r, e, from_a, p, n);
+    h->next += (uint32_t)n;
+    if (h->ooo)
+        drain(r, e, from_a, h);
+}
+
+static void segment(reader *r, entry *e, bool from_a, half *h, uint32_t seq, const uint8_t *p, size_t n)
+{
+    int32_t d = (int32_t)(seq - h->next);
+    if (d <= 0) {
+        in_order(r, e, from_a, h, seq, p, n);
+        return;
+    }
+    uint64_t end = (uint64_t)d + n;
+    if (end > DPC_TCP_WINDOW || h->ooo_bytes + n > DPC_TCP_WINDOW || r->ooo_total + n > OOO_TOTAL_MAX) {
+        report(r, &e->f, DNP3KIT_F_TCP_WINDOW_EXCEEDED, h->next, end, 0);
+        flush(r, e, from_a, h);
+        d = (int32_t)(seq - h->next);
+        if (d > 0) {
+            gap(r, e, from_a, h, (uint32_t)d);
+            h->next = seq;
+        }
+        in_order(r, e, from_a, h, seq, p, n);
+        return;
+    }
+    if (buffer(r, h, seq, p, n))
+        report(r, &e->f, DNP3KIT_F_TCP_OUT_OF_ORDER, h->next, (uint64_t)d, 0);
+    else
+        report(r, &e->f, DNP3KIT_F_TCP_RETRANSMISSION, h->next, n, 0);
+}
+
+/* End of a direction: flush buffered data and report octets missing before a seen FIN. */
+static void finish_half(reader *r, entry *e, bool from_a, half *h)
+{
+    if (!h->started)
+        return;
+    flush(r, e, from_a, h);
+    if (h->fin && (int32_t)(h->fin_seq - h->next) > 0) {
+        gap(r, e, from_a, h, h->fin_seq - h->next);
+        h->next = h->fin_seq;
+    }
+}
+
+/* ---- flow lifetime ---- */
+
+static void release(reader *r, entry *e)
+{
+    int32_t i = (int32_t)(e - r->e);
+    int32_t *pp = &r->bucket[key_hash(&e->k) & (NBUCKETS - 1)];
+    while (*pp != i)
+        pp = &r->e[*pp].hnext;
+    *pp = e->hnext;
+    lru_unlink(r, i);
+    free_segs(r, &e->h[0]);
+    free_segs(r, &e->h[1]);
+    memset(e, 0, sizeof *e);
+    e->next = r->free_head;
+    r->free_head = i;
+}
+
+static void close_flow(reader *r, entry *e)
+{
+    if (e->state == ST_DNP3) {
+        if (e->f.tcp) {
+            finish_half(r, e, true, &e->h[0]);
+            finish_half(r, e, false, &e->h[1]);
+        }
+        if (r->cb->on_flow_close)
+            r->cb->on_flow_close(r->ctx, &e->f, &r->pkt);
+    }
+    release(r, e);
+}
+
+static void open_flow(reader *r, entry *e)
+{
+    e->state = ST_DNP3;
+    e->f.id = ++r->next_id;
+    r->st->flows++;
+    if (r->cb->on_flow_open)
+        r->cb->on_flow_open(r->ctx, &e->f, &r->pkt);
+}
+
+static entry *create(reader *r, const fkey *k, uint32_t hash, bool tcp, const ippair *ip, uint16_t sport,
+                     uint16_t dport)
+{
+    if (r->free_head < 0) {
+        /* Table full: the least recently used flow makes room. Pending and
+         * ignored flows carry nothing the consumer knows about, so only a
+         * DNP3 flow's eviction is worth a finding. */
+        entry *old = &r->e[r->lru_tail];
+        if (old->state == ST_DNP3)
+            report(r, &old->f, DNP3KIT_F_FLOW_LIMIT, DPC_MAX_FLOWS, DPC_MAX_FLOWS, old->f.id);
+        close_flow(r, old);
+    }
+    int32_t i = r->free_head;
+    entry *e = &r->e[i];
+    r->free_head = e->next;
+    memset(e, 0, sizeof *e);
+    e->k = *k;
+    e->hnext = r->bucket[hash & (NBUCKETS - 1)];
+    r->bucket[hash & (NBUCKETS - 1)] = i;
+    lru_push(r, i);
+    e->state = ST_PENDING;
+    e->f.tcp = tcp;
+    size_t alen = ip->family == 6 ? 16 : 4;
+    e->f.a.family = e->f.b.family = ip->family;
+    memcpy(e->f.a.ip, ip->src, alen);
+    memcpy(e->f.b.ip, ip->dst, alen);
+    e->f.a.port = sport;
+    e->f.b.port = dport;
+    return e;
+}
+
+static bool is_from_a(const entry *e, const ippair *ip, uint16_t sport)
+{
+    size_t alen = ip->family == 6 ? 16 : 4;
+    return e->f.a.port == sport && memcmp(e->f.a.ip, ip->src, alen) == 0;
+}
+
+/* ---- transport layer ---- */
+
+static void tcp_packet(reader *r, const ippair *ip, const uint8_t *t, size_t len)
+{
+    if (len < 20) {
+        if (len < 4 || dnp3_port(r, be16(t)) || dnp3_port(r, be16(t + 2)) || r->opt->any_port)
+            truncated(r, 20, len);
+        return;
+    }
+    uint16_t sport = be16(t), dport = be16(t + 2);
+    bool portmatch = dnp3_port(r, sport) || dnp3_port(r, dport);
+    if (!portmatch && !r->opt->any_port)
+        return;
+    size_t doff = (size_t)(t[12] >> 4) * 4;
+    uint8_t flags = t[13];
+    uint32_t seq = be32(t + 4);
+
+    fkey k;
+    make_key(&k, ip->family, 6, ip->src, sport, ip->dst, dport);
+    uint32_t hash = key_hash(&k);
+    entry *e = lookup(r, &k, hash);
+
+    if (doff < 20 || doff > len || ip->short_) {
+        if (portmatch || (e && e->state == ST_DNP3))
+            truncated(r, doff < 20 ? 20 : doff, len);
+        return;
+    }
+    const uint8_t *p = t + doff;
+    size_t n = len - doff;
+
+    if (e) {
+        bool fa = is_from_a(e, ip, sport);
+        half *h = &e->h[fa ? 0 : 1];
+        /* A SYN with a new ISN on a known 5-tuple is a new connection (port reuse). */
+        if ((flags & TH_SYN) && h->started && (!h->syn || h->isn != seq)) {
+            close_flow(r, e);
+            e = NULL;
+        }
+    }
+    if (!e) {
+        /* Pure ACK/FIN/RST segments never open a flow: they are typically the
+         * tail of a connection already closed. */
+        if (!(flags & TH_SYN) && n == 0)
+            return;
+        if (!portmatch && n > 0 && !looks_dnp3(p, n))
+            return;
+        e = create(r, &k, hash, true, ip, sport, dport);
+        if (portmatch)
+            open_flow(r, e);
+    } else {
+        touch(r, e);
+    }
+    if (e->state == ST_IGNORED) {
+        if (flags & TH_RST)
+            release(r, e);
+        return;
+    }
+    if (e->state == ST_PENDING && n > 0) {
+        if (!looks_dnp3(p, n)) {
+            e->state = ST_IGNORED;
+            free_segs(r, &e->h[0]);
+            free_segs(r, &e->h[1]);
+            return;
+        }
+        open_flow(r, e);
+    }
+
+    bool fa = is_from_a(e, ip, sport);
+    half *h = &e->h[fa ? 0 : 1];
+    if (flags & TH_SYN) {
+        if (!h->syn) {
+            h->syn = true;
+            h->isn = seq;
+            if (!h->started) {
+                h->started = true;
+                h->next = seq + 1;
+            }
+        }
+        seq++; /* the SYN occupies one sequence number; data (if any) follows it */
+    }
+    if (e->state == ST_PENDING) {
+        if (flags & TH_RST)
+            release(r, e);
+        return;
+    }
+    r->st->dnp3_packets++;
+    if (n > 0) {
+        if (!h->started) {
+            h->started = true;
+            h->next = seq;
+            report(r, &e->f, DNP3KIT_F_TCP_MIDSTREAM, 0, 0, 0);
+        }
+        segment(r, e, fa, h, seq, p, n);
+    }
+    if ((flags & TH_FIN) && !h->fin) {
+        h->fin = true;
+        h->fin_seq = seq + (uint32_t)n;
+    }
+    if (flags & TH_RST) {
+        close_flow(r, e);
+        return;
+    }
+    /* Both sides said FIN and everything up to both FINs is delivered. */
+    const half *x = &e->h[0], *y = &e->h[1];
+    if (x->fin && y->fin && (!x->started || (int32_t)(x->fin_seq - x->next) <= 0) &&
+        (!y->started || (int32_t)(y->fin_seq - y->next) <= 0))
+        close_flow(r, e);
+}
+
+static void udp_packet(reader *r, const ippair *ip, const uint8_t *u, size_t len)
+{
+    if (len < 8) {
+        if (len < 4 || dnp3_port(r, be16(u)) || dnp3_port(r, be16(u + 2)) || r->opt->any_port)
+            truncated(r, 8, len);
+        return;
+    }
+    if (!r->opt->udp)
+        return;
+    uint16_t sport = be16(u), dport = be16(u + 2);
+    bool portmatch = dnp3_port(r, sport) || dnp3_port(r, dport);
+    if (!portmatch && !r->opt->any_port)
+        return;
+    size_t ulen = be16(u + 4);
+    fkey k;
+    make_key(&k, ip->family, 17, ip->src, sport, ip->dst, dport);
+    uint32_t hash = key_hash(&k);
+    entry *e = lookup(r, &k, hash);
+    if (ulen < 8 || ulen > len || ip->short_) {
+        if (portmatch || e)
+            truncated(r, ulen < 8 ? 8 : ulen, len);
+        return;
+    }
+    const uint8_t *p = u + 8;
+    size_t n = ulen - 8;
+    if (!e) {
+        if (!portmatch && !looks_dnp3(p, n))
+            return;
+        e = create(r, &k, hash, false, ip, sport, dport);
+        open_flow(r, e);
+    } else {
+        touch(r, e);
+    }
+    r->st->dnp3_packets++;
+    deliver(r, e, is_from_a(e, ip, sport), p, n);
+}
+
+static void l4(reader *r, const ippair *ip, uint8_t proto, const uint8_t *p, size_t len)
+{
+    if (proto == 6)
+        tcp_packet(r, ip, p, len);
+    else if (proto == 17)
+        udp_packet(r, ip, p, len);
+}
+
+/* ---- network layer ---- */
+
+static void ipv4(reader *r, const uint8_t *p, size_t len)
+{
+    if (len < 20 || (p[0] >> 4) != 4) {
+        truncated(r, 20, len);
+        return;
+    }
+    size_t ihl = (size_t)(p[0] & 15) * 4;
+    size_t tot = be16(p + 2);
+    if (tot == 0)
+        tot = len; /* segmentation offload captures leave it zero */
+    if (ihl < 20 || ihl > len || tot < ihl) {
+        truncated(r, ihl < 20 ? 20 : ihl, len);
+        return;
+    }
+    /* Only whole datagrams carry a TCP/UDP header we can trust: a non-first
+     * fragment has none, and a first fragment holds only part of the payload. */
+    if (be16(p + 6) & 0x3FFF)
+        return;
+    ippair ip = {4, p + 12, p + 16, tot > len};
+    size_t avail = tot > len ? len : tot; /* also drops Ethernet padding */
+    l4(r, &ip, p[9], p + ihl, avail - ihl);
+}
+
+static void ipv6(reader *r, const uint8_t *p, size_t len)
+{
+    if (len < 40 || (p[0] >> 4) != 6) {
+        truncated(r, 40, len);
+        return;
+    }
+    size_t plen = be16(p + 4);
+    size_t tot = plen ? 40 + plen : len; /* zero: jumbogram or offload */
+    ippair ip = {6, p + 8, p + 24, tot > len};
+    size_t end = tot > len ? len : tot;
+    uint8_t nh = p[6];
+    size_t off = 40;
+    for (;;) {
+        if (nh == 0 || nh == 43 || nh == 60) { /* hop-by-hop, routing, destination options */
+            if (off + 8 > end) {
+                truncated(r, off + 8, end);
+                return;
+            }
+            size_t hl = ((size_t)p[off + 1] + 1) * 8;
+            nh = p[off];
+            off += hl;
+            if (off > end) {
+                truncated(r, off, end);
+                return;
+            }
+        } else if (nh == 44) { /* fragment: only an atomic fragment is a whole datagram */
+            if (off + 8 > end) {
+                truncated(r, off + 8, end);
+                return;
+            }
+            if (be16(p + off + 2) & 0xFFF9)
+                return;
+            nh = p[off];
+            off += 8;
+        } else {
+            break;
+        }
+    }
+    l4(r, &ip, nh, p + off, end - off);
+}
+
+static void network(reader *r, uint16_t etype, const uint8_t *p, size_t len)
+{
+    if (etype == 0x0800)
+        ipv4(r, p, len);
+    else if (etype == 0x86DD)
+        ipv6(r, p, len);
+}
+
+/* Ethernet-style payload: skip 802.1Q / 802.1ad / legacy QinQ tags first. */
+static void ethertype(reader *r, uint16_t etype, const uint8_t *p, size_t len)
+{
+    while (etype == 0x8100 || etype == 0x88A8 || etype == 0x9100) {
+        if (len < 4) {
+            truncated(r, 4, len);
+            return;
+        }
+        etype = be16(p + 2);
+        p += 4;
+        len -= 4;
+    }
+    network(r, etype, p, len);
+}
+
+static void link(reader *r, const uint8_t *p, size_t len)
+{
+    switch (r->dlt) {
+    case DLT_EN10MB:
+        if (len < 14) {
+            truncated(r, 14, len);
+            return;
+        }
+        ethertype(r, be16(p + 12), p + 14, len - 14);
+        return;
+    case DLT_LINUX_SLL:
+        if (len < 16) {
+            truncated(r, 16, len);
+            return;
+        }
+        ethertype(r, be16(p + 14), p + 16, len - 16);
+        return;
+    case DLT_LINUX_SLL2:
+        if (len < 20) {
+            truncated(r, 20, len);
+            return;
+        }
+        ethertype(r, be16(p), p + 20, len - 20);
+        return;
+    case DLT_NULL:
+    case DLT_LOOP: {
+        /* The family is in the capturing host's byte order (NULL) or network
+         * order (LOOP), and files travel between hosts: accept either. IPv6's
+         * AF_INET6 differs per BSD: 24, 28 or 30. */
+        if (len < 4) {
+            truncated(r, 4, len);
+            return;
+        }
+        uint32_t fam = le32(p);
+        if (fam > 0xFFFF)
+            fam = be32(p);
+        if (fam == 2)
+            ipv4(r, p + 4, len - 4);
+        else if (fam == 24 || fam == 28 || fam == 30)
+            ipv6(r, p + 4, len - 4);
+        return;
+    }
+    default: /* raw IP: the version nibble says which */
+        if (len < 1) {
+            truncated(r, 1, len);
+            return;
+        }
+        if ((p[0] >> 4) == 4)
+            ipv4(r, p, len);
+        else if ((p[0] >> 4) == 6)
+            ipv6(r, p, len);
+        else
+            truncated(r, 20, len);
+        return;
+    }
+}
+
+static bool supported(int dlt)
+{
+    return dlt == DLT_EN10MB || dlt == DLT_LINUX_SLL || dlt == DLT_LINUX_SLL2 || dlt == DLT_NULL ||
+           dlt == DLT_LOOP || dlt == DLT_RAW || dlt == DLT_IPV4 || dlt == DLT_IPV6;
+}
+
+/* ---- driver ---- */
+
+static int cmp_id(const void *x, const void *y)
+{
+    uint32_t a = (*(entry *const *)x)->f.id, b = (*(entry *const *)y)->f.id;
+    return a < b ? -1 : a > b;
+}
+
+/* End of input: close what is still open, in order of appearance. */
+static void close_all(reader *r)
+{
+    entry **live = r->live;
+    size_t n = 0;
+    for (int32_t i = r->lru_head; i >= 0; i = r->e[i].next)
+        live[n++] = &r->e[i];
+    qsort(live, n, sizeof live[0], cmp_id);
+    for (size_t i = 0; i < n; i++)
+        close_flow(r, live[i]);
+}
+
+static void seterr(char *errbuf, size_t errcap, const char *msg)
+{
+    if (errbuf && errcap)
+        snprintf(errbuf, errcap, "%s", msg);
+}
+
+/* One packet of any reader: count it, decode it, report progress. */
+static void packet(reader *r, int dlt, uint64_t ts_us, uint32_t caplen, uint32_t wirelen, const uint8_t *data)
+{
+    r->pkt.frame++;
+    r->pkt.ts_us = ts_us;
+    r->pkt.caplen = caplen;
+    r->pkt.wirelen = wirelen;
+    r->st->packets++;
+    r->st->bytes += caplen;
+    r->dlt = dlt;
+    link(r, data, caplen);
+}
+
+/* ---- pcapng fallback ----
+ *
+ * libpcap 1.10 refuses a pcapng file whose interfaces differ in snap length
+ * or link type (what mergecap writes, e.g. shared/captures/ipal_transcriber).
+ * When that happens mid-file, this small block reader reopens the input,
+ * skips the records libpcap already delivered and carries on with the same
+ * flow state, taking each packet's link type from its own interface. */
+
+#define NG_MAX_BLOCK (16u * 1024 * 1024)
+
+typedef struct ngif {
+    int dlt;
+    uint32_t snaplen;
+    uint8_t tsresol; /* if_tsresol: 10^-v, or 2^-(v & 0x7F) when the high bit is set */
+    int64_t tsoffset;
+} ngif;
+
+typedef struct ngreader {
+    FILE *f;
+    bool swap;
+    ngif *ifs;
+    size_t nifs, capifs;
+    uint8_t *buf;
+    size_t cap;
+} ngreader;
+
+static uint32_t ng32(const ngreader *g, const uint8_t *p) { return g->swap ? be32(p) : le32(p); }
+static uint16_t ng16(const ngreader *g, const uint8_t *p)
+{
+    return g->swap ? be16(p) : (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint64_t ng_ts_us(const ngif *i, uint64_t ticks)
+{
+    uint64_t us;
+    if (i->tsresol & 0x80) {
+        unsigned v = i->tsresol & 0x7F;
+        if (v > 63)
+            return 0;
+        uint64_t whole = v ? ticks >> v : ticks, frac = v ? ticks & (((uint64_t)1 << v) - 1) : 0;
+        us = whole * 1000000u + (v <= 40 ? (frac * 1000000u) >> v : 0);
+    } else {
+        unsigned v = i->tsresol;
+        us = ticks;
+        for (unsigned k = v; k > 6; k--)
+            us /= 10;
+        for (unsigned k = v; k < 6; k++)
+            us *= 10;
+    }
+    return us + (uint64_t)i->tsoffset * 1000000u; /* wraps rather than overflow on hostile input */
+}
+
+static bool ng_add_if(ngreader *g, const uint8_t *b, size_t n)
+{
+    if (n < 8)
+        return false;
+    if (g->nifs == g->capifs) {
+        size_t nc = g->capifs ? g->capifs * 2 : 8;
+        ngif *ni = realloc(g->ifs, nc * sizeof *ni);
+        if (!ni)
+            return false;
+        g->ifs = ni;
+        g->capifs = nc;
+    }
+    ngif *i = &g->ifs[g->nifs++];
+    uint16_t lt = ng16(g, b);
+    i->dlt = lt == 101 ? DLT_RAW : lt; /* LINKTYPE_ values equal DLT_ ones on Linux but RAW */
+    i->snaplen = ng32(g, b + 4);
+    i->tsresol = 6;
+    i->tsoffset = 0;
+    for (size_t o = 8; o + 4 <= n;) {
+        uint16_t code = ng16(g, b + o), olen = ng16(g, b + o + 2);
+        if (code == 0 || o + 4 + olen > n)
+            break;
+        if (code == 9 && olen >= 1)
+            i->tsresol = b[o + 4];
+        else if (code == 14 && olen >= 8)
+            i->tsoffset = (int64_t)((uint64_t)ng32(g, b + o + (g->swap ? 4 : 8)) << 32 |
+                                    ng32(g, b + o + (g->swap ? 8 : 4)));
+        o += 4 + (((size_t)olen + 3) & ~(size_t)3);
+    }
+    return true;
+}
+
+/* Next packet record: 1 with *out filled, 0 at the end, -1 on a broken file. */
+typedef struct ngpkt {
+    int dlt;
+    uint64_t ts_us;
+    uint32_t caplen, wirelen;
+    const uint8_t *data;
+} ngpkt;
+
+static int ng_next(ngreader *g, ngpkt *out, char *err, size_t errcap)
+{
+    for (;;) {
+        uint8_t h[12];
+        size_t got = fread(h, 1, 8, g->f);
+        if (got == 0)
+            return 0;
+        if (got < 8)
+            goto truncated;
+        uint32_t type = le32(h);
+        if (type == 0x0A0D0D0A) {
+            if (fread(h + 8, 1, 4, g->f) != 4)
+                goto truncated;
+            uint32_t bom = le32(h + 8);
+            if (bom == 0x1A2B3C4D)
+                g->swap = false;
+            else if (bom == 0x4D3C2B1A)
+                g->swap = true;
+            else {
+                snprintf(err, errcap, "pcapng: bad byte-order magic");
+                return -1;
+            }
+            g->nifs = 0; /* a new section has its own interfaces */
+        } else {
+            type = ng32(g, h);
+        }
+        uint32_t total = ng32(g, h + 4);
+        size_t have = type == 0x0A0D0D0A ? 12 : 8;
+        if (total < 12 || total % 4 || total > NG_MAX_BLOCK || total < have) {
+            snprintf(err, errcap, "pcapng: bad block length %u", total);
+            return -1;
+        }
+        size_t n = total - have; /* rest of the block, trailing length included */
+        if (n > g->cap) {
+            uint8_t *nb = realloc(g->buf, n);
+            if (!nb) {
+                snprintf(err, errcap, "out of memory");
+                return -1;
+            }
+            g->buf = nb;
+            g->cap = n;
+        }
+        if (fread(g->buf, 1, n, g->f) != n)
+            goto truncated;
+        const uint8_t *b = g->buf;
+        size_t body = n - 4;
+        if (type == 1) { /* interface description */
+            if (!ng_add_if(g, b, body)) {
+                snprintf(err, errcap, "pcapng: bad interface block");
+                return -1;
+            }
+            continue;
+        }
+        uint32_t ifid, caplen, wirelen;
+        uint64_t ticks;
+        size_t hdr;
+        if (type == 6) { /* enhanced packet */
+            if (body < 20)
+                goto bad;
+            ifid = ng32(g, b);
+            ticks = (uint64_t)ng32(g, b + 4) << 32 | ng32(g, b + 8);
+            caplen = ng32(g, b + 12);
+            wirelen = ng32(g, b + 16);
+            hdr = 20;
+        } else if (type == 2) { /* obsolete packet block */
+            if (body < 20)
+                goto bad;
+            ifid = ng16(g, b);
+            ticks = (uint64_t)ng32(g, b + 4) << 32 | ng32(g, b + 8);
+            caplen = ng32(g, b + 12);
+            wirelen = ng32(g, b + 16);
+            hdr = 20;
+        } else if (type == 3) { /* simple packet: interface 0, no time */
+            if (body < 4 || g->nifs == 0)
+                goto bad;
+            ifid = 0;
+            ticks = 0;
+            wirelen = ng32(g, b);
+            caplen = wirelen;
+            if (g->ifs[0].snaplen && caplen > g->ifs[0].snaplen)
+                caplen = g->ifs[0].snaplen;
+            if (caplen > body - 4)
+                caplen = (uint32_t)(body - 4);
+            hdr = 4;
+        } else {
+            continue; /* statistics, name resolution, custom ... */
+        }
+        if (ifid >= g->nifs || caplen > body - hdr)
+            goto bad;
+        out->dlt = g->ifs[ifid].dlt;
+        out->ts_us = type == 3 ? 0 : ng_ts_us(&g->ifs[ifid], ticks);
+        out->caplen = caplen;
+        out->wirelen = wirelen;
+        out->data = b + hdr;
+        return 1;
+    }
+truncated:
+    snprintf(err, errcap, "pcapng: truncated file");
+    return -1;
+bad:
+    snprintf(err, errcap, "pcapng: malformed packet block");
+    return -1;
+}
+
+/* Where the input came from, so the fallback can open it again. */
+typedef struct source {
+    const char *path;
+    const uint8_t *mem;
+    size_t len;
+} source;
+
+static FILE *reopen(const source *src)
+{
+    if (src->path)
+        return fopen(src->path, "rb");
+    /* fmemopen wants a non-const buffer even for reading; "r" never writes. */
+    return fmemopen((void *)(uintptr_t)src->mem, src->len, "r");
+}
+
+static bool is_pcapng(const source *src)
+{
+    uint8_t m[4] = {0};
+    if (src->path) {
+        FILE *f = fopen(src->path, "rb");
+        if (!f)
+            return false;
+        size_t got = fread(m, 1, 4, f);
+        fclose(f);
+        if (got != 4)
+            return false;
+    } else if (src->len >= 4) {
+        memcpy(m, src->mem, 4);
+    }
+    return le32(m) == 0x0A0D0D0A;
+}
+
+/* Continue with the pcapng reader after libpcap delivered `skip` records. */
+static int ng_continue(reader *r, const source *src, uint64_t skip, char *errbuf, size_t errcap)
+{
+    ngreader g;
+    memset(&g, 0, sizeof g);
+    g.f = reopen(src);
+    if (!g.f)
+        return -1;
+    char err[128] = "";
+    ngpkt pk;
+    int rc;
+    uint64_t seen = 0;
+    while ((rc = ng_next(&g, &pk, err, sizeof err)) == 1) {
+        if (seen++ < skip)
+            continue;
+        if (supported(pk.dlt))
+            packet(r, pk.dlt, pk.ts_us, pk.caplen, pk.wirelen, pk.data);
+        else { /* still count it, so frame numbers match other tools */
+            r->pkt.frame++;
+            r->st->packets++;
+            r->st->bytes += pk.caplen;
+        }
+    }
+    fclose(g.f);
+    free(g.buf);
+    free(g.ifs);
+    if (rc < 0) {
+        seterr(errbuf, errcap, err);
+        return -1;
+    }
+    return 0;
+}
+
+static int run(pcap_t *pc, const source *src, const dpc_options *opt, const dpc_callbacks *cb, void *ctx,
+               dpc_stats *stats, char *errbuf, size_t errcap, void (*progress)(void *, uint64_t, uint64_t),
+               uint64_t total)
+{
+    static const dpc_callbacks none;
+    dpc_options defopt;
+    dpc_stats scratch;
+    if (!opt) {
+        dpc_options_default(&defopt);
+        opt = &defopt;
+    }
+    if (!stats)
+        stats = &scratch;
+    memset(stats, 0, sizeof *stats);
+
+    int dlt = pcap_datalink(pc);
+    if (!supported(dlt)) {
+        if (errbuf && errcap) {
+            const char *name = pcap_datalink_val_to_name(dlt);
+            snprintf(errbuf, errcap, "unsupported link type %d (%s)", dlt, name ? name : "unknown");
+        }
+        return -2;
+    }
+    reader *r = calloc(1, sizeof *r);
+    if (!r) {
+        seterr(errbuf, errcap, "out of memory");
+        return -1;
+    }
+    r->opt = opt;
+    r->cb = cb ? cb : &none;
+    r->ctx = ctx;
+    r->st = stats;
+    r->dlt = dlt;
+    for (size_t i = 0; i < opt->nports && i < DPC_MAX_PORTS; i++)
+        r->ports[opt->ports[i] >> 6] |= (uint64_t)1 << (opt->ports[i] & 63);
+    for (size_t i = 0; i < NBUCKETS; i++)
+        r->bucket[i] = -1;
+    r->lru_head = r->lru_tail = -1;
+    for (int32_t i = 0; i < DPC_MAX_FLOWS; i++)
+        r->e[i].next = i + 1 < DPC_MAX_FLOWS ? i + 1 : -1;
+    r->free_head = 0;
+
+    FILE *fp = pcap_file(pc);
+    /* Progress runs on a cheap running estimate (record header + data);
+     * ftell is consulted only when the estimate crosses the next MiB. */
+    uint64_t approx = 24, next_progress = PROGRESS_STEP;
+    struct pcap_pkthdr *hdr;
+    const u_char *data;
+    int rc;
+    while ((rc = pcap_next_ex(pc, &hdr, &data)) == 1) {
+        packet(r, dlt, (uint64_t)hdr->ts.tv_sec * 1000000u + (uint64_t)hdr->ts.tv_usec, hdr->caplen, hdr->len,
+               data);
+        approx += (uint64_t)hdr->caplen + 16;
+        if (progress && approx >= next_progress) {
+            long pos = fp ? ftell(fp) : -1;
+            uint64_t done = pos >= 0 ? (uint64_t)pos : approx;
+            progress(ctx, done, total);
+            next_progress = approx + PROGRESS_STEP;
+        }
+    }
+    int ret = 0;
+    if (rc == PCAP_ERROR) {
+        seterr(errbuf, errcap, pcap_geterr(pc));
+        ret = -1;
+        if (is_pcapng(src) && ng_continue(r, src, stats->packets, errbuf, errcap) == 0) {
+            ret = 0;
+            seterr(errbuf, errcap, "");
+        }
+    }
+    close_all(r);
+    if (progress)
+        progress(ctx, total, total);
+    free(r);
+    return ret;
+}
+
+int dpc_read_file(const char *path, const dpc_options *opt, const dpc_callbacks *cb, void *ctx,
+                  dpc_stats *stats, char *errbuf, size_t errcap,
+                  void (*progress)(void *ctx, uint64_t done, uint64_t total))
+{
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    if (stats)
+        memset(stats, 0, sizeof *stats);
+    pcap_t *pc = pcap_open_offline(path, perr);
+    if (!pc) {
+        seterr(errbuf, errcap, perr);
+        return -1;
+    }
+    struct stat sb;
+    uint64_t total = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+    source src = {path, NULL, 0};
+    int rc = run(pc, &src, opt, cb, ctx, stats, errbuf, errcap, progress, total);
+    pcap_close(pc);
+    return rc;
+}
+
+int dpc_read_mem(const uint8_t *p, size_t len, const dpc_options *opt, const dpc_callbacks *cb,
+                 void *ctx, dpc_stats *stats, char *errbuf, size_t errcap)
+{
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    if (stats)
+        memset(stats, 0, sizeof *stats);
+    if (!p || len == 0) {
+        seterr(errbuf, errcap, "empty capture");
+        return -1;
+    }
+    source src = {NULL, p, len};
+    FILE *f = reopen(&src);
+    if (!f) {
+        seterr(errbuf, errcap, "fmemopen failed");
+        return -1;
+    }
+    pcap_t *pc = pcap_fopen_offline(f, perr);
+    if (!pc) {
+        fclose(f);
+        seterr(errbuf, errcap, perr);
+        return -1;
+    }
+    int rc = run(pc, &src, opt, cb, ctx, stats, errbuf, errcap, NULL, len);
+    pcap_close(pc); /* closes f */
+    return rc;
+}
