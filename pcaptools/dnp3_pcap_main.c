@@ -25,6 +25,7 @@ static void usage(FILE *out)
             "           application fragments and objects) and the rules across messages\n"
             "           (sequence numbers, request/response matching, confirms, select/operate)\n"
             "  decode   print each application fragment (or link frame) as text or JSON Lines\n"
+            "  findings list every finding check can report: name, severity, layer, meaning\n"
             "\n"
             "common options:\n"
             "  -p, --port N[,N...]    TCP/UDP ports that carry DNP3 (default 20000; repeatable)\n"
@@ -358,6 +359,18 @@ static int cmd_decode(const opts *o, int nfiles, char **files)
     return io_error ? EXIT_USAGE : EXIT_CLEAN;
 }
 
+/* The findings table as Markdown: the same list the core reports from (findings.def). */
+static int cmd_findings(void)
+{
+    printf("| name | severity | layer | meaning |\n|---|---|---|---|\n");
+    for (int k = 0; k < DNP3KIT_F_COUNT_; k++) {
+        dnp3kit_finding_code c = (dnp3kit_finding_code)k;
+        printf("| `%s` | %s | %s | %s |\n", dnp3kit_finding_name(c), dnp3kit_severity_name(dnp3kit_finding_severity(c)),
+               dnp3kit_layer_name(dnp3kit_finding_layer(c)), dnp3kit_finding_description(c));
+    }
+    return EXIT_CLEAN;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -373,6 +386,8 @@ int main(int argc, char **argv)
         printf("dnp3-pcap (dnp3kit) %s\n", DNP3KIT_VERSION_STRING);
         return EXIT_CLEAN;
     }
+    if (!strcmp(cmd, "findings"))
+        return cmd_findings();
     bool is_check = !strcmp(cmd, "check"), is_decode = !strcmp(cmd, "decode");
     if (!is_check && !is_decode) {
         fprintf(stderr, "%s: unknown command '%s'\n", prog, cmd);

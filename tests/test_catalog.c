@@ -436,6 +436,7 @@ static void test_round_trip_every_row(void **state)
         }
     }
     assert_true(trips > n);
+    print_message("%zu catalogue rows, %zu round trips\n", n, trips);
 }
 
 /* Parse one object of a crafted response: g/v, qualifier, then body. */

@@ -50,16 +50,11 @@ void dnp3kit_app_writer_init(dnp3kit_app_writer *w, uint8_t *buf, size_t cap, ui
     w->cap = cap;
     w->len = 0;
     w->err = 0;
-    put_u8(w, ctrl);
-    put_u8(w, func);
-    if (iin >= 0) { /* responses: IIN1 then IIN2 (clause 4.2.2.5) */
-        if (iin > 0xFFFF) {
-            fail(w, DNP3KIT_ERR_ARG);
-            return;
-        }
-        put_u8(w, (uint8_t)(iin >> 8));
-        put_u8(w, (uint8_t)iin);
-    }
+    /* responses add IIN1 then IIN2 (clause 4.2.2.5) */
+    const uint8_t h[4] = {ctrl, func, (uint8_t)(iin >> 8), (uint8_t)iin};
+    if (iin > 0xFFFF)
+        fail(w, DNP3KIT_ERR_ARG);
+    dnp3kit_app_write_raw(w, h, iin >= 0 ? 4 : 2);
 }
 
 int dnp3kit_app_writer_finish(const dnp3kit_app_writer *w)
@@ -71,11 +66,25 @@ int dnp3kit_app_writer_finish(const dnp3kit_app_writer *w)
     return (int)w->len;
 }
 
+/* Object header with its range field (n octets of each value in r), written
+ * whole or not at all (clause 4.2.2.7). */
+static void object_header_r(dnp3kit_app_writer *w, uint8_t group, uint8_t variation, uint8_t q,
+                            const uint64_t *r, unsigned nr, unsigned n)
+{
+    uint8_t h[3 + 2 * 4];
+    size_t len = 3;
+    h[0] = group;
+    h[1] = variation;
+    h[2] = q;
+    for (unsigned k = 0; k < nr; k++)
+        for (unsigned i = 0; i < n; i++)
+            h[len++] = (uint8_t)(r[k] >> (8 * i));
+    dnp3kit_app_write_raw(w, h, len);
+}
+
 static void object_header(dnp3kit_app_writer *w, uint8_t group, uint8_t variation, uint8_t q)
 {
-    put_u8(w, group);
-    put_u8(w, variation);
-    put_u8(w, q);
+    object_header_r(w, group, variation, q, NULL, 0, 0);
 }
 
 void dnp3kit_app_write_all(dnp3kit_app_writer *w, uint8_t group, uint8_t variation)
@@ -97,17 +106,16 @@ void dnp3kit_app_write_range_header(dnp3kit_app_writer *w, uint8_t group, uint8_
         return;
     }
     unsigned n = width_for(stop);
-    object_header(w, group, variation, (uint8_t)(n == 1 ? 0x00 : n == 2 ? 0x01 : 0x02));
-    put_le(w, start, n);
-    put_le(w, stop, n);
+    const uint64_t r[2] = {start, stop};
+    object_header_r(w, group, variation, (uint8_t)(n == 1 ? 0x00 : n == 2 ? 0x01 : 0x02), r, 2, n);
 }
 
 void dnp3kit_app_write_count_header(dnp3kit_app_writer *w, uint8_t group, uint8_t variation,
                                     uint32_t count)
 {
     unsigned n = width_for(count);
-    object_header(w, group, variation, (uint8_t)(n == 1 ? 0x07 : n == 2 ? 0x08 : 0x09));
-    put_le(w, count, n);
+    const uint64_t r[1] = {count};
+    object_header_r(w, group, variation, (uint8_t)(n == 1 ? 0x07 : n == 2 ? 0x08 : 0x09), r, 1, n);
 }
 
 /* Encode one object straight into the writer. */
@@ -206,8 +214,8 @@ void dnp3kit_app_write_indexed(dnp3kit_app_writer *w, uint8_t group, uint8_t var
             fail(w, DNP3KIT_ERR_ARG);
             return;
         }
-    object_header(w, group, variation, qualifier);
-    put_le(w, n, cw);
+    const uint64_t cnt[1] = {n};
+    object_header_r(w, group, variation, qualifier, cnt, 1, cw);
     for (size_t k = 0; k < n && !w->err; k++) {
         put_le(w, pts[k].index, iw);
         object(w, info, variation, &pts[k]);
@@ -247,8 +255,8 @@ void dnp3kit_app_write_free(dnp3kit_app_writer *w, uint8_t group, uint8_t variat
             fail(w, DNP3KIT_ERR_ARG);
             return;
         }
-    object_header(w, group, variation, 0x5B);
-    put_u8(w, (uint8_t)n);
+    const uint64_t cnt[1] = {n};
+    object_header_r(w, group, variation, 0x5B, cnt, 1, 1);
     for (size_t k = 0; k < n; k++) {
         put_le(w, lens[k], 2);
         dnp3kit_app_write_raw(w, objs[k], lens[k]);

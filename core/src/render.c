@@ -689,7 +689,7 @@ static void note_cto(ctx *c, const dnp3kit_object_header *oh, const dnp3kit_poin
 
 static const char *object_name(const dnp3kit_object_header *oh)
 {
-    return oh->info ? ((const dnp3kit_object_info *)oh->info)->name : NULL;
+    return oh->info ? oh->info->name : NULL;
 }
 
 static void begin_header(ctx *c, const dnp3kit_object_header *oh, bool first_header)

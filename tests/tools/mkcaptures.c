@@ -346,25 +346,36 @@ static void tcp_split(void)
         s.segment = sizes[i];
         clean_poll(&s);
     }
-    /* then many frames (several exchanges) in one segment per direction */
+    /* then many frames in one segment per direction: a request with a link
+     * status request behind it; the link status answer and a three-frame
+     * response in one segment */
     s.segment = 0;
-    uint8_t req[64], rsp[2048];
+    uint8_t req[64], rsp[4096];
     frames a, b;
-    uint8_t all_m[4096], all_o[8192];
-    size_t nm = 0, no = 0;
-    for (int i = 0; i < 3; i++) {
-        uint8_t q = next_seq(&s);
-        to_frames(&s, true, req, (size_t)dnp3kit_build_integrity_poll(req, sizeof req, q), &a);
-        memcpy(all_m + nm, a.buf, a.len);
-        nm += a.len;
-        to_frames(&s, false, rsp, (size_t)static_response(rsp, sizeof rsp, q, 0), &b);
-        memcpy(all_o + no, b.buf, b.len);
-        no += b.len;
+    uint8_t q = next_seq(&s);
+    to_frames(&s, true, req, (size_t)dnp3kit_build_read_range(req, sizeof req, q, 30, 1, 0, 119), &a);
+    int k = dnp3kit_link_build(dnp3kit_link_ctrl(true, true, false, false, DNP3KIT_LINK_PRI_REQUEST_LINK_STATUS),
+                               OUTSTATION, MASTER, NULL, 0, a.buf + a.len, sizeof a.buf - a.len);
+    a.len += (size_t)k;
+    wire(&s, true, a.buf, a.len);
+    dnp3kit_app_writer w;
+    dnp3kit_app_writer_init(&w, rsp, sizeof rsp, dnp3kit_app_ctrl(true, true, false, false, q), DNP3KIT_FC_RESPONSE, 0);
+    dnp3kit_point p[120];
+    for (int i = 0; i < 120; i++) {
+        memset(&p[i], 0, sizeof p[i]);
+        set_field_types(&p[i], 30, 1);
+        p[i].fields[0].v.u = 1;
+        p[i].fields[1].v.i = i * 3;
     }
-    /* the three requests in one segment, then the three responses in one: the
-     * analyzer sees requests 2 and 3 arrive before any response */
-    wire(&s, true, all_m, nm);
-    wire(&s, false, all_o, no);
+    dnp3kit_app_write_range(&w, 30, 1, 0, p, 120);
+    b.len = 0;
+    k = dnp3kit_link_build(dnp3kit_link_ctrl(false, false, false, false, DNP3KIT_LINK_SEC_LINK_STATUS), MASTER,
+                           OUTSTATION, NULL, 0, b.buf, sizeof b.buf);
+    frames r;
+    to_frames(&s, false, rsp, (size_t)dnp3kit_app_writer_finish(&w), &r);
+    memcpy(b.buf + k, r.buf, r.len);
+    b.len = (size_t)k + r.len;
+    wire(&s, false, b.buf, b.len);
     close_sess(&s);
 }
 

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The project's crafted captures: (1) they are exactly what our own generator
+# writes (reproducible, nothing imported), (2) `dnp3-pcap check --json` on each
+# gives its expected result captures/NAME.expected.json, (3) the exit code
+# follows --fail-on.
+set -euo pipefail
+BUILD=$1 SRC=$2
+PCAP="$BUILD/pcaptools/dnp3-pcap"
+MK="$BUILD/tests/tools/dnp3-mkcaptures"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+"$MK" "$tmp"
+for f in "$tmp"/*.pcap; do
+    name=$(basename "$f")
+    if ! cmp -s "$f" "$SRC/captures/$name"; then
+        echo "FAIL: captures/$name differs from what dnp3-mkcaptures writes (regenerate: $MK captures)"
+        fail=1
+    fi
+done
+for f in "$SRC"/captures/*.pcap; do
+    name=$(basename "$f" .pcap)
+    [ -e "$tmp/$name.pcap" ] || { echo "FAIL: captures/$name.pcap is not written by dnp3-mkcaptures"; fail=1; }
+    exp="$SRC/captures/$name.expected.json"
+    if [ ! -e "$exp" ]; then
+        echo "FAIL: no expected result $exp"
+        fail=1
+        continue
+    fi
+    set +e
+    (cd "$SRC/captures" && "$PCAP" check --json "$name.pcap") > "$tmp/out.json"
+    rc=$?
+    set -e
+    python3 "$SRC/tests/cli/check_json.py" < "$tmp/out.json" > "$tmp/got.json"
+    if ! diff -u "$exp" "$tmp/got.json" > "$tmp/diff"; then
+        echo "FAIL: $name: check --json differs from its expected result"
+        cat "$tmp/diff"
+        fail=1
+    fi
+    errors=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["errors"])' "$exp")
+    want=0; [ "$errors" -gt 0 ] && want=1
+    if [ "$rc" != "$want" ]; then
+        echo "FAIL: $name: exit $rc, want $want (errors: $errors)"
+        fail=1
+    fi
+done
+# Each crafted capture carries the defect it was made for: its expected
+# result must name that finding (so a regenerated expectation cannot silently
+# lose it), and the clean ones must have none.
+while read -r name finding; do
+    [ -n "$name" ] || continue
+    exp="$SRC/captures/$name.expected.json"
+    if [ "$finding" = none ]; then
+        n=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["findings"])' "$exp")
+        [ "$n" = 0 ] || { echo "FAIL: $name should be clean, has $n findings"; fail=1; }
+    elif ! grep -q "\"name\": \"$finding\"" "$exp"; then
+        echo "FAIL: $name: expected result lacks $finding"
+        fail=1
+    fi
+done <<'PLANTED'
+clean_session none
+tcp_split_frames none
+udp_ipv6_session none
+tcp_retransmission_reorder tcp_retransmission
+tcp_gap tcp_gap
+link_bad_header_crc link_bad_header_crc
+link_bad_block_crc link_bad_block_crc
+link_len_too_small link_len_too_small
+transport_sequence_gap transport_sequence_gap
+transport_no_fir transport_no_fir
+transport_fin_missing transport_incomplete
+transport_message_too_large transport_message_too_large
+response_without_request session_response_without_request
+app_truncated_object app_object_truncated
+app_unknown_object app_unknown_object
+app_range_start_gt_stop app_range_start_gt_stop
+app_count_size_overflow app_size_overflow
+app_huge_count_tiny_payload app_object_truncated
+app_free_format_zero_size app_zero_size_object
+app_zero_size_huge_count app_variation_zero_with_data
+PLANTED
+
+# --fail-on info: any finding fails; clean captures stay 0
+set +e
+"$PCAP" check --quiet --fail-on info "$SRC/captures/tcp_retransmission_reorder.pcap" >/dev/null; rc1=$?
+"$PCAP" check --quiet --fail-on info "$SRC/captures/clean_session.pcap" >/dev/null; rc2=$?
+"$PCAP" check --quiet "$tmp/does-not-exist.pcap" 2>/dev/null; rc3=$?
+"$PCAP" check --bogus 2>/dev/null; rc4=$?
+set -e
+[ "$rc1" = 1 ] || { echo "FAIL: --fail-on info on a capture with info findings exits $rc1"; fail=1; }
+[ "$rc2" = 0 ] || { echo "FAIL: clean capture exits $rc2"; fail=1; }
+[ "$rc3" = 2 ] || { echo "FAIL: missing file exits $rc3, want 2"; fail=1; }
+[ "$rc4" = 2 ] || { echo "FAIL: bad option exits $rc4, want 2"; fail=1; }
+if [ "$fail" = 0 ]; then
+    echo "captures: $(ls "$SRC"/captures/*.pcap | wc -l) crafted captures match their expected results"
+fi
+exit $fail
