@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 BUILD=${BUILD_DIR:-build}
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD" -j"$(nproc)"
+echo "building into $BUILD/ (log: $BUILD/build.log)"
+cmake --build "$BUILD" -j"$(nproc)" > "$BUILD/build.log" 2>&1 || { tail -n 40 "$BUILD/build.log"; exit 1; }
 PCAP="$BUILD/pcaptools/dnp3-pcap"
 echo "== dnp3-pcap check of the clean session capture"
 "$PCAP" check captures/clean_session.pcap

@@ -7,5 +7,6 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 BUILD=${BUILD_DIR:-build}
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${CMAKE_ARGS:-} >/dev/null
-cmake --build "$BUILD" -j"$(nproc)"
+echo "building into $BUILD/ (log: $BUILD/build.log)"
+cmake --build "$BUILD" -j"$(nproc)" > "$BUILD/build.log" 2>&1 || { tail -n 40 "$BUILD/build.log"; exit 1; }
 ctest --test-dir "$BUILD" --output-on-failure -j"$(nproc)" "$@"
