@@ -37,6 +37,7 @@ typedef struct rx {
     size_t ngap1;
     size_t udp_datagrams;
     uint64_t hash; /* FNV-1a over every delivery (flow, direction, octets) */
+    uint64_t ts[8]; /* capture time of the first deliveries */
 } rx;
 
 static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
@@ -62,9 +63,10 @@ static void rx_open(void *ctx, dpc_flow *f, const dpc_packet *pkt)
 static void rx_data(void *ctx, dpc_flow *f, bool from_a, const uint8_t *p, size_t len, const dpc_packet *pkt)
 {
     rx *r = ctx;
-    (void)pkt;
     assert_ptr_equal(f->user, r);
     assert_true(len > 0);
+    if (r->datas < 8)
+        r->ts[r->datas] = pkt->ts_us;
     r->datas++;
     uint8_t tag[5] = {(uint8_t)f->id, (uint8_t)(f->id >> 8), (uint8_t)(f->id >> 16), from_a, 0xA5};
     r->hash = fnv(fnv(r->hash, tag, sizeof tag), p, len);
@@ -1113,6 +1115,88 @@ static void test_ip_options_fragments_exts(void **state)
     rx_free(&r);
 }
 
+
+/* pcapng block helpers (little-endian section) */
+static void ng_block(mcap *m, uint32_t type, const uint8_t *body, size_t n)
+{
+    size_t padded = (n + 3) & ~(size_t)3, total = 12 + padded;
+    assert_true(m->n + total <= sizeof m->b);
+    uint8_t *b = m->b + m->n;
+    put32le(b, type);
+    put32le(b + 4, (uint32_t)total);
+    memset(b + 8, 0, padded);
+    memcpy(b + 8, body, n);
+    put32le(b + 8 + padded, (uint32_t)total);
+    m->n += total;
+}
+
+static void ng_epb(mcap *m, uint32_t ifid, uint64_t ticks, const uint8_t *p, size_t n)
+{
+    uint8_t body[512];
+    put32le(body, ifid);
+    put32le(body + 4, (uint32_t)(ticks >> 32));
+    put32le(body + 8, (uint32_t)ticks);
+    put32le(body + 12, (uint32_t)n);
+    put32le(body + 16, (uint32_t)n);
+    memcpy(body + 20, p, n);
+    ng_block(m, 6, body, 20 + n);
+}
+
+/* What mergecap writes: interfaces with different link types and snap
+ * lengths in one section. libpcap 1.10 stops at the second interface; the
+ * reader's pcapng fallback must carry on with per-interface link types. */
+static void test_pcapng_mixed_interfaces(void **state)
+{
+    (void)state;
+    mcap m;
+    memset(&m, 0, sizeof m);
+    uint8_t shb[16] = {0x4D, 0x3C, 0x2B, 0x1A, 1, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    ng_block(&m, 0x0A0D0D0A, shb, sizeof shb);
+    uint8_t idb0[8] = {1, 0, 0, 0, 0xFF, 0xFF, 0, 0}; /* Ethernet, snaplen 65535 */
+    ng_block(&m, 1, idb0, sizeof idb0);
+    uint8_t pk[256];
+    memset(pk, 0, 14);
+    put16be(pk + 12, 0x0800);
+    size_t n = ip4_udp(pk + 14, 5, 0, 40000, 20000, "eth");
+    ng_epb(&m, 0, 1700000000123456ull, pk, 14 + n);
+    /* raw IP, snaplen 1000, nanosecond time stamps (if_tsresol = 9) */
+    uint8_t idb1[20] = {101, 0, 0, 0, 0xE8, 0x03, 0, 0, 9, 0, 1, 0, 9, 0, 0, 0, 0, 0, 0, 0};
+    ng_block(&m, 1, idb1, sizeof idb1);
+    n = ip4_udp(pk, 5, 0, 40001, 20000, "raw");
+    ng_epb(&m, 1, 1700000000123456789ull, pk, n);
+    uint8_t nrb[4] = {0, 0, 0, 0}; /* a name resolution block: skipped */
+    ng_block(&m, 4, nrb, sizeof nrb);
+    /* simple packet block: interface 0 */
+    uint8_t spb[256];
+    memset(pk, 0, 14);
+    put16be(pk + 12, 0x0800);
+    n = ip4_udp(pk + 14, 5, 0, 40002, 20000, "spb");
+    put32le(spb, (uint32_t)(14 + n));
+    memcpy(spb + 4, pk, 14 + n);
+    ng_block(&m, 3, spb, 4 + 14 + n);
+
+    rx r;
+    dpc_stats st;
+    assert_int_equal(read_mc(&m, NULL, &r, &st), 0);
+    char all[64];
+    concat(&r, all, sizeof all);
+    assert_string_equal(all, "ethrawspb");
+    assert_int_equal(st.packets, 3);
+    assert_true(r.ts[0] == 1700000000123456ull);
+    assert_true(r.ts[1] == 1700000000123456ull);
+    rx_free(&r);
+
+    /* the same bytes, cut inside the last block: an error, earlier packets kept */
+    uint8_t *t = tu_tail_copy(m.b, m.n - 6);
+    memset(&r, 0, sizeof r);
+    char err[128] = "";
+    assert_int_equal(dpc_read_mem(t, m.n - 6, NULL, &rx_cb, &r, NULL, err, sizeof err), -1);
+    assert_true(err[0] != 0);
+    assert_int_equal(r.datas, 2);
+    tu_free_tail(t);
+    rx_free(&r);
+}
+
 static void test_truncated_packets(void **state)
 {
     (void)state;
@@ -1382,6 +1466,7 @@ int main(void)
         cmocka_unit_test(test_link_raw),
         cmocka_unit_test(test_link_vlan),
         cmocka_unit_test(test_ip_options_fragments_exts),
+        cmocka_unit_test(test_pcapng_mixed_interfaces),
         cmocka_unit_test(test_truncated_packets),
         cmocka_unit_test(test_unsupported_linktype),
         cmocka_unit_test(test_rst_and_pure_acks),

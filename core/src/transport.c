@@ -95,6 +95,15 @@ int dnp3kit_reassembler_push(dnp3kit_reassembler *r, const uint8_t *seg, size_t 
     r->last_seq = h.seq;
     r->have_last = true;
     r->segments++;
+    if (h.fir && h.fin && plen <= r->cap) {
+        /* A whole message in one segment (most of them): no copy needed. */
+        r->in_progress = false;
+        r->len = 0;
+        r->messages++;
+        *msg = pay;
+        *msg_len = plen;
+        return 1;
+    }
     if (plen > r->cap - r->len) {
         report(sink, DNP3KIT_F_TRANSPORT_MESSAGE_TOO_LARGE, r->cap, (uint64_t)r->len + plen, r->segments);
         abandon(r);

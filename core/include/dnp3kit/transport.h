@@ -48,8 +48,9 @@ void dnp3kit_reassembler_reset(dnp3kit_reassembler *r);
 
 /*
  * Push one segment (a link frame's user data, transport header first).
- * Returns 1 when a message is complete: *msg and *msg_len point into r->buf and
- * stay valid until the next push. Returns 0 when no message completed
+ * Returns 1 when a message is complete: *msg and *msg_len point into r->buf
+ * (or, for a message that fits in one FIR|FIN segment, into seg itself) and
+ * stay valid until the next push or until seg is released. Returns 0 when no message completed
  * (more segments needed, or the segment was discarded with a finding).
  * Returns DNP3KIT_ERR_INVALID for an empty segment. Finding offsets are 0
  * (the transport header) relative to the segment.
