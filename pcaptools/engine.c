@@ -219,10 +219,10 @@ static void cap_gap(void *ctx, dpc_flow *f, bool from_a, uint64_t missing, const
     dnp3kit_link_parser_reset(&fs->lp[from_a ? 0 : 1], &s);
 }
 
-static void cap_finding(void *ctx, dpc_flow *f, const dnp3kit_finding *fi, const dpc_packet *pkt)
+static void cap_finding(void *ctx, dpc_flow *f, bool from_a, const dnp3kit_finding *fi, const dpc_packet *pkt)
 {
     dpe_engine *e = ctx;
-    set_where(e, f, true, pkt);
+    set_where(e, f, from_a, pkt);
     dnp3kit_sink s = engine_sink(e);
     dnp3kit_report(&s, fi);
 }

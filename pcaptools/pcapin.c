@@ -143,8 +143,8 @@ int dpc_addr_format(const dpc_addr *a, char *buf, size_t cap)
 
 /* ---- reporting ---- */
 
-static void report(reader *r, dpc_flow *f, dnp3kit_finding_code code, uint64_t expected, uint64_t actual,
-                   uint32_t index)
+static void report(reader *r, dpc_flow *f, bool from_a, dnp3kit_finding_code code, uint64_t expected,
+                   uint64_t actual, uint32_t index)
 {
     if (!r->cb->on_finding)
         return;
@@ -155,12 +155,12 @@ static void report(reader *r, dpc_flow *f, dnp3kit_finding_code code, uint64_t e
     fi.expected = expected;
     fi.actual = actual;
     fi.index = index;
-    r->cb->on_finding(r->ctx, f, &fi, &r->pkt);
+    r->cb->on_finding(r->ctx, f, from_a, &fi, &r->pkt);
 }
 
 static void truncated(reader *r, uint64_t need, uint64_t have)
 {
-    report(r, NULL, DNP3KIT_F_PACKET_TRUNCATED, need, have, 0);
+    report(r, NULL, true, DNP3KIT_F_PACKET_TRUNCATED, need, have, 0);
 }
 
 static void deliver(reader *r, entry *e, bool from_a, const uint8_t *p, size_t n)
@@ -176,7 +176,7 @@ static void gap(reader *r, entry *e, bool from_a, half *h, uint32_t missing)
 {
     if (r->cb->on_gap)
         r->cb->on_gap(r->ctx, &e->f, from_a, missing, &r->pkt);
-    report(r, &e->f, DNP3KIT_F_TCP_GAP, h->next, missing, 0);
+    report(r, &e->f, from_a, DNP3KIT_F_TCP_GAP, h->next, missing, 0);
 }
 
 /* ---- flow table ---- */
@@ -348,11 +348,11 @@ static void in_order(reader *r, entry *e, bool from_a, half *h, uint32_t seq, co
 {
     uint32_t dup = h->next - seq;
     if (dup >= n) {
-        report(r, &e->f, DNP3KIT_F_TCP_RETRANSMISSION, h->next, n, 0);
+        report(r, &e->f, h == &e->h[0], DNP3KIT_F_TCP_RETRANSMISSION, h->next, n, 0);
         return;
     }
     if (dup) {
-        report(r, &e->f, DNP3KIT_F_TCP_RETRANSMISSION, h->next, dup, 0);
+        report(r, &e->f, h == &e->h[0], DNP3KIT_F_TCP_RETRANSMISSION, h->next, dup, 0);
         p += dup;
         n -= dup;
     }
@@ -371,7 +371,7 @@ static void segment(reader *r, entry *e, bool from_a, half *h, uint32_t seq, con
     }
     uint64_t end = (uint64_t)d + n;
     if (end > DPC_TCP_WINDOW || h->ooo_bytes + n > DPC_TCP_WINDOW || r->ooo_total + n > OOO_TOTAL_MAX) {
-        report(r, &e->f, DNP3KIT_F_TCP_WINDOW_EXCEEDED, h->next, end, 0);
+        report(r, &e->f, h == &e->h[0], DNP3KIT_F_TCP_WINDOW_EXCEEDED, h->next, end, 0);
         flush(r, e, from_a, h);
         d = (int32_t)(seq - h->next);
         if (d > 0) {
@@ -382,9 +382,9 @@ static void segment(reader *r, entry *e, bool from_a, half *h, uint32_t seq, con
         return;
     }
     if (buffer(r, h, seq, p, n))
-        report(r, &e->f, DNP3KIT_F_TCP_OUT_OF_ORDER, h->next, (uint64_t)d, 0);
+        report(r, &e->f, h == &e->h[0], DNP3KIT_F_TCP_OUT_OF_ORDER, h->next, (uint64_t)d, 0);
     else
-        report(r, &e->f, DNP3KIT_F_TCP_RETRANSMISSION, h->next, n, 0);
+        report(r, &e->f, h == &e->h[0], DNP3KIT_F_TCP_RETRANSMISSION, h->next, n, 0);
 }
 
 /* End of a direction: flush buffered data and report octets missing before a seen FIN. */
@@ -447,7 +447,7 @@ static entry *create(reader *r, const fkey *k, uint32_t hash, bool tcp, const ip
          * DNP3 flow's eviction is worth a finding. */
         entry *old = &r->e[r->lru_tail];
         if (old->state == ST_DNP3)
-            report(r, &old->f, DNP3KIT_F_FLOW_LIMIT, DPC_MAX_FLOWS, DPC_MAX_FLOWS, old->f.id);
+            report(r, &old->f, true, DNP3KIT_F_FLOW_LIMIT, DPC_MAX_FLOWS, DPC_MAX_FLOWS, old->f.id);
         close_flow(r, old);
     }
     int32_t i = r->free_head;
@@ -562,7 +562,7 @@ static void tcp_packet(reader *r, const ippair *ip, const uint8_t *t, size_t len
         if (!h->started) {
             h->started = true;
             h->next = seq;
-            report(r, &e->f, DNP3KIT_F_TCP_MIDSTREAM, 0, 0, 0);
+            report(r, &e->f, h == &e->h[0], DNP3KIT_F_TCP_MIDSTREAM, 0, 0, 0);
         }
         segment(r, e, fa, h, seq, p, n);
     }

@@ -51,8 +51,9 @@ typedef struct dpc_callbacks {
     void (*on_data)(void *ctx, dpc_flow *f, bool from_a, const uint8_t *p, size_t len, const dpc_packet *pkt);
     /* TCP octets missing before the next on_data of this direction (consumer resets its parser). */
     void (*on_gap)(void *ctx, dpc_flow *f, bool from_a, uint64_t missing, const dpc_packet *pkt);
-    /* Capture-layer finding (TCP_*, PACKET_TRUNCATED, FLOW_LIMIT). f may be NULL. */
-    void (*on_finding)(void *ctx, dpc_flow *f, const dnp3kit_finding *fi, const dpc_packet *pkt);
+    /* Capture-layer finding (TCP_*, PACKET_TRUNCATED, FLOW_LIMIT). f may be NULL;
+     * from_a: the direction it concerns (true when it concerns none). */
+    void (*on_finding)(void *ctx, dpc_flow *f, bool from_a, const dnp3kit_finding *fi, const dpc_packet *pkt);
     /* Flow ends (FIN/RST seen and drained, evicted, or end of file); release f->user. */
     void (*on_flow_close)(void *ctx, dpc_flow *f, const dpc_packet *pkt);
 } dpc_callbacks;

@@ -25,6 +25,7 @@ typedef struct rx {
     size_t opens, closes, datas, gaps, live, max_live;
     uint64_t missing;
     size_t findings[DNP3KIT_F_COUNT_];
+    bool finding_from_a[DNP3KIT_F_COUNT_]; /* direction of the last finding of each code */
     /* per flow id 1..RX_FLOWS, per direction (0 = from a) */
     uint8_t *buf[RX_FLOWS][2];
     size_t len[RX_FLOWS][2], cap[RX_FLOWS][2];
@@ -100,10 +101,11 @@ static void rx_gap(void *ctx, dpc_flow *f, bool from_a, uint64_t missing, const 
     }
 }
 
-static void rx_finding(void *ctx, dpc_flow *f, const dnp3kit_finding *fi, const dpc_packet *pkt)
+static void rx_finding(void *ctx, dpc_flow *f, bool from_a, const dnp3kit_finding *fi, const dpc_packet *pkt)
 {
     rx *r = ctx;
     (void)f;
+    r->finding_from_a[fi->code < DNP3KIT_F_COUNT_ ? fi->code : 0] = from_a;
     (void)pkt;
     assert_true(fi->code < DNP3KIT_F_COUNT_);
     assert_int_equal(dnp3kit_finding_layer(fi->code), DNP3KIT_LAYER_CAPTURE);
@@ -395,7 +397,21 @@ static void test_gap_at_close(void **state)
     assert_int_equal(r.gap_missing[0], 3);
     assert_true(r.gap_from_a[0]);
     assert_int_equal(r.findings[DNP3KIT_F_TCP_GAP], 1);
+    assert_true(r.finding_from_a[DNP3KIT_F_TCP_GAP]);
     assert_int_equal(r.closes, 1);
+    rx_free(&r);
+
+    /* the same hole in the server's direction is reported for that direction */
+    w = wopen("gap_b.pcap");
+    c = conn4(w, true);
+    send_at(w, c, true, 0, "abc");
+    send_at(w, c, false, 0, "xyz");
+    send_at(w, c, false, 6, "uvw");
+    assert_int_equal(dpc_writer_tcp_close(w, c, 9), 0);
+    assert_int_equal(dpc_writer_close(w), 0);
+    assert_int_equal(read_tmp("gap_b.pcap", &r, NULL), 0);
+    assert_int_equal(r.findings[DNP3KIT_F_TCP_GAP], 1);
+    assert_false(r.finding_from_a[DNP3KIT_F_TCP_GAP]);
     rx_free(&r);
 }
 

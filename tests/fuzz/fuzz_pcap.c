@@ -47,11 +47,12 @@ static void on_gap(void *ctx, dpc_flow *f, bool from_a, uint64_t missing, const 
         dnp3kit_link_parser_reset(&lp[from_a ? 0 : 1], NULL);
 }
 
-static void on_finding(void *ctx, dpc_flow *f, const dnp3kit_finding *fi, const dpc_packet *pkt)
+static void on_finding(void *ctx, dpc_flow *f, bool from_a, const dnp3kit_finding *fi, const dpc_packet *pkt)
 {
     (void)ctx;
     (void)f;
     (void)fi;
+    (void)from_a;
     (void)pkt;
 }
 
