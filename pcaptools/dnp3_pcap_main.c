@@ -31,6 +31,9 @@ static void usage(FILE *out)
             "  -p, --port N[,N...]    TCP/UDP ports that carry DNP3 (default 20000; repeatable)\n"
             "  -a, --any-port         also find DNP3 on other ports by a valid link header\n"
             "      --max-message N    transport maximum message size (default 2048)\n"
+            "  -j, --threads N        1 or 2: read the capture and process DNP3 on two\n"
+            "                         threads (default 2 when the machine has 2+ CPUs;\n"
+            "                         the output is identical)\n"
             "      --json             machine-readable output (check: one JSON report;\n"
             "                         decode: JSON Lines)\n"
             "  -h, --help             this help\n"
@@ -401,6 +404,7 @@ int main(int argc, char **argv)
     o.fail_on = DNP3KIT_SEV_ERROR;
     bool ports_set = false;
     enum { O_JSON = 256, O_FAIL_ON, O_MAX_MESSAGE, O_LAYER, O_MAX_POINTS, O_VERSION };
+    o.eng.threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
     static const struct option longopts[] = {
         {"port", required_argument, NULL, 'p'},
         {"any-port", no_argument, NULL, 'a'},
@@ -410,19 +414,27 @@ int main(int argc, char **argv)
         {"layer", required_argument, NULL, O_LAYER},
         {"max-points", required_argument, NULL, O_MAX_POINTS},
         {"quiet", no_argument, NULL, 'q'},
+        {"threads", required_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
     };
     optind = 2;
     int ch;
-    while ((ch = getopt_long(argc, argv, "p:aqh", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "p:aqhj:", longopts, NULL)) != -1) {
         switch (ch) {
         case 'p':
             if (parse_ports(optarg, &o.cap, &ports_set) != 0)
                 return EXIT_USAGE;
             break;
         case 'a': o.cap.any_port = true; break;
+        case 'j':
+            if (strcmp(optarg, "1") && strcmp(optarg, "2")) {
+                fprintf(stderr, "%s: --threads takes 1 or 2\n", prog);
+                return EXIT_USAGE;
+            }
+            o.eng.threads = (unsigned)atoi(optarg);
+            break;
         case 'q': o.quiet = true; break;
         case 'h': usage(stdout); return EXIT_CLEAN;
         case O_VERSION: printf("dnp3-pcap (dnp3kit) %s\n", DNP3KIT_VERSION_STRING); return EXIT_CLEAN;

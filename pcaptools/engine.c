@@ -1,21 +1,32 @@
 /* DNP3 stream engine: capture payloads through every layer of the core. */
 #include "engine.h"
+#include "pipeline.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+/* One direction of traffic between two link addresses: its reassembler. */
+typedef struct half_assoc {
+    uint16_t src, dst;
+    dnp3kit_reassembler r;
+    uint8_t *buf; /* max_message octets */
+} half_assoc;
+
+/* One association (master, outstation): its session analyzer. The roles come
+ * from the application function codes, not from the DIR bit, so a station
+ * that sets DIR wrongly still lands in the right association. */
 typedef struct assoc {
     uint16_t master, outstation;
-    dnp3kit_reassembler from_master, from_outstation;
     dnp3kit_analyzer analyzer;
-    uint8_t *bufs; /* 2 x max_message */
 } assoc;
 
 typedef struct flow_state {
     dnp3kit_link_parser lp[2]; /* [0] from a, [1] from b */
+    half_assoc *halves[2 * DPE_MAX_ASSOCS];
+    size_t nhalves;
     assoc *assocs[DPE_MAX_ASSOCS];
     size_t nassocs;
-    bool assoc_limit_reported;
+    bool limit_reported;
 } flow_state;
 
 struct dpe_engine {
@@ -35,6 +46,7 @@ void dpe_options_default(dpe_options *o)
 {
     memset(o, 0, sizeof *o);
     o->max_message = DNP3KIT_DEFAULT_MAX_MESSAGE;
+    o->threads = 1;
 }
 
 dpe_engine *dpe_new(const dpe_options *o, const dpe_callbacks *cb, void *ctx)
@@ -87,40 +99,61 @@ static void set_where(dpe_engine *e, const dpc_flow *f, bool from_a, const dpc_p
     e->where.has_link = false;
 }
 
+static void limit_reached(dpe_engine *e, flow_state *fs, uint64_t limit)
+{
+    if (fs->limit_reported)
+        return;
+    fs->limit_reported = true;
+    dnp3kit_finding f = {.code = DNP3KIT_F_FLOW_LIMIT, .offset = SIZE_MAX, .expected = limit, .actual = limit + 1};
+    dnp3kit_sink s = engine_sink(e);
+    dnp3kit_report(&s, &f);
+}
+
+static half_assoc *find_half(dpe_engine *e, flow_state *fs, uint16_t src, uint16_t dst)
+{
+    for (size_t i = 0; i < fs->nhalves; i++)
+        if (fs->halves[i]->src == src && fs->halves[i]->dst == dst)
+            return fs->halves[i];
+    if (fs->nhalves == 2 * DPE_MAX_ASSOCS) {
+        limit_reached(e, fs, 2 * DPE_MAX_ASSOCS);
+        return NULL;
+    }
+    half_assoc *h = calloc(1, sizeof *h);
+    uint8_t *buf = malloc(e->opt.max_message);
+    if (!h || !buf) {
+        free(h);
+        free(buf);
+        return NULL;
+    }
+    h->src = src;
+    h->dst = dst;
+    h->buf = buf;
+    dnp3kit_reassembler_init(&h->r, buf, e->opt.max_message);
+    fs->halves[fs->nhalves++] = h;
+    return h;
+}
+
 static assoc *find_assoc(dpe_engine *e, flow_state *fs, uint16_t master, uint16_t outstation)
 {
     for (size_t i = 0; i < fs->nassocs; i++)
         if (fs->assocs[i]->master == master && fs->assocs[i]->outstation == outstation)
             return fs->assocs[i];
     if (fs->nassocs == DPE_MAX_ASSOCS) {
-        if (!fs->assoc_limit_reported) {
-            fs->assoc_limit_reported = true;
-            dnp3kit_finding f = {.code = DNP3KIT_F_FLOW_LIMIT, .offset = SIZE_MAX, .expected = DPE_MAX_ASSOCS,
-                                 .actual = DPE_MAX_ASSOCS + 1};
-            dnp3kit_sink s = engine_sink(e);
-            dnp3kit_report(&s, &f);
-        }
+        limit_reached(e, fs, DPE_MAX_ASSOCS);
         return NULL;
     }
     assoc *a = calloc(1, sizeof *a);
-    uint8_t *bufs = malloc(2 * e->opt.max_message);
-    if (!a || !bufs) {
-        free(a);
-        free(bufs);
+    if (!a)
         return NULL;
-    }
     a->master = master;
     a->outstation = outstation;
-    a->bufs = bufs;
-    dnp3kit_reassembler_init(&a->from_master, bufs, e->opt.max_message);
-    dnp3kit_reassembler_init(&a->from_outstation, bufs + e->opt.max_message, e->opt.max_message);
     dnp3kit_analyzer_init(&a->analyzer);
     fs->assocs[fs->nassocs++] = a;
     return a;
 }
 
-static void on_message(dpe_engine *e, assoc *a, const dnp3kit_link_frame *lf, const uint8_t *msg, size_t len,
-                       uint32_t segments)
+static void on_message(dpe_engine *e, flow_state *fs, const dnp3kit_link_frame *lf, const uint8_t *msg,
+                       size_t len, uint32_t segments)
 {
     dpe_fragment *fr = &e->frag;
     fr->where = e->where;
@@ -135,11 +168,22 @@ static void on_message(dpe_engine *e, assoc *a, const dnp3kit_link_frame *lf, co
     e->stats.fragments++;
     if (fr->status != DNP3KIT_OK)
         e->stats.bad_fragments++;
-    /* Session rules need a decodable header; object-level defects do not stop them. */
-    if (len >= fr->sum.header.header_len && fr->sum.header.header_len >= 2 &&
-        dnp3kit_app_func_name(fr->sum.header.func))
-        dnp3kit_analyzer_feed(&a->analyzer, lf->dir, lf->dst >= DNP3KIT_ADDR_BCAST_NOCONF, msg, len,
-                              &fr->sum.header, &s);
+    const dnp3kit_app_header *h = &fr->sum.header;
+    if (h->header_len >= 2 && dnp3kit_app_func_name(h->func)) {
+        /* Responses come from the outstation, everything else from the master. */
+        bool from_master = !dnp3kit_app_func_is_response(h->func);
+        if (from_master != lf->dir) {
+            dnp3kit_finding f = {.code = DNP3KIT_F_LINK_DIR_MISMATCH, .offset = 3, .expected = from_master,
+                                 .actual = lf->dir, .func = h->func};
+            dnp3kit_report(&s, &f);
+        }
+        fr->from_master = from_master;
+        /* Session rules need a decodable header; object-level defects do not stop them. */
+        assoc *a = find_assoc(e, fs, from_master ? lf->src : lf->dst, from_master ? lf->dst : lf->src);
+        if (a)
+            dnp3kit_analyzer_feed(&a->analyzer, from_master, lf->dst >= DNP3KIT_ADDR_BCAST_NOCONF, msg, len, h,
+                                  &s);
+    }
     e->cur_frag = NULL;
     if (e->cb.on_fragment)
         e->cb.on_fragment(e->ctx, fr);
@@ -160,17 +204,14 @@ static void on_frame(dpe_engine *e, flow_state *fs, const dnp3kit_link_frame *lf
     if (!lf->prm || lf->user_len == 0 ||
         (lf->func != DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA && lf->func != DNP3KIT_LINK_PRI_CONFIRMED_USER_DATA))
         return;
-    uint16_t master = lf->dir ? lf->src : lf->dst;
-    uint16_t outstation = lf->dir ? lf->dst : lf->src;
-    assoc *a = find_assoc(e, fs, master, outstation);
-    if (!a)
+    half_assoc *h = find_half(e, fs, lf->src, lf->dst);
+    if (!h)
         return;
-    dnp3kit_reassembler *r = lf->dir ? &a->from_master : &a->from_outstation;
     const uint8_t *msg;
     size_t len;
     dnp3kit_sink s = engine_sink(e);
-    if (dnp3kit_reassembler_push(r, lf->user, lf->user_len, &msg, &len, &s) == 1)
-        on_message(e, a, lf, msg, len, r->segments);
+    if (dnp3kit_reassembler_push(&h->r, lf->user, lf->user_len, &msg, &len, &s) == 1)
+        on_message(e, fs, lf, msg, len, h->r.segments);
 }
 
 static void cap_flow_open(void *ctx, dpc_flow *f, const dpc_packet *pkt)
@@ -238,18 +279,23 @@ static void cap_flow_close(void *ctx, dpc_flow *f, const dpc_packet *pkt)
         set_where(e, f, d == 0, pkt);
         dnp3kit_link_parser_finish(&fs->lp[d], &s);
     }
+    for (size_t i = 0; i < fs->nhalves; i++) {
+        half_assoc *h = fs->halves[i];
+        set_where(e, f, true, pkt);
+        e->where.has_link = true;
+        e->where.link_src = h->src;
+        e->where.link_dst = h->dst;
+        dnp3kit_reassembler_finish(&h->r, &s);
+        free(h->buf);
+        free(h);
+    }
     for (size_t i = 0; i < fs->nassocs; i++) {
         assoc *a = fs->assocs[i];
         set_where(e, f, true, pkt);
         e->where.has_link = true;
         e->where.link_src = a->master;
         e->where.link_dst = a->outstation;
-        dnp3kit_reassembler_finish(&a->from_master, &s);
         dnp3kit_analyzer_finish(&a->analyzer, &s);
-        e->where.link_src = a->outstation;
-        e->where.link_dst = a->master;
-        dnp3kit_reassembler_finish(&a->from_outstation, &s);
-        free(a->bufs);
         free(a);
     }
     free(fs);
@@ -278,7 +324,10 @@ int dpe_run_file(dpe_engine *e, const char *path, const dpc_options *po, dpc_sta
 {
     e->progress = progress;
     e->pctx = pctx;
-    int rc = dpc_read_file(path, po, &capture_cb, e, cstats, errbuf, errcap, progress ? progress_fn : NULL);
+    int rc = e->opt.threads >= 2
+                 ? dpe_pipeline_read_file(path, po, &capture_cb, e, cstats, errbuf, errcap,
+                                          progress ? progress_fn : NULL)
+                 : dpc_read_file(path, po, &capture_cb, e, cstats, errbuf, errcap, progress ? progress_fn : NULL);
     e->progress = NULL;
     return rc;
 }

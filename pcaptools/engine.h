@@ -5,9 +5,10 @@
  * Every finding is delivered with its context (pcap frame, flow, link
  * addresses); every reassembled fragment is delivered with its findings.
  *
- * Bounds: DPE_MAX_ASSOCS associations per flow (further ones are ignored
- * with a FLOW_LIMIT finding); each association holds two message buffers of
- * max_message octets; each flow direction holds one partial link frame.
+ * Bounds: DPE_MAX_ASSOCS associations per flow and twice as many
+ * (source, destination) directions, each holding one message buffer of
+ * max_message octets (further ones are ignored with a FLOW_LIMIT finding);
+ * each flow direction holds one partial link frame.
  */
 #ifndef DNP3KIT_ENGINE_H
 #define DNP3KIT_ENGINE_H
@@ -19,6 +20,8 @@
 
 typedef struct dpe_options {
     size_t max_message;          /* transport maximum message size (default 2048) */
+    unsigned threads;            /* 1: all on the calling thread; 2: reading and DNP3
+                                    processing on two threads (same results) */
 } dpe_options;
 
 /* Context of a finding. */
@@ -33,7 +36,7 @@ typedef struct dpe_where {
 /* A reassembled application fragment. */
 typedef struct dpe_fragment {
     dpe_where where;
-    bool from_master;            /* link DIR bit of its frames */
+    bool from_master;            /* sent by the master (by function code; DIR bit when undecodable) */
     const uint8_t *data;
     size_t len;
     int status;                  /* dnp3kit_app_validate's result */

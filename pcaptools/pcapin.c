@@ -39,6 +39,7 @@
 #define TH_FIN 0x01
 #define TH_SYN 0x02
 #define TH_RST 0x04
+#define TH_ACK 0x10
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
@@ -57,6 +58,7 @@ typedef struct seg {
     struct seg *next;
     uint32_t seq;
     uint32_t len;
+    dpc_packet pkt; /* the packet that carried it */
     uint8_t data[];
 } seg;
 
@@ -289,22 +291,32 @@ static void free_segs(reader *r, half *h)
 
 /* ---- TCP reassembly (one direction) ---- */
 
-/* Deliver buffered segments that have become contiguous with h->next. */
-static void drain(reader *r, entry *e, bool from_a, half *h)
+/* Deliver buffered segments that have become contiguous with h->next.
+ * own_pkt: attribute each to the packet that carried it. That is right when a
+ * hole has been declared lost (the data behind it was complete when it
+ * arrived); when a late packet fills the hole, the data completes with that
+ * packet, the current one. */
+static void drain_as(reader *r, entry *e, bool from_a, half *h, bool own_pkt)
 {
     seg *s;
+    dpc_packet cur = r->pkt;
     while ((s = h->ooo) != NULL && (int32_t)(s->seq - h->next) <= 0) {
         h->ooo = s->next;
         h->ooo_bytes -= s->len;
         r->ooo_total -= s->len;
         uint32_t dup = h->next - s->seq;
         if (dup < s->len) {
+            if (own_pkt)
+                r->pkt = s->pkt;
             deliver(r, e, from_a, s->data + dup, s->len - dup);
             h->next += s->len - dup;
         }
         free(s);
     }
+    r->pkt = cur;
 }
+
+static void drain(reader *r, entry *e, bool from_a, half *h) { drain_as(r, e, from_a, h, false); }
 
 /* Give up waiting for holes: deliver everything buffered, a gap before each hole. */
 static void flush(reader *r, entry *e, bool from_a, half *h)
@@ -313,7 +325,7 @@ static void flush(reader *r, entry *e, bool from_a, half *h)
     while (h->ooo) {
         gap(r, e, from_a, h, h->ooo->seq - h->next);
         h->next = h->ooo->seq;
-        drain(r, e, from_a, h);
+        drain_as(r, e, from_a, h, true);
     }
 }
 
@@ -335,6 +347,7 @@ static bool buffer(reader *r, half *h, uint32_t seq, const uint8_t *p, size_t n)
         return true; /* the hole stays open and turns into a gap later */
     ns->seq = seq;
     ns->len = (uint32_t)n;
+    ns->pkt = r->pkt;
     memcpy(ns->data, p, n);
     ns->next = *pp;
     *pp = ns;
@@ -385,6 +398,22 @@ static void segment(reader *r, entry *e, bool from_a, half *h, uint32_t seq, con
         report(r, &e->f, h == &e->h[0], DNP3KIT_F_TCP_OUT_OF_ORDER, h->next, (uint64_t)d, 0);
     else
         report(r, &e->f, h == &e->h[0], DNP3KIT_F_TCP_RETRANSMISSION, h->next, n, 0);
+}
+
+/* The receiver has acknowledged octets of h up to ack: a hole below ack was
+ * received by the endpoint but never captured, and will not be sent again.
+ * Declare it now (instead of holding the data behind it to the end of the
+ * capture) and deliver what is buffered behind it. */
+static void acked_past_hole(reader *r, entry *e, bool from_a, half *h, uint32_t ack)
+{
+    while (h->ooo && (int32_t)(ack - h->next) > 0) {
+        uint32_t upto = (int32_t)(h->ooo->seq - ack) < 0 ? h->ooo->seq : ack;
+        if ((int32_t)(upto - h->next) > 0) {
+            gap(r, e, from_a, h, upto - h->next);
+            h->next = upto;
+        }
+        drain_as(r, e, from_a, h, true);
+    }
 }
 
 /* End of a direction: flush buffered data and report octets missing before a seen FIN. */
@@ -558,6 +587,12 @@ static void tcp_packet(reader *r, const ippair *ip, const uint8_t *t, size_t len
         return;
     }
     r->st->dnp3_packets++;
+    /* The ACK speaks of data sent before this packet: handle it first. */
+    if (flags & TH_ACK) {
+        half *o = &e->h[fa ? 1 : 0];
+        if (o->started && o->ooo)
+            acked_past_hole(r, e, !fa, o, be32(t + 8));
+    }
     if (n > 0) {
         if (!h->started) {
             h->started = true;

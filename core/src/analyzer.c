@@ -5,8 +5,8 @@
 
 #include "dnp3kit/analyzer.h"
 
-static void report(const dnp3kit_sink *sink, dnp3kit_finding_code code, uint64_t expected, uint64_t actual,
-                   uint8_t func)
+static void report_x(const dnp3kit_sink *sink, dnp3kit_finding_code code, uint64_t expected, uint64_t actual,
+                     uint8_t func, uint32_t index)
 {
     if (!sink || !sink->fn)
         return;
@@ -16,7 +16,14 @@ static void report(const dnp3kit_sink *sink, dnp3kit_finding_code code, uint64_t
     f.expected = expected;
     f.actual = actual;
     f.func = func;
+    f.index = index;
     sink->fn(sink->user, &f);
+}
+
+static void report(const dnp3kit_sink *sink, dnp3kit_finding_code code, uint64_t expected, uint64_t actual,
+                   uint8_t func)
+{
+    report_x(sink, code, expected, actual, func, 0);
 }
 
 void dnp3kit_analyzer_init(dnp3kit_analyzer *a) { memset(a, 0, sizeof *a); }
@@ -44,8 +51,8 @@ static void on_confirm(dnp3kit_analyzer *a, const dnp3kit_app_header *h, const d
             a->uns_con_pending = false;
             return;
         }
-        report(sink, DNP3KIT_F_SESSION_UNEXPECTED_CONFIRM, a->uns_con_pending ? a->uns_con_seq : 16, h->seq,
-               h->func);
+        report_x(sink, DNP3KIT_F_SESSION_UNEXPECTED_CONFIRM, a->uns_con_pending ? a->uns_con_seq : 16, h->seq,
+                 h->func, 1);
         return;
     }
     if (a->sol_con_pending && a->sol_con_seq == h->seq) {
@@ -67,7 +74,10 @@ static void on_request(dnp3kit_analyzer *a, bool broadcast, const uint8_t *frag,
     }
     if (a->have_request && !retry)
         report(sink, DNP3KIT_F_SESSION_NO_RESPONSE, 0, a->req_seq, a->req_func);
-    if (a->req_seen && !retry && h->seq != ((a->last_req_seq + 1) & 0x0F))
+    /* Secure authentication replies (clause 7) reuse the SEQ of the request
+     * that was challenged, so they neither break nor advance the sequence. */
+    bool auth = h->func == DNP3KIT_FC_AUTHENTICATE_REQ || h->func == DNP3KIT_FC_AUTH_REQ_NO_ACK;
+    if (a->req_seen && !retry && !auth && h->seq != ((a->last_req_seq + 1) & 0x0F))
         report(sink, DNP3KIT_F_SESSION_REQUEST_SEQ_DISCONTINUITY, (a->last_req_seq + 1) & 0x0F, h->seq, h->func);
 
     size_t hl = h->header_len;
@@ -86,7 +96,7 @@ static void on_request(dnp3kit_analyzer *a, bool broadcast, const uint8_t *frag,
         } else if (h->seq != ((a->select_seq + 1) & 0x0F)) {
             report(sink, DNP3KIT_F_SESSION_OPERATE_MISMATCH, (a->select_seq + 1) & 0x0F, h->seq, h->func);
         } else if (olen != a->select_len || memcmp(objs, a->select_objs, olen) != 0) {
-            report(sink, DNP3KIT_F_SESSION_OPERATE_MISMATCH, (a->select_seq + 1) & 0x0F, h->seq, h->func);
+            report_x(sink, DNP3KIT_F_SESSION_OPERATE_MISMATCH, (a->select_seq + 1) & 0x0F, h->seq, h->func, 1);
         }
         if (!retry)
             a->select_valid = false;

@@ -240,16 +240,74 @@ int dnp3kit_object_iter_next(dnp3kit_object_iter *it, dnp3kit_object_header *oh,
         report(sink, DNP3KIT_F_APP_UNUSUAL_QUALIFIER, it->pos + 2, 0, q, num, g, v, q, it->func);
 
     uint64_t need = 0;
-    if (!oh->has_data) {
+    /* g0 attribute variations outside the standard set belong to other
+     * attribute sets (clause 11.?); they are self-describing like the rest. */
+    bool attribute = g == 0 || (info && info->size_rule == DNP3KIT_SIZE_ATTRIBUTE);
+    if (!info && !attribute) {
+        /* An undefined object is a defect; it stops the walk only when its
+         * data would have to be sized by the catalogue (below). */
+        report(sink, DNP3KIT_F_APP_UNKNOWN_OBJECT, it->pos, 0, 0, num, g, v, q, it->func);
+    }
+    if (oh->range_code == 6) {
+        /* 'all objects': no range field and no object data, whatever the function */
+        if (oh->has_data && dnp3kit_app_func_is_response(it->func))
+            report(sink, DNP3KIT_F_APP_UNUSUAL_QUALIFIER, it->pos + 2, 0, q, num, g, v, q, it->func);
+        oh->has_data = false;
+    } else if (size_prefixed) {
+        /* Each object carries its size (clause 4.2.2.7.1): the data can be
+         * walked whatever the object and whatever the function. Each step
+         * consumes at least one octet, so the loop is bounded by the
+         * fragment, not by the count; off <= drem holds throughout. */
+        const uint8_t *d = p + oh->header_len;
+        uint64_t off = 0;
+        oh->has_data = true;
+        for (uint64_t k = 0; k < oh->count; k++) {
+            if (drem - off < oh->prefix_size) {
+                need = off + oh->prefix_size;
+                break;
+            }
+            uint64_t osize = le(d + off, oh->prefix_size);
+            if (osize == 0) {
+                report(sink, DNP3KIT_F_APP_ZERO_SIZE_OBJECT, oh->data_offset + (size_t)off, 0, k, num, g, v, q,
+                       it->func);
+                FAIL(it, DNP3KIT_ERR_INVALID);
+            }
+            off += oh->prefix_size;
+            if (drem - off < osize) {
+                need = off + osize;
+                break;
+            }
+            off += osize;
+            need = off;
+        }
+    } else if (!oh->has_data) {
         /* No object data; an index prefix still lists indices (READ with 0x17/0x28). */
         need = oh->count * oh->prefix_size;
-    } else if (oh->range_code == 6) {
-        /* 'all objects' has no count, so data after it cannot be sized */
-        report(sink, DNP3KIT_F_APP_UNKNOWN_QUALIFIER, it->pos + 2, 0, q, num, g, v, q, it->func);
-        FAIL(it, DNP3KIT_ERR_UNSUPPORTED);
+    } else if (attribute) {
+        /* g0: [index prefix] data type code, length, value; type 254 is a list of 2-octet items */
+        const uint8_t *d = p + oh->header_len;
+        uint64_t off = 0;
+        for (uint64_t k = 0; k < oh->count; k++) {
+            if (drem - off < (uint64_t)oh->prefix_size + 2) {
+                need = off + oh->prefix_size + 2;
+                break;
+            }
+            off += oh->prefix_size;
+            uint64_t osize = 2 + (d[off] == 254 ? 2u * d[off + 1] : d[off + 1]);
+            if (drem - off < osize) {
+                need = off + osize;
+                break;
+            }
+            off += osize;
+            need = off;
+        }
     } else if (!info || info->size_rule == DNP3KIT_SIZE_NONE) {
-        report(sink, v == 0 || info ? DNP3KIT_F_APP_VARIATION_ZERO_WITH_DATA : DNP3KIT_F_APP_UNKNOWN_OBJECT,
-               it->pos, 0, 0, num, g, v, q, it->func);
+        if (info) /* variation 0 or class data: defined, but with no encoding */
+            report(sink, DNP3KIT_F_APP_VARIATION_ZERO_WITH_DATA, it->pos, 0, 0, num, g, v, q, it->func);
+        FAIL(it, DNP3KIT_ERR_UNSUPPORTED);
+    } else if (info->size_rule == DNP3KIT_SIZE_FREE) {
+        /* free-format objects are only sizeable through a size prefix */
+        report(sink, DNP3KIT_F_APP_UNKNOWN_QUALIFIER, it->pos + 2, 0, q, num, g, v, q, it->func);
         FAIL(it, DNP3KIT_ERR_UNSUPPORTED);
     } else if (info->size_rule == DNP3KIT_SIZE_BITS1 || info->size_rule == DNP3KIT_SIZE_BITS2) {
         if (oh->prefix_code != 0) { /* packed objects cannot carry prefixes */
@@ -258,50 +316,6 @@ int dnp3kit_object_iter_next(dnp3kit_object_iter *it, dnp3kit_object_header *oh,
         }
         oh->bits = info->size_rule == DNP3KIT_SIZE_BITS1 ? 1 : 2;
         need = (oh->count * oh->bits + 7) / 8;
-    } else if (size_prefixed || info->size_rule == DNP3KIT_SIZE_FREE ||
-               info->size_rule == DNP3KIT_SIZE_ATTRIBUTE) {
-        if (info->size_rule == DNP3KIT_SIZE_FREE && !size_prefixed) {
-            report(sink, DNP3KIT_F_APP_UNKNOWN_QUALIFIER, it->pos + 2, 0, q, num, g, v, q, it->func);
-            FAIL(it, DNP3KIT_ERR_UNSUPPORTED);
-        }
-        /* Variable objects, walked one by one. Each consumes at least one
-         * octet, so the loop is bounded by the fragment, not by the count;
-         * off <= drem holds throughout, so the subtractions cannot wrap. */
-        const uint8_t *d = p + oh->header_len;
-        uint64_t off = 0;
-        for (uint64_t k = 0; k < oh->count; k++) {
-            uint64_t osize;
-            if (drem - off < oh->prefix_size) {
-                need = off + oh->prefix_size;
-                break;
-            }
-            if (size_prefixed) {
-                osize = le(d + off, oh->prefix_size);
-                if (osize == 0) {
-                    report(sink, DNP3KIT_F_APP_ZERO_SIZE_OBJECT, oh->data_offset + (size_t)off, 0, k, num, g, v,
-                           q, it->func);
-                    FAIL(it, DNP3KIT_ERR_INVALID);
-                }
-                off += oh->prefix_size;
-            } else if (info->size_rule == DNP3KIT_SIZE_ATTRIBUTE) {
-                /* g0: data type code, length, value; type 254 is a list of 2-octet items */
-                off += oh->prefix_size;
-                if (drem - off < 2) {
-                    need = off + 2;
-                    break;
-                }
-                osize = 2 + (d[off] == 254 ? 2u * d[off + 1] : d[off + 1]);
-            } else {
-                off += oh->prefix_size;
-                osize = dnp3kit_object_size(info, v);
-            }
-            if (drem - off < osize) {
-                need = off + osize;
-                break;
-            }
-            off += osize;
-            need = off;
-        }
     } else {
         oh->object_size = dnp3kit_object_size(info, v);
         need = oh->count * ((uint64_t)oh->prefix_size + oh->object_size);

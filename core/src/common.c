@@ -154,9 +154,12 @@ int dnp3kit_finding_format(const dnp3kit_finding *f, char *buf, size_t cap)
     case DNP3KIT_F_TCP_RETRANSMISSION:
     case DNP3KIT_F_TCP_WINDOW_EXCEEDED:
         return snprintf(buf, cap, "%llu octets", a);
+    case DNP3KIT_F_LINK_FCV_MISMATCH:
+        return snprintf(buf, cap, "link function %u, FCV expected %llu, got %llu", f->func, e, a);
+    case DNP3KIT_F_LINK_DIR_MISMATCH:
+        return snprintf(buf, cap, "%s (function %u) with DIR=%llu", e ? "request" : "response", f->func, a);
     case DNP3KIT_F_LINK_UNEXPECTED_PAYLOAD:
     case DNP3KIT_F_LINK_MISSING_PAYLOAD:
-    case DNP3KIT_F_LINK_FCV_MISMATCH:
     case DNP3KIT_F_LINK_RESERVED_FUNCTION:
         return snprintf(buf, cap, "link function %u, LENGTH %llu", f->func, a);
     case DNP3KIT_F_LINK_RESERVED_ADDRESS:
@@ -208,12 +211,19 @@ int dnp3kit_finding_format(const dnp3kit_finding *f, char *buf, size_t cap)
         return snprintf(buf, cap, "IIN 0x%04llx", a);
     case DNP3KIT_F_APP_CONTROL_STATUS:
         return snprintf(buf, cap, "g%uv%u index %u status %llu", f->group, f->variation, f->index, a);
+    case DNP3KIT_F_SESSION_UNEXPECTED_CONFIRM:
+        if (e > 15)
+            return snprintf(buf, cap, "confirm SEQ %llu%s, nothing awaiting confirmation", a,
+                            f->index ? " (unsolicited)" : "");
+        return snprintf(buf, cap, "expected SEQ %llu, got %llu%s", e, a, f->index ? " (unsolicited)" : "");
+    case DNP3KIT_F_SESSION_OPERATE_MISMATCH:
+        if (f->index)
+            return snprintf(buf, cap, "OPERATE SEQ %llu carries other objects than the SELECT", a);
+        return snprintf(buf, cap, "expected SEQ %llu, got %llu", e, a);
     case DNP3KIT_F_SESSION_RESPONSE_SEQ_MISMATCH:
     case DNP3KIT_F_SESSION_UNSOLICITED_SEQ_DISCONTINUITY:
     case DNP3KIT_F_SESSION_REQUEST_SEQ_DISCONTINUITY:
     case DNP3KIT_F_SESSION_RESPONSE_FRAGMENT_SEQ:
-    case DNP3KIT_F_SESSION_UNEXPECTED_CONFIRM:
-    case DNP3KIT_F_SESSION_OPERATE_MISMATCH:
         return snprintf(buf, cap, "expected SEQ %llu, got %llu", e, a);
     case DNP3KIT_F_SESSION_RESPONSE_WITHOUT_REQUEST:
     case DNP3KIT_F_SESSION_NO_RESPONSE:

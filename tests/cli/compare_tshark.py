@@ -96,18 +96,14 @@ TSHARK_EXPLAINED = [
          tshark=([21], G60_123), kit=([21], [(60, 2), (60, 3)]), verdict="dnp3kit-right",
          clause="4.2.2.7", why="same bytes as dnp3_test_data_part1.pcap frames 154/156."),
     dict(capture="ICS-Security-Tools/dnp3_test_data_part1.pcap", frames=[163, 166, 174, 176],
-         tshark=([18], []), kit=([18], [(60, 2)]), verdict="dnp3kit",
-         expected=([18], [(60, 2), (1, 7)]),
+         tshark=([18], []), kit=([18], [(60, 2), (1, 7)]), verdict="dnp3kit-right",
          clause="4.2.2.7 (range code 6: no range field, no objects follow), annex A (g1 has v0-v2)",
          why="STOP_APPL c1 12 3c 02 06 01 07 06 3c 04 ed. tshark does not dissect STOP_APPL "
-             "objects at all (wrong too). dnp3kit stops at header 1 'g1v7 qualifier 0x06' with "
-             "app_unknown_qualifier, but 0x06 is a defined qualifier and a header with range "
-             "code 6 has no object data, so the 3-octet header g1v7 is well formed (an "
-             "undefined object: app_unknown_object); the first malformed header is header 2 "
-             "(qualifier 0xED). BUG in core/src/app.c dnp3kit_object_iter_next."),
+             "objects at all. Header 1 'g1v7 q0x06' is well formed (an undefined object: "
+             "app_unknown_object); header 2 has the reserved qualifier 0xED and ends the walk "
+             "(app_unknown_qualifier). Regression test in tests/test_app.c."),
     dict(capture="zeek/dnp3.pcap", frames=[163, 166, 174, 176],
-         tshark=([18], []), kit=([18], [(60, 2)]), verdict="dnp3kit",
-         expected=([18], [(60, 2), (1, 7)]),
+         tshark=([18], []), kit=([18], [(60, 2), (1, 7)]), verdict="dnp3kit-right",
          clause="4.2.2.7", why="same bytes as dnp3_test_data_part1.pcap frames 163-176."),
     dict(capture="ICS-Security-Tools/opendnp3-3-conformance/6.6.2.2.pcap", frames=[14, 16],
          tshark=([1], [(60, 1)]), kit=None, verdict="dnp3kit-right",
@@ -141,36 +137,14 @@ TSHARK_EXPLAINED = [
          tshark=([2], [(0, 1)]), kit=([2], []), verdict="dnp3kit-right",
          clause="annex A group 0 (no variation 1 for the standard set), 4.2.2.7",
          why="synthetic WRITE 00 01 02 + 4-octet start/stop 0x06050403-0x0a090807 over filler "
-             "octets: g0v1 is undefined so nothing after it can be sized. tshark lists it "
-             "('Unknown Group 0 Variation', Malformed); dnp3kit names it in decode_error "
-             "(app_unknown_object)."),
+             "octets: the device attributes of that range cannot fit in what follows. tshark "
+             "lists it ('Unknown Group 0 Variation', Malformed); dnp3kit names it in "
+             "decode_error (app_object_truncated)."),
     dict(capture="arkime/dnp3_synthetic.pcap", frames=[13],
          tshark=([129], [(1, 2)]), kit=([129], []), verdict="dnp3kit-right",
          clause="4.2.2.7 (range codes 3-5 are obsolete/reserved)",
          why="01 02 03: g1v2 with qualifier 0x03 (virtual-address range code), 0 octets after. "
              "tshark lists it then Malformed; dnp3kit: app_unknown_qualifier on header 0 g1v2."),
-    # dnp3-pcap buffers TCP data that follows a never-filled hole until the
-    # end of the capture, so these fragments are reported at the last frame.
-    dict(capture="ipal_transcriber/dnp3.pcap", frames=[8],
-         tshark=([130], [(2, 1)]), kit=None, verdict="dnp3kit", expected=([130], [(2, 1)]),
-         clause="(capture handling, not 1815)",
-         why="frame 8 follows 'previous segment not captured' and is ACKed by the peer; "
-             "pcaptools/pcapin.c segment()/buffer() holds it as out-of-order until "
-             "finish_half() at end of capture, so it is reported at frame 22."),
-    dict(capture="ipal_transcriber/dnp3.pcap", frames=[9],
-         tshark=([0], []), kit=None, verdict="dnp3kit", expected=([0], []),
-         clause="(capture handling)", why="as frame 8 (CONFIRM of that unsolicited response)."),
-    dict(capture="ipal_transcriber/dnp3.pcap", frames=[19],
-         tshark=([2], [(50, 3)]), kit=None, verdict="dnp3kit", expected=([2], [(50, 3)]),
-         clause="(capture handling)", why="as frame 8 (WRITE g50v3 after a missing segment)."),
-    dict(capture="ipal_transcriber/dnp3.pcap", frames=[22],
-         tshark=([129], [(52, 2)]),
-         kit=([129, 0, 130, 2], [(52, 2), (2, 1), (50, 3)]), verdict="dnp3kit",
-         expected=([129], [(52, 2)]),
-         clause="(capture handling)",
-         why="frames 8, 9 and 19 flushed at the end (and the CONFIRM before the unsolicited "
-             "response it confirms, which makes check report session_unexpected_confirm and "
-             "session_con_not_confirmed)."),
 ]
 
 # Zeek btest event dumps: index = 1-based fragment number in capture order.
@@ -180,11 +154,10 @@ ZEEK_EXPLAINED = [
          clause="4.2.2.7",
          why="Zeek raises dnp3_object_header for the header with reserved qualifier 0xED."),
     dict(capture="zeek/dnp3.pcap", frames=[163, 166, 174, 176],
-         zeek=(18, [(60, 2), (1, 7), (60, 4)]), kit=(18, [(60, 2)]), verdict="dnp3kit",
-         expected=(18, [(60, 2), (1, 7)]),
+         zeek=(18, [(60, 2), (1, 7), (60, 4)]), kit=(18, [(60, 2), (1, 7)]), verdict="dnp3kit-right",
          clause="4.2.2.7",
-         why="Zeek lists every header including g60v4 q0xED (reserved, Zeek is wrong there); "
-             "dnp3kit stops one header early (see the STOP_APPL tshark entry)."),
+         why="Zeek also lists header 2, g60v4 with qualifier 0xED (reserved bit 7 and reserved "
+             "range code 0xD); that header cannot be parsed, dnp3kit stops there."),
 ]
 
 # Suricata count / rule checks that depend on Suricata's own behaviour, not on
@@ -215,26 +188,26 @@ ERROR_FINDINGS = {
         frames=[1], verdict="justified", why="g12v1 q0x28 count 2 with data for 1 CROB (13 of 26 octets)"),
     ("ICS-Security-Tools/dnp3_test_data_part1.pcap", "app_unknown_qualifier"): dict(
         frames=[154, 156, 163, 166, 174, 176], verdict="justified",
-        why="154/156: qualifier 0xED (reserved bit 7, range code 0xD). 163-176 do hold 0xED too, "
-            "but dnp3kit reports it against header 1 'g1v7 qualifier 0x06' (see the STOP_APPL "
-            "bug); when that is fixed these frames keep app_unknown_qualifier (header 2) and "
-            "gain app_unknown_object (g1v7), which must then be added here."),
+        why="qualifier 0xED (reserved bit 7, range code 0xD): header 2 of frames 154/156 (READ) "
+            "and of frames 163-176 (STOP_APPL)"),
     ("zeek/dnp3.pcap", "app_unknown_qualifier"): dict(
         frames=[154, 156, 163, 166, 174, 176], verdict="justified",
         why="same bytes as dnp3_test_data_part1.pcap"),
+    ("ICS-Security-Tools/dnp3_test_data_part1.pcap", "app_unknown_object"): dict(
+        frames=[163, 166, 174, 176], verdict="justified",
+        why="STOP_APPL header 1 is g1v7; group 1 defines variations 0-2 only (annex A)"),
+    ("ICS-Security-Tools/dnp3_test_data_part2.pcap", "app_unknown_object"): dict(
+        frames=[19, 22, 25, 28, 31], verdict="justified",
+        why="READ g255v0 q0x06: group 255 is not defined; the outstation answers with "
+            "IIN OBJECT_UNKNOWN|PARAMETER_ERROR (frames 20, 23, ...)"),
+    ("zeek/dnp3.pcap", "app_unknown_object"): dict(
+        frames=[163, 166, 174, 176, 200, 203, 206, 209, 212], verdict="justified",
+        why="same bytes as dnp3_test_data_part1 (g1v7) and part2 (g255v0)"),
     ("ICS-Security-Tools/dnp3_test_data_part1.pcap", "session_response_seq_mismatch"): dict(
         frames=[164, 167], verdict="justified",
         why="STOP_APPL requests SEQ 1 (frames 163, 166) answered with SEQ 3 and SEQ 4 (clause 4.2.2.4)"),
     ("zeek/dnp3.pcap", "session_response_seq_mismatch"): dict(
         frames=[164, 167], verdict="justified", why="same bytes as dnp3_test_data_part1.pcap"),
-    ("ICS-Security-Tools/file_read.pcap", "app_unknown_qualifier"): dict(
-        frames=[3], verdict="dnp3kit",
-        why="READ c2 01 46 05 5b 01 08 00 78 56 34 12 00 00 00 00: g70v5 q0x5B, one object of "
-            "size 8 (file handle 0x12345678, block 0) that fills the fragment. dnp3kit treats "
-            "READ objects as data-less and skips only the 2-octet size prefix, then parses "
-            "78 56 34 as a header 'g120v86 qualifier 0x34'. With a size prefix (prefix codes "
-            "4-6, clause 4.2.2.7) the declared octets always follow; tshark agrees. BUG in "
-            "core/src/app.c dnp3kit_object_iter_next (!has_data branch: need = count * prefix_size)."),
     ("ICS-Security-Tools/opendnp3-3-conformance/6.6.2.2.pcap", "link_reserved_function"): dict(
         frames=[14, 16], verdict="justified",
         why="primary link function codes 5 and 10 (control 0xC5, 0xCA), table 9-1; test 6.6.2.2"),
@@ -255,8 +228,10 @@ ERROR_FINDINGS = {
         frames=[8], verdict="justified", why="OPERATE control code differs from SELECT; outstation status 2"),
     ("ICS-Security-Tools/opendnp3-3-conformance/8.4.1.2.5.pcap", "session_operate_mismatch"): dict(
         frames=[8], verdict="justified", why="OPERATE value differs from SELECT; outstation status 2"),
-    ("arkime/dnp3_synthetic.pcap", "app_unknown_object"): dict(
-        frames=[9], verdict="justified", why="g0v1 (undefined) over synthetic filler octets"),
+    ("arkime/dnp3_synthetic.pcap", "app_object_truncated"): dict(
+        frames=[9], verdict="justified",
+        why="WRITE g0v1 q0x02 start 0x06050403 stop 0x0a090807 over 19 filler octets: device "
+            "attributes (data type, length, value each) for that range cannot fit"),
     ("arkime/dnp3_synthetic.pcap", "app_unknown_qualifier"): dict(
         frames=[13], verdict="justified", why="g1v2 qualifier 0x03 (obsolete range code 3)"),
     ("suricata-verify/dnp3-too-long-reassembly-request.pcap", "transport_message_too_large"): dict(
