@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# dnp3-pcap gives byte-identical output on one thread and on two (reader and
+# DNP3 engine in a pipeline): for the crafted captures, every shared capture
+# and a generated multi-flow capture of a few MB.
+set -euo pipefail
+BUILD=$1 SRC=$2 SHARED=${3:-}
+PCAP="$BUILD/pcaptools/dnp3-pcap"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+files=("$SRC"/captures/*.pcap)
+if [ -n "$SHARED" ] && [ -d "$SHARED" ]; then
+    while IFS= read -r f; do files+=("$f"); done < <(find "$SHARED" -name '*.pcap' -o -name '*.pcapng' | sort)
+fi
+if [ -x "$BUILD/tests/bench/dnp3-mkbench" ]; then
+    "$BUILD/tests/bench/dnp3-mkbench" "$tmp/multi.pcap" 4 >/dev/null
+    files+=("$tmp/multi.pcap")
+fi
+fail=0 n=0
+for f in "${files[@]}"; do
+    for cmd in "check --json --any-port" "decode --json" "decode --layer link --json"; do
+        set +e
+        # shellcheck disable=SC2086
+        "$PCAP" $cmd -j 1 "$f" > "$tmp/one" 2>&1; r1=$?
+        # shellcheck disable=SC2086
+        "$PCAP" $cmd -j 2 "$f" > "$tmp/two" 2>&1; r2=$?
+        set -e
+        if [ "$r1" != "$r2" ] || ! cmp -s "$tmp/one" "$tmp/two"; then
+            echo "FAIL: $cmd $f differs between -j 1 and -j 2 (exit $r1 vs $r2)"
+            diff "$tmp/one" "$tmp/two" | head -5
+            fail=1
+        fi
+        n=$((n + 1))
+    done
+done
+echo "threads: $n runs compared, $( [ $fail = 0 ] && echo identical || echo DIFFERENT )"
+exit $fail
