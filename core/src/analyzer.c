@@ -4,26 +4,20 @@
 #include <string.h>
 
 #include "dnp3kit/analyzer.h"
+#include "internal.h"
 
+/* Session findings concern a whole fragment: offset 0. index 1 marks the
+ * variant of a finding (unsolicited confirm, object mismatch). */
 static void report_x(const dnp3kit_sink *sink, dnp3kit_finding_code code, uint64_t expected, uint64_t actual,
                      uint8_t func, uint32_t index)
 {
-    if (!sink || !sink->fn)
-        return;
-    dnp3kit_finding f = {0};
-    f.code = code;
-    f.offset = 0;
-    f.expected = expected;
-    f.actual = actual;
-    f.func = func;
-    f.index = index;
-    sink->fn(sink->user, &f);
+    finding_at(sink, code, 0, expected, actual, index, func);
 }
 
 static void report(const dnp3kit_sink *sink, dnp3kit_finding_code code, uint64_t expected, uint64_t actual,
                    uint8_t func)
 {
-    report_x(sink, code, expected, actual, func, 0);
+    finding_at(sink, code, 0, expected, actual, 0, func);
 }
 
 void dnp3kit_analyzer_init(dnp3kit_analyzer *a) { memset(a, 0, sizeof *a); }

@@ -59,16 +59,9 @@ static void report(const dnp3kit_sink *sink, dnp3kit_finding_code code, size_t o
 {
     if (!sink || !sink->fn)
         return;
-    dnp3kit_finding f = {0};
-    f.code = code;
-    f.offset = off;
-    f.expected = expected;
-    f.actual = actual;
-    f.index = index;
-    f.group = g;
-    f.variation = v;
-    f.qualifier = q;
-    f.func = func;
+    /* like finding_at(), plus the object header's group, variation and qualifier */
+    dnp3kit_finding f = {.code = code, .offset = off, .expected = expected, .actual = actual, .index = index,
+                         .group = g, .variation = v, .qualifier = q, .func = func};
     sink->fn(sink->user, &f);
 }
 

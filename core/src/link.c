@@ -4,6 +4,7 @@
 
 #include "dnp3kit/crc.h"
 #include "dnp3kit/link.h"
+#include "internal.h"
 
 size_t dnp3kit_link_wire_len(uint8_t len)
 {
@@ -27,20 +28,6 @@ const char *dnp3kit_link_func_name(bool prm, uint8_t func)
     return "RESERVED";
 }
 
-static void report(const dnp3kit_sink *sink, dnp3kit_finding_code code, size_t off, uint64_t expected,
-                   uint64_t actual, uint32_t index, uint8_t func)
-{
-    if (!sink || !sink->fn)
-        return;
-    dnp3kit_finding f = {0};
-    f.code = code;
-    f.offset = off;
-    f.expected = expected;
-    f.actual = actual;
-    f.index = index;
-    f.func = func;
-    sink->fn(sink->user, &f);
-}
 
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 
@@ -59,14 +46,14 @@ static void check_semantics(const dnp3kit_link_frame *f, const dnp3kit_sink *sin
         default: known = false; break;
         }
         if (!known) {
-            report(sink, DNP3KIT_F_LINK_RESERVED_FUNCTION, 3, 0, f->len, 0, f->func);
+            finding_at(sink, DNP3KIT_F_LINK_RESERVED_FUNCTION, 3, 0, f->len, 0, f->func);
         } else {
             if (f->fcv != want_fcv)
-                report(sink, DNP3KIT_F_LINK_FCV_MISMATCH, 3, want_fcv, f->fcv, 0, f->func);
+                finding_at(sink, DNP3KIT_F_LINK_FCV_MISMATCH, 3, want_fcv, f->fcv, 0, f->func);
             if (want_data && user == 0)
-                report(sink, DNP3KIT_F_LINK_MISSING_PAYLOAD, 2, 0, f->len, 0, f->func);
+                finding_at(sink, DNP3KIT_F_LINK_MISSING_PAYLOAD, 2, 0, f->len, 0, f->func);
             if (!want_data && user > 0)
-                report(sink, DNP3KIT_F_LINK_UNEXPECTED_PAYLOAD, 2, 0, f->len, 0, f->func);
+                finding_at(sink, DNP3KIT_F_LINK_UNEXPECTED_PAYLOAD, 2, 0, f->len, 0, f->func);
         }
     } else {
         switch (f->func) {
@@ -75,23 +62,23 @@ static void check_semantics(const dnp3kit_link_frame *f, const dnp3kit_sink *sin
         case DNP3KIT_LINK_SEC_LINK_STATUS:
         case DNP3KIT_LINK_SEC_NOT_SUPPORTED:
             if (user > 0)
-                report(sink, DNP3KIT_F_LINK_UNEXPECTED_PAYLOAD, 2, 0, f->len, 0, f->func);
+                finding_at(sink, DNP3KIT_F_LINK_UNEXPECTED_PAYLOAD, 2, 0, f->len, 0, f->func);
             break;
         default:
-            report(sink, DNP3KIT_F_LINK_RESERVED_FUNCTION, 3, 0, f->len, 0, f->func);
+            finding_at(sink, DNP3KIT_F_LINK_RESERVED_FUNCTION, 3, 0, f->len, 0, f->func);
             break;
         }
         if (f->dfc)
-            report(sink, DNP3KIT_F_LINK_DFC_SET, 3, 0, f->ctrl, 0, f->func);
+            finding_at(sink, DNP3KIT_F_LINK_DFC_SET, 3, 0, f->ctrl, 0, f->func);
     }
     /* 0xFFF0-0xFFFB are reserved (clause 9.2.5.3); a source can never be a
      * broadcast or the self address. */
     if (f->dst >= 0xFFF0 && f->dst <= 0xFFFB)
-        report(sink, DNP3KIT_F_LINK_RESERVED_ADDRESS, 4, 0, f->dst, 0, f->func);
+        finding_at(sink, DNP3KIT_F_LINK_RESERVED_ADDRESS, 4, 0, f->dst, 0, f->func);
     if (f->src >= 0xFFF0 && f->src <= 0xFFFB)
-        report(sink, DNP3KIT_F_LINK_RESERVED_ADDRESS, 6, 0, f->src, 0, f->func);
+        finding_at(sink, DNP3KIT_F_LINK_RESERVED_ADDRESS, 6, 0, f->src, 0, f->func);
     else if (f->src >= DNP3KIT_ADDR_SELF)
-        report(sink, DNP3KIT_F_LINK_BROADCAST_SOURCE, 6, 0, f->src, 0, f->func);
+        finding_at(sink, DNP3KIT_F_LINK_BROADCAST_SOURCE, 6, 0, f->src, 0, f->func);
 }
 
 /* Header already known to be complete (len >= 10). */
@@ -100,11 +87,11 @@ static int check_header(const uint8_t *p, const dnp3kit_sink *sink)
     uint16_t crc = dnp3kit_crc16(p, 8);
     uint16_t got = le16(p + 8);
     if (crc != got) {
-        report(sink, DNP3KIT_F_LINK_BAD_HEADER_CRC, 8, crc, got, 0, p[3] & 0x0F);
+        finding_at(sink, DNP3KIT_F_LINK_BAD_HEADER_CRC, 8, crc, got, 0, p[3] & 0x0F);
         return DNP3KIT_ERR_CRC;
     }
     if (p[2] < 5) {
-        report(sink, DNP3KIT_F_LINK_LEN_TOO_SMALL, 2, 5, p[2], 0, p[3] & 0x0F);
+        finding_at(sink, DNP3KIT_F_LINK_LEN_TOO_SMALL, 2, 5, p[2], 0, p[3] & 0x0F);
         return DNP3KIT_ERR_INVALID;
     }
     return DNP3KIT_OK;
@@ -140,7 +127,7 @@ static void decode_trusted(const uint8_t *p, size_t wire, dnp3kit_link_frame *ou
         uint16_t got = le16(q + n);
         if (crc != got) {
             out->crc_ok = false;
-            report(sink, DNP3KIT_F_LINK_BAD_BLOCK_CRC, (size_t)(q + n - p), crc, got, block, out->func);
+            finding_at(sink, DNP3KIT_F_LINK_BAD_BLOCK_CRC, (size_t)(q + n - p), crc, got, block, out->func);
         }
         if (n == 16)
             memcpy(dst, q, 16); /* fixed length: a couple of moves, not a memcpy call */
@@ -208,7 +195,7 @@ static void flush_garbage(dnp3kit_link_parser *lp, uint64_t end, const dnp3kit_s
 {
     if (lp->_garbage == 0)
         return;
-    report(sink, DNP3KIT_F_LINK_GARBAGE, (size_t)(end - lp->_garbage), 0, lp->_garbage, 0, 0);
+    finding_at(sink, DNP3KIT_F_LINK_GARBAGE, (size_t)(end - lp->_garbage), 0, lp->_garbage, 0, 0);
     lp->garbage_octets += lp->_garbage;
     lp->_garbage = 0;
 }
@@ -346,7 +333,7 @@ static void drop_partial(dnp3kit_link_parser *lp, const dnp3kit_sink *sink)
         flush_garbage(lp, start, sink);
         size_t want = lp->_have >= DNP3KIT_LINK_HEADER_LEN ? dnp3kit_link_wire_len(lp->_buf[2])
                                                             : DNP3KIT_LINK_HEADER_LEN;
-        report(sink, DNP3KIT_F_LINK_TRUNCATED_FRAME, (size_t)start, want, lp->_have, 0,
+        finding_at(sink, DNP3KIT_F_LINK_TRUNCATED_FRAME, (size_t)start, want, lp->_have, 0,
                lp->_have > 3 ? (uint8_t)(lp->_buf[3] & 0x0F) : 0);
     } else {
         lp->_garbage += lp->_have;

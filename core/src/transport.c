@@ -2,19 +2,13 @@
 #include <string.h>
 
 #include "dnp3kit/transport.h"
+#include "internal.h"
 
-static void report(const dnp3kit_sink *sink, dnp3kit_finding_code code, uint64_t expected,
-                   uint64_t actual, uint32_t index)
+/* Transport findings concern the segment's header octet: offset 0. */
+static void report(const dnp3kit_sink *sink, dnp3kit_finding_code code, uint64_t expected, uint64_t actual,
+                   uint32_t index)
 {
-    if (!sink || !sink->fn)
-        return;
-    dnp3kit_finding f = {0};
-    f.code = code;
-    f.offset = 0;
-    f.expected = expected;
-    f.actual = actual;
-    f.index = index;
-    sink->fn(sink->user, &f);
+    finding_at(sink, code, 0, expected, actual, index, 0);
 }
 
 void dnp3kit_reassembler_init(dnp3kit_reassembler *r, uint8_t *buf, size_t cap)
