@@ -1,0 +1,784 @@
+/*
+ * dnp3-outstation: the simulator's socket loop around the sans-I/O
+ * outstation (outstation.h). One thread, poll(), non-blocking sockets; one
+ * process can serve many outstations (several ports, several link addresses
+ * per port). See docs/dnp3-outstation.md.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "outstation.h"
+
+#define CONN_OUT_MAX (1u << 20)
+
+typedef struct conn {
+    int fd;
+    unsigned port;          /* index into ports */
+    dnp3kit_link_parser lp;
+    uint8_t *out;
+    size_t out_len, out_cap;
+    bool close_after_flush;
+} conn;
+
+typedef struct port {
+    uint16_t number;
+    int tcp_fd, udp_fd;
+    size_t first;           /* first outstation of this port */
+} port;
+
+typedef struct binding {
+    int conn;               /* connection index, -1 none, -2 UDP peer */
+    struct sockaddr_in peer;
+} binding;
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- options ---- */
+
+typedef struct opts {
+    const char *bind;
+    uint16_t port_lo, port_hi;
+    uint32_t count;
+    bool udp, print;
+    uint32_t change_every;
+    uint32_t max_conns;
+    dnp3kit_os_config cfg;
+    struct { uint8_t t; uint32_t index; double value; } init[256];
+    unsigned ninit;
+} opts;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: dnp3-outstation [--bind ADDR] [--port P | --ports P1-P2] [--address N] [--master N]\n"
+            "                       [--count N] [--config FILE] [--udp] [--unsolicited] [--change-every MS]\n"
+            "                       [--binary-inputs N] [--double-bits N] [--binary-outputs N] [--counters N]\n"
+            "                       [--frozen-counters N] [--analog-inputs N] [--analog-outputs N]\n"
+            "                       [--set TYPE.INDEX=VALUE] [--class TYPE=C] [--event-buffer N]\n"
+            "                       [--max-fragment N] [--select-timeout MS] [--confirm-timeout MS]\n"
+            "                       [--fault KIND[:ARG][,every=N|,p=P]] [--seed N] [--no-need-time]\n"
+            "                       [--max-connections N] [--print]\n"
+            "Runs until SIGINT/SIGTERM (exit 0). See docs/dnp3-outstation.md.\n");
+}
+
+static int parse_u(const char *s, unsigned long max, unsigned long *v)
+{
+    char *end;
+    errno = 0;
+    if (!s || !*s || *s == '-')
+        return -1;
+    *v = strtoul(s, &end, 0);
+    return (*end || errno || *v > max) ? -1 : 0;
+}
+
+/* One setting (flag name without "--", and its value; NULL for switches).
+ * Returns 0, or -1 with a message on stderr. */
+static int apply(opts *o, const char *key, const char *val, bool *used_val);
+
+static int load_config(opts *o, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "dnp3-outstation: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char line[512];
+    unsigned lineno = 0;
+    int rc = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = 0;
+        char *s = line;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        size_t n = strlen(s);
+        while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+            s[--n] = 0;
+        if (!*s)
+            continue;
+        char *eq = strchr(s, '=');
+        char *key = s, *val = NULL;
+        if (eq) {
+            *eq = 0;
+            val = eq + 1;
+            while (*val == ' ' || *val == '\t')
+                val++;
+            char *k = eq;
+            while (k > key && (k[-1] == ' ' || k[-1] == '\t'))
+                *--k = 0;
+        }
+        bool used = false;
+        /* "bi.3 = 1" is shorthand for "set = bi.3=1" */
+        char setbuf[512];
+        if (strchr(key, '.') && val) {
+            snprintf(setbuf, sizeof setbuf, "%s=%s", key, val);
+            if (apply(o, "set", setbuf, &used) != 0) {
+                rc = -1;
+                fprintf(stderr, "dnp3-outstation: %s:%u: bad line\n", path, lineno);
+            }
+            continue;
+        }
+        if (!strcmp(key, "config") || apply(o, key, val, &used) != 0 || (val && !used)) {
+            fprintf(stderr, "dnp3-outstation: %s:%u: bad setting '%s'\n", path, lineno, key);
+            rc = -1;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+static int apply(opts *o, const char *key, const char *val, bool *used_val)
+{
+    static const struct { const char *flag; uint8_t t; } COUNTS[] = {
+        {"binary-inputs", DNP3KIT_OS_BI}, {"double-bits", DNP3KIT_OS_DBI}, {"binary-outputs", DNP3KIT_OS_BO},
+        {"counters", DNP3KIT_OS_CNT}, {"frozen-counters", DNP3KIT_OS_FCNT}, {"analog-inputs", DNP3KIT_OS_AI},
+        {"analog-outputs", DNP3KIT_OS_AO},
+    };
+    unsigned long v;
+    *used_val = false;
+    /* switches */
+    if (!strcmp(key, "udp")) { o->udp = true; return 0; }
+    if (!strcmp(key, "print")) { o->print = true; return 0; }
+    if (!strcmp(key, "unsolicited")) { o->cfg.unsolicited = true; return 0; }
+    if (!strcmp(key, "no-need-time")) { o->cfg.need_time = false; return 0; }
+    if (!val) {
+        fprintf(stderr, "dnp3-outstation: --%s needs a value\n", key);
+        return -1;
+    }
+    *used_val = true;
+    for (size_t k = 0; k < sizeof COUNTS / sizeof COUNTS[0]; k++)
+        if (!strcmp(key, COUNTS[k].flag)) {
+            if (parse_u(val, 65536, &v))
+                goto bad;
+            o->cfg.count[COUNTS[k].t] = (uint32_t)v;
+            return 0;
+        }
+    if (!strcmp(key, "bind")) {
+        o->bind = strdup(val);
+        return 0;
+    }
+    if (!strcmp(key, "port")) {
+        if (parse_u(val, 65535, &v))
+            goto bad;
+        o->port_lo = o->port_hi = (uint16_t)v;
+        return 0;
+    }
+    if (!strcmp(key, "ports")) {
+        unsigned a, b;
+        char extra;
+        if (sscanf(val, "%u-%u%c", &a, &b, &extra) != 2 || a == 0 || a > b || b > 65535 || b - a >= 10000)
+            goto bad;
+        o->port_lo = (uint16_t)a;
+        o->port_hi = (uint16_t)b;
+        return 0;
+    }
+    if (!strcmp(key, "address") || !strcmp(key, "master")) {
+        if (parse_u(val, DNP3KIT_ADDR_MAX_UNICAST, &v))
+            goto bad;
+        if (key[0] == 'a')
+            o->cfg.address = (uint16_t)v;
+        else
+            o->cfg.master = (uint16_t)v;
+        return 0;
+    }
+    if (!strcmp(key, "count")) {
+        if (parse_u(val, 10000, &v) || v == 0)
+            goto bad;
+        o->count = (uint32_t)v;
+        return 0;
+    }
+    struct { const char *name; uint32_t *p; unsigned long max; } U[] = {
+        {"change-every", &o->change_every, 3600000}, {"event-buffer", &o->cfg.event_buffer, 1000000},
+        {"max-fragment", &o->cfg.max_fragment, DNP3KIT_OS_MAX_REQUEST},
+        {"select-timeout", &o->cfg.select_timeout_ms, 3600000},
+        {"confirm-timeout", &o->cfg.confirm_timeout_ms, 3600000},
+        {"unsolicited-retries", &o->cfg.unsol_retries, 1000},
+        {"unsolicited-retry-delay", &o->cfg.unsol_retry_delay_ms, 3600000},
+        {"restart-delay", &o->cfg.restart_delay_ms, 65535000}, {"max-controls", &o->cfg.max_controls, 256},
+        {"max-connections", &o->max_conns, 100000},
+    };
+    for (size_t k = 0; k < sizeof U / sizeof U[0]; k++)
+        if (!strcmp(key, U[k].name)) {
+            if (parse_u(val, U[k].max, &v))
+                goto bad;
+            *U[k].p = (uint32_t)v;
+            return 0;
+        }
+    if (!strcmp(key, "seed")) {
+        unsigned long long s;
+        char *end;
+        s = strtoull(val, &end, 0);
+        if (*end)
+            goto bad;
+        o->cfg.seed = s;
+        return 0;
+    }
+    if (!strcmp(key, "fault")) {
+        if (o->cfg.nfaults >= DNP3KIT_OS_MAX_FAULTS ||
+            dnp3kit_os_fault_parse(val, &o->cfg.faults[o->cfg.nfaults]) != 0)
+            goto bad;
+        o->cfg.nfaults++;
+        return 0;
+    }
+    if (!strcmp(key, "class") || !strcmp(key, "event-variation") || !strcmp(key, "static-variation")) {
+        /* TYPE=N */
+        char name[32];
+        const char *eq = strchr(val, '=');
+        if (!eq || (size_t)(eq - val) >= sizeof name)
+            goto bad;
+        memcpy(name, val, (size_t)(eq - val));
+        name[eq - val] = 0;
+        int t = dnp3kit_os_type_by_name(name);
+        if (t < 0 || parse_u(eq + 1, key[0] == 'c' ? 3 : 255, &v))
+            goto bad;
+        if (key[0] == 'c')
+            o->cfg.event_class[t] = (uint8_t)v;
+        else if (key[0] == 'e')
+            o->cfg.event_variation[t] = (uint8_t)v;
+        else
+            o->cfg.static_variation[t] = (uint8_t)v;
+        return 0;
+    }
+    if (!strcmp(key, "set")) {
+        /* TYPE.INDEX=VALUE */
+        char name[32];
+        const char *dot = strchr(val, '.'), *eq = strchr(val, '=');
+        if (!dot || !eq || dot > eq || (size_t)(dot - val) >= sizeof name || o->ninit >= 256)
+            goto bad;
+        memcpy(name, val, (size_t)(dot - val));
+        name[dot - val] = 0;
+        int t = dnp3kit_os_type_by_name(name);
+        char idx[16];
+        if (t < 0 || (size_t)(eq - dot - 1) >= sizeof idx)
+            goto bad;
+        memcpy(idx, dot + 1, (size_t)(eq - dot - 1));
+        idx[eq - dot - 1] = 0;
+        char *end;
+        double d = strtod(eq + 1, &end);
+        if (parse_u(idx, 65535, &v) || !eq[1] || *end)
+            goto bad;
+        o->init[o->ninit].t = (uint8_t)t;
+        o->init[o->ninit].index = (uint32_t)v;
+        o->init[o->ninit].value = d;
+        o->ninit++;
+        return 0;
+    }
+    fprintf(stderr, "dnp3-outstation: unknown option --%s\n", key);
+    return -1;
+bad:
+    fprintf(stderr, "dnp3-outstation: bad value for --%s: '%s'\n", key, val);
+    return -1;
+}
+
+/* ---- server ---- */
+
+typedef struct server {
+    opts o;
+    port *ports;
+    unsigned nports;
+    dnp3kit_outstation *os;
+    binding *bind;
+    size_t nos;
+    conn *conns;
+    size_t nconns, cap_conns;
+} server;
+
+static server S;
+
+static void log_frag(void *user, bool received, const uint8_t *frag, size_t len);
+
+static void out_write(void *user, const char *s, size_t n)
+{
+    (void)user;
+    fwrite(s, 1, n, stdout);
+}
+
+static void log_frag(void *user, bool received, const uint8_t *frag, size_t len)
+{
+    dnp3kit_outstation *os = user;
+    printf("%s outstation %u %s\n", received ? "<-" : "->", os->cfg.address, received ? "request" : "response");
+    dnp3kit_out out = {out_write, NULL};
+    dnp3kit_render_opts ro = {"    ", 32};
+    dnp3kit_render_fragment_text(frag, len, &ro, &out);
+    fflush(stdout);
+}
+
+static int set_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL, 0);
+    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static int open_socket(int type, const char *addr, uint16_t portno, uint16_t *actual)
+{
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(portno);
+    if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
+        fprintf(stderr, "dnp3-outstation: bad bind address %s (IPv4 expected)\n", addr);
+        return -1;
+    }
+    int fd = socket(AF_INET, type, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || (type == SOCK_STREAM && listen(fd, 1024) != 0)) {
+        fprintf(stderr, "dnp3-outstation: cannot listen on %s:%u: %s\n", addr, portno, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    socklen_t sl = sizeof sa;
+    getsockname(fd, (struct sockaddr *)&sa, &sl);
+    *actual = ntohs(sa.sin_port);
+    set_nonblock(fd);
+    return fd;
+}
+
+static void conn_close(size_t ci)
+{
+    conn *c = &S.conns[ci];
+    for (size_t i = 0; i < S.nos; i++)
+        if (S.bind[i].conn == (int)ci) {
+            dnp3kit_outstation_disconnected(&S.os[i]);
+            S.bind[i].conn = -1;
+        }
+    close(c->fd);
+    c->fd = -1;
+    free(c->out);
+    c->out = NULL;
+    c->out_len = c->out_cap = 0;
+}
+
+static bool conn_queue(conn *c, const uint8_t *p, size_t n)
+{
+    if (c->out_len + n > CONN_OUT_MAX)
+        return false;
+    if (c->out_len + n > c->out_cap) {
+        size_t cap = c->out_cap ? c->out_cap : 8192;
+        while (cap < c->out_len + n)
+            cap *= 2;
+        uint8_t *q = realloc(c->out, cap);
+        if (!q)
+            return false;
+        c->out = q;
+        c->out_cap = cap;
+    }
+    memcpy(c->out + c->out_len, p, n);
+    c->out_len += n;
+    return true;
+}
+
+static void conn_flush(size_t ci)
+{
+    conn *c = &S.conns[ci];
+    while (c->out_len) {
+        ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                conn_close(ci);
+            return;
+        }
+        memmove(c->out, c->out + n, c->out_len - (size_t)n);
+        c->out_len -= (size_t)n;
+    }
+    if (c->close_after_flush)
+        conn_close(ci);
+}
+
+/* Move each outstation's output to its connection (or UDP peer). */
+static void drain(uint64_t now)
+{
+    for (size_t i = 0; i < S.nos; i++) {
+        dnp3kit_outstation *os = &S.os[i];
+        if (!os->out_len)
+            continue;
+        const uint8_t *p;
+        size_t n = dnp3kit_outstation_output(os, now, &p);
+        if (!n)
+            continue;
+        binding *b = &S.bind[i];
+        if (b->conn >= 0) {
+            conn *c = &S.conns[b->conn];
+            if (!conn_queue(c, p, n))
+                continue; /* connection backed up: keep it in the outstation */
+            if (os->want_close) {
+                c->close_after_flush = true;
+                os->want_close = false;
+            }
+        } else if (b->conn == -2) {
+            unsigned pi = 0;
+            while (pi + 1 < S.nports && S.ports[pi + 1].first <= i)
+                pi++;
+            /* one datagram per drain; close-mid-fragment has no meaning on UDP */
+            sendto(S.ports[pi].udp_fd, p, n, 0, (struct sockaddr *)&b->peer, sizeof b->peer);
+            os->want_close = false;
+        } else {
+            os->want_close = false; /* no master to send it to */
+        }
+        dnp3kit_outstation_consume(os, n);
+    }
+}
+
+static void dispatch(unsigned pi, const dnp3kit_link_frame *f, int ci, const struct sockaddr_in *peer, uint64_t now)
+{
+    port *pt = &S.ports[pi];
+    size_t per = S.o.count;
+    bool bcast = f->dst >= DNP3KIT_ADDR_BCAST_NOCONF;
+    for (size_t k = 0; k < per; k++) {
+        size_t i = pt->first + k;
+        dnp3kit_outstation *os = &S.os[i];
+        if (!bcast && f->dst != os->cfg.address)
+            continue;
+        binding *b = &S.bind[i];
+        if (f->dir && f->prm && f->crc_ok && f->src == os->cfg.master) {
+            bool fresh = b->conn != ci || (ci == -2 && memcmp(&b->peer, peer, sizeof *peer) != 0);
+            if (fresh) {
+                if (b->conn >= 0)
+                    dnp3kit_outstation_disconnected(os);
+                b->conn = ci;
+                if (peer)
+                    b->peer = *peer;
+                dnp3kit_outstation_connected(os, now);
+            }
+        }
+        dnp3kit_outstation_on_frame(os, f, now);
+        if (!bcast)
+            break;
+    }
+}
+
+static void conn_read(size_t ci, uint64_t now)
+{
+    uint8_t buf[16384];
+    for (;;) {
+        ssize_t n = recv(S.conns[ci].fd, buf, sizeof buf, 0);
+        if (n == 0) {
+            conn_close(ci);
+            return;
+        }
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                conn_close(ci);
+            return;
+        }
+        const uint8_t *p = buf;
+        size_t len = (size_t)n;
+        dnp3kit_link_frame f;
+        while (dnp3kit_link_parser_step(&S.conns[ci].lp, &p, &len, &f, NULL) == 1)
+            dispatch(S.conns[ci].port, &f, (int)ci, NULL, now);
+        if ((size_t)n < sizeof buf)
+            return;
+    }
+}
+
+static void udp_read(unsigned pi, uint64_t now)
+{
+    uint8_t buf[65536];
+    for (int k = 0; k < 64; k++) {
+        struct sockaddr_in peer;
+        socklen_t sl = sizeof peer;
+        ssize_t n = recvfrom(S.ports[pi].udp_fd, buf, sizeof buf, 0, (struct sockaddr *)&peer, &sl);
+        if (n <= 0)
+            return;
+        dnp3kit_link_parser lp;
+        dnp3kit_link_parser_init(&lp);
+        const uint8_t *p = buf;
+        size_t len = (size_t)n;
+        dnp3kit_link_frame f;
+        while (dnp3kit_link_parser_step(&lp, &p, &len, &f, NULL) == 1)
+            dispatch(pi, &f, -2, &peer, now);
+    }
+}
+
+static void accept_all(unsigned pi)
+{
+    for (;;) {
+        int fd = accept(S.ports[pi].tcp_fd, NULL, NULL);
+        if (fd < 0)
+            return;
+        size_t live = 0, slot = S.nconns;
+        for (size_t i = 0; i < S.nconns; i++) {
+            if (S.conns[i].fd >= 0)
+                live++;
+            else if (slot == S.nconns)
+                slot = i;
+        }
+        if (live >= S.o.max_conns) {
+            close(fd); /* connections are capped: memory stays bounded */
+            continue;
+        }
+        set_nonblock(fd);
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (slot == S.nconns) {
+            if (S.nconns == S.cap_conns) {
+                size_t cap = S.cap_conns ? S.cap_conns * 2 : 16;
+                conn *q = realloc(S.conns, cap * sizeof *q);
+                if (!q) {
+                    close(fd);
+                    continue;
+                }
+                S.conns = q;
+                S.cap_conns = cap;
+            }
+            S.nconns++;
+        }
+        conn *c = &S.conns[slot];
+        memset(c, 0, sizeof *c);
+        c->fd = fd;
+        c->port = pi;
+        dnp3kit_link_parser_init(&c->lp);
+        /* outstations of this port bind to the connection on the master's first frame */
+    }
+}
+
+int main(int argc, char **argv)
+{
+    opts *o = &S.o;
+    o->bind = "127.0.0.1";
+    o->port_lo = o->port_hi = 20000;
+    o->count = 1;
+    o->max_conns = 4096;
+    dnp3kit_os_config_default(&o->cfg);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 0;
+        }
+        if (strncmp(a, "--", 2) != 0) {
+            usage(stderr);
+            return 2;
+        }
+        char key[64];
+        const char *val = NULL;
+        const char *eq = strchr(a + 2, '=');
+        size_t kl = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        if (kl >= sizeof key) {
+            usage(stderr);
+            return 2;
+        }
+        memcpy(key, a + 2, kl);
+        key[kl] = 0;
+        if (eq)
+            val = eq + 1;
+        else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0)
+            val = argv[i + 1];
+        if (!strcmp(key, "config")) {
+            if (!val || load_config(o, val) != 0)
+                return 2;
+            if (!eq)
+                i++;
+            continue;
+        }
+        bool used;
+        if (apply(o, key, val, &used) != 0)
+            return 2;
+        if (used && !eq)
+            i++;
+        else if (!used && eq) {
+            fprintf(stderr, "dnp3-outstation: --%s takes no value\n", key);
+            return 2;
+        }
+    }
+    S.nports = (unsigned)(o->port_hi - o->port_lo + 1);
+    S.nos = (size_t)S.nports * o->count;
+    if (S.nos > 100000 || (uint32_t)o->cfg.address + o->count - 1 > DNP3KIT_ADDR_MAX_UNICAST) {
+        fprintf(stderr, "dnp3-outstation: too many outstations\n");
+        return 2;
+    }
+    S.ports = calloc(S.nports, sizeof *S.ports);
+    S.os = calloc(S.nos, sizeof *S.os);
+    S.bind = calloc(S.nos, sizeof *S.bind);
+    if (!S.ports || !S.os || !S.bind) {
+        fprintf(stderr, "dnp3-outstation: out of memory\n");
+        return 3;
+    }
+    uint64_t now = now_ms();
+    for (size_t i = 0; i < S.nos; i++) {
+        dnp3kit_os_config c = o->cfg;
+        c.address = (uint16_t)(o->cfg.address + i % o->count);
+        c.seed = o->cfg.seed + i;
+        int rc = dnp3kit_outstation_init(&S.os[i], &c, now);
+        if (rc != DNP3KIT_OK) {
+            fprintf(stderr, "dnp3-outstation: bad configuration: %s\n", dnp3kit_strerror(rc));
+            return 2;
+        }
+        for (unsigned k = 0; k < o->ninit; k++)
+            if (dnp3kit_outstation_set_initial(&S.os[i], o->init[k].t, o->init[k].index, o->init[k].value) != 0) {
+                fprintf(stderr, "dnp3-outstation: no point %s.%u\n", dnp3kit_os_type_name(o->init[k].t),
+                        o->init[k].index);
+                return 2;
+            }
+        if (o->print) {
+            S.os[i].log = log_frag;
+            S.os[i].log_user = &S.os[i];
+        }
+        S.bind[i].conn = -1;
+    }
+    for (unsigned pi = 0; pi < S.nports; pi++) {
+        port *p = &S.ports[pi];
+        p->first = (size_t)pi * o->count;
+        p->udp_fd = -1;
+        uint16_t want = (uint16_t)(o->port_lo + pi), actual;
+        p->tcp_fd = open_socket(SOCK_STREAM, o->bind, want, &actual);
+        if (p->tcp_fd < 0)
+            return 3;
+        p->number = actual;
+        if (o->udp) {
+            uint16_t ua;
+            p->udp_fd = open_socket(SOCK_DGRAM, o->bind, actual, &ua);
+            if (p->udp_fd < 0)
+                return 3;
+        }
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (S.nports == 1)
+        fprintf(stderr, "dnp3-outstation: listening on %s:%u%s, addresses %u..%u, master %u\n", o->bind,
+                S.ports[0].number, o->udp ? " (tcp+udp)" : "", o->cfg.address,
+                (unsigned)(o->cfg.address + o->count - 1), o->cfg.master);
+    else
+        fprintf(stderr, "dnp3-outstation: listening on %s:%u-%u%s, addresses %u..%u, master %u\n", o->bind,
+                S.ports[0].number, S.ports[S.nports - 1].number, o->udp ? " (tcp+udp)" : "", o->cfg.address,
+                (unsigned)(o->cfg.address + o->count - 1), o->cfg.master);
+    fflush(stderr);
+
+    struct pollfd *pfds = NULL;
+    size_t pcap = 0;
+    uint64_t next_change = o->change_every ? now + o->change_every : UINT64_MAX;
+    while (!stop_flag) {
+        now = now_ms();
+        /* timers */
+        uint64_t deadline = next_change;
+        for (size_t i = 0; i < S.nos; i++) {
+            uint64_t d = dnp3kit_outstation_next_deadline(&S.os[i]);
+            if (d <= now) {
+                dnp3kit_outstation_tick(&S.os[i], now);
+                d = dnp3kit_outstation_next_deadline(&S.os[i]);
+            }
+            if (d < deadline)
+                deadline = d;
+        }
+        if (now >= next_change) {
+            for (size_t i = 0; i < S.nos; i++)
+                if (S.bind[i].conn != -1 || !o->cfg.unsolicited)
+                    dnp3kit_outstation_simulate_change(&S.os[i], now);
+            next_change = now + o->change_every;
+            if (next_change < deadline)
+                deadline = next_change;
+        }
+        drain(now);
+        for (size_t ci = 0; ci < S.nconns; ci++)
+            if (S.conns[ci].fd >= 0 && S.conns[ci].out_len)
+                conn_flush(ci);
+        /* poll set: listeners, UDP sockets, connections */
+        size_t need = (size_t)S.nports * 2 + S.nconns;
+        if (need > pcap) {
+            struct pollfd *q = realloc(pfds, need * sizeof *q);
+            if (!q)
+                break;
+            pfds = q;
+            pcap = need;
+        }
+        size_t np = 0;
+        for (unsigned pi = 0; pi < S.nports; pi++) {
+            pfds[np++] = (struct pollfd){S.ports[pi].tcp_fd, POLLIN, 0};
+            pfds[np++] = (struct pollfd){S.ports[pi].udp_fd, POLLIN, 0};
+        }
+        size_t polled = S.nconns; /* accept() below may add connections that were not polled */
+        for (size_t ci = 0; ci < polled; ci++)
+            pfds[np++] = (struct pollfd){S.conns[ci].fd, (short)(POLLIN | (S.conns[ci].out_len ? POLLOUT : 0)), 0};
+        bool pending = false;
+        for (size_t i = 0; i < S.nos && !pending; i++)
+            if (S.os[i].out_len && now >= S.os[i].hold_until)
+                pending = true; /* backed-up output waiting for room */
+        int timeout = 1000;
+        if (pending)
+            timeout = 5;
+        else if (deadline != UINT64_MAX)
+            timeout = deadline <= now ? 0 : (deadline - now > 1000 ? 1000 : (int)(deadline - now));
+        int rc = poll(pfds, np, timeout);
+        if (rc < 0) {
+            if (errno == EINTR)
+                continue;
+            perror("dnp3-outstation: poll");
+            break;
+        }
+        now = now_ms();
+        np = 0;
+        for (unsigned pi = 0; pi < S.nports; pi++) {
+            if (pfds[np++].revents & POLLIN)
+                accept_all(pi);
+            if (pfds[np++].revents & POLLIN)
+                udp_read(pi, now);
+        }
+        for (size_t ci = 0; ci < polled; ci++, np++) {
+            if (S.conns[ci].fd < 0 || pfds[np].fd != S.conns[ci].fd)
+                continue;
+            short re = pfds[np].revents;
+            if (re & (POLLIN | POLLHUP | POLLERR))
+                conn_read(ci, now);
+            if (S.conns[ci].fd >= 0 && (re & POLLOUT))
+                conn_flush(ci);
+        }
+        drain(now);
+        for (size_t ci = 0; ci < S.nconns; ci++)
+            if (S.conns[ci].fd >= 0 && S.conns[ci].out_len)
+                conn_flush(ci);
+    }
+    for (size_t ci = 0; ci < S.nconns; ci++)
+        if (S.conns[ci].fd >= 0)
+            conn_close(ci);
+    for (size_t i = 0; i < S.nos; i++)
+        dnp3kit_outstation_free(&S.os[i]);
+    for (unsigned pi = 0; pi < S.nports; pi++) {
+        close(S.ports[pi].tcp_fd);
+        if (S.ports[pi].udp_fd >= 0)
+            close(S.ports[pi].udp_fd);
+    }
+    free(pfds);
+    free(S.conns);
+    free(S.os);
+    free(S.bind);
+    free(S.ports);
+    fprintf(stderr, "dnp3-outstation: stopped\n");
+    return 0;
+}
