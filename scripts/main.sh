@@ -15,3 +15,28 @@ echo "== dnp3-pcap decode (text) of the clean session capture"
 "$PCAP" decode --max-points 8 captures/clean_session.pcap | head -n 60
 echo "== dnp3-pcap check of every bundled capture (defects expected: they are crafted to have them)"
 "$PCAP" check --quiet captures/*.pcap || true
+# A live session: the simulator on loopback, the master's startup sequence and
+# a poll, an SBO control and an analog output, each recorded with --pcap, then
+# the recordings checked.
+OS="$BUILD/tests/harness/dnp3-outstation"
+M="$BUILD/master/dnp3-master"
+if [ -x "$OS" ] && [ -x "$M" ]; then
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    rec=$(mktemp -d)
+    "$OS" --port "$port" &
+    ospid=$!
+    trap 'kill $ospid 2>/dev/null || true; rm -rf "$rec"' EXIT
+    for _ in $(seq 100); do
+        python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$port)))" && break
+        sleep 0.05
+    done
+    echo "== dnp3-master: startup sequence + integrity poll (port $port)"
+    "$M" --port "$port" --startup --pcap "$rec/1-startup-poll.pcap" poll
+    echo "== dnp3-master: SBO control (latch on binary output 1)"
+    "$M" --port "$port" --yes --pcap "$rec/2-sbo.pcap" operate bo 1 on --sbo
+    echo "== dnp3-master: analog output 0 = 12.5 (float)"
+    "$M" --port "$port" --yes --pcap "$rec/3-ao.pcap" operate ao 0 12.5 --type float
+    echo "== dnp3-pcap check of the recordings"
+    "$PCAP" check -p "$port" "$rec"/*.pcap
+    kill "$ospid"; wait "$ospid" || true
+fi

@@ -211,6 +211,7 @@ static void test_analog_output(void **state)
         {DNP3KIT_AO_INT16, NAN}, {DNP3KIT_AO_INT32, 2147483648.0}, {DNP3KIT_AO_INT32, 0.25},
         {DNP3KIT_AO_INT32, -2147483649.0}, {DNP3KIT_AO_FLOAT32, 1e39}, {DNP3KIT_AO_FLOAT32, INFINITY},
         {DNP3KIT_AO_FLOAT32, NAN}, {DNP3KIT_AO_FLOAT64, NAN}, {DNP3KIT_AO_FLOAT64, -INFINITY},
+        {DNP3KIT_AO_FLOAT32, 1e-40}, {DNP3KIT_AO_FLOAT32, -1e-45},
         {(dnp3kit_ao_type)5, 1}, {(dnp3kit_ao_type)0, 1},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -221,6 +222,11 @@ static void test_analog_output(void **state)
     assert_int_equal(dnp3kit_build_analog_output(buf, sizeof buf, 0, DNP3KIT_FC_WRITE, 0, DNP3KIT_AO_INT16, 1),
                      DNP3KIT_ERR_ARG);
     assert_true(dnp3kit_build_analog_output(buf, sizeof buf, 0, DNP3KIT_FC_OPERATE, 0, DNP3KIT_AO_INT16, 32767) > 0);
+    /* float32 takes the nearest float32, as any float does: 0.1 -> 0x3DCCCCCD */
+    int n = dnp3kit_build_analog_output(buf, sizeof buf, 0, DNP3KIT_FC_OPERATE, 0, DNP3KIT_AO_FLOAT32, 0.1);
+    assert_int_equal(n, 2 + 3 + 2 + 2 + 5); /* header, g41v3 0x28, count, index, value + status */
+    assert_int_equal(buf[9] | buf[10] << 8 | buf[11] << 16 | (uint32_t)buf[12] << 24, 0x3DCCCCCDu);
+    assert_true(dnp3kit_build_analog_output(buf, sizeof buf, 0, DNP3KIT_FC_OPERATE, 0, DNP3KIT_AO_FLOAT32, 0.0) > 0);
 }
 
 static void test_freeze_restart_unsolicited(void **state)

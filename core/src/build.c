@@ -376,7 +376,10 @@ static bool ao_fits(dnp3kit_ao_type type, double value)
     case DNP3KIT_AO_INT16:
         return value == trunc(value) && value >= (double)INT16_MIN && value <= (double)INT16_MAX;
     case DNP3KIT_AO_FLOAT32:
-        return fabs(value) <= (double)FLT_MAX;
+        /* Rounding to the nearest float32 is what a float is; what is refused
+         * is a value float32 cannot represent at all: beyond its range, or so
+         * small that it would arrive as 0 or lose precision as a subnormal. */
+        return fabs(value) <= (double)FLT_MAX && (value == 0 || fabs(value) >= (double)FLT_MIN);
     case DNP3KIT_AO_FLOAT64:
         return true;
     }

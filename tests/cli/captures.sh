@@ -19,9 +19,14 @@ for f in "$tmp"/*.pcap; do
         fail=1
     fi
 done
+# Live recordings (not reproducible byte for byte): how each one is made.
+RECORDED="master_session"   # tests/cli/master_cli.sh with MASTER_SESSION_OUT (dnp3-master <-> dnp3-outstation)
 for f in "$SRC"/captures/*.pcap; do
     name=$(basename "$f" .pcap)
-    [ -e "$tmp/$name.pcap" ] || { echo "FAIL: captures/$name.pcap is not written by dnp3-mkcaptures"; fail=1; }
+    case " $RECORDED " in
+        *" $name "*) ;;
+        *) [ -e "$tmp/$name.pcap" ] || { echo "FAIL: captures/$name.pcap is not written by dnp3-mkcaptures"; fail=1; } ;;
+    esac
     exp="$SRC/captures/$name.expected.json"
     if [ ! -e "$exp" ]; then
         echo "FAIL: no expected result $exp"
@@ -79,6 +84,7 @@ app_count_size_overflow app_size_overflow
 app_huge_count_tiny_payload app_object_truncated
 app_free_format_zero_size app_zero_size_object
 app_zero_size_huge_count app_variation_zero_with_data
+master_session app_control_status
 PLANTED
 
 # --fail-on info: any finding fails; clean captures stay 0

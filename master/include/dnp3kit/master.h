@@ -1,0 +1,289 @@
+/*
+ * dnp3kit master (IEEE 1815-2012 master station, Level 2-3 subset).
+ *
+ * Three layers (DESIGN.md principle 5):
+ *   1. dnp3kit_master_session_*  a sans-I/O state machine: feed it received
+ *      octets, elapsed time and user requests; take octets to send, the next
+ *      timer and callbacks out. No sockets, no clocks, no threads.
+ *   2. dnp3kit_master_loop_*     a socket loop (epoll) that runs many sessions
+ *      in one thread.
+ *   3. dnp3kit_master_*          a blocking, thread-safe convenience API
+ *      (one mutex per master), libmodbus style:
+ *
+ *        dnp3kit_master_config cfg;
+ *        dnp3kit_master_config_default(&cfg);
+ *        dnp3kit_master *m = dnp3kit_master_new(&cfg, &err);
+ *        dnp3kit_master_connect(m, &err);
+ *        dnp3kit_master_result r = {0};
+ *        dnp3kit_master_integrity_poll(m, &r, &err);
+ *        ... r.points[0 .. r.count) ...
+ *        dnp3kit_master_result_free(&r);
+ *        dnp3kit_master_close(m); dnp3kit_master_free(m);
+ *
+ * Every function returns a dnp3kit_err (0 = success, negative = error) and
+ * fills a dnp3kit_error_detail when one is given (DESIGN.md principle 4).
+ */
+#ifndef DNP3KIT_MASTER_H
+#define DNP3KIT_MASTER_H
+#include "dnp3kit/common.h"
+#include "dnp3kit/link.h"
+#include "dnp3kit/build.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- configuration ---- */
+
+typedef enum dnp3kit_time_sync_mode {
+    DNP3KIT_TIME_SYNC_NONE = 0,   /* never synchronise automatically */
+    DNP3KIT_TIME_SYNC_LAN = 1,    /* RECORD_CURRENT_TIME + WRITE g50v3 (clause 5.3.3) */
+    DNP3KIT_TIME_SYNC_NON_LAN = 2 /* DELAY_MEASURE + WRITE g50v1 corrected by the delay (clause 5.3.2) */
+} dnp3kit_time_sync_mode;
+
+typedef struct dnp3kit_master_config {
+    char host[64];                /* numeric IPv4/IPv6 address or name; default "127.0.0.1" */
+    uint16_t port;                /* default 20000 */
+    uint16_t master_address;      /* 0-65519, default 1 */
+    uint16_t outstation_address;  /* 0-65519, default 10 */
+    uint32_t response_timeout_ms; /* per fragment; default 5000 */
+    uint32_t connect_timeout_ms;  /* default 5000 */
+    uint32_t select_timeout_ms;   /* SELECT echo -> OPERATE; default 5000 */
+    uint32_t retries;             /* extra attempts after a timeout or a lost connection; default 2 */
+    uint32_t retry_delay_ms;      /* default 1000 */
+    uint32_t max_frame_size;      /* link user data octets per frame sent, 6-250; default 250 */
+    uint32_t max_fragment_size;   /* largest fragment sent or received, 249-65535; default 2048 */
+    uint32_t keepalive_ms;        /* REQUEST_LINK_STATUS after this much silence; 0 = off (default) */
+    dnp3kit_time_sync_mode time_sync; /* reaction to NEED_TIME; default LAN */
+    bool startup;                 /* run the startup sequence on every connection; default false */
+    bool iin_reactions;           /* clear DEVICE_RESTART, integrity on EVENT_BUFFER_OVERFLOW; default true */
+    uint32_t max_points;          /* points kept per result (the rest counted in dropped); default 100000 */
+} dnp3kit_master_config;
+
+void dnp3kit_master_config_default(dnp3kit_master_config *cfg);
+/* DNP3KIT_OK or DNP3KIT_ERR_ARG with err->message naming the field and its range. */
+int dnp3kit_master_config_validate(const dnp3kit_master_config *cfg, dnp3kit_error_detail *err);
+
+/* ---- results ---- */
+
+typedef enum dnp3kit_point_type {
+    DNP3KIT_POINT_BI = 0,         /* binary input (g1, events g2) */
+    DNP3KIT_POINT_DBI,            /* double-bit input (g3, g4) */
+    DNP3KIT_POINT_BO,             /* binary output status (g10, g11) */
+    DNP3KIT_POINT_COUNTER,        /* g20, g22 */
+    DNP3KIT_POINT_FROZEN_COUNTER, /* g21, g23 */
+    DNP3KIT_POINT_AI,             /* g30, g32 */
+    DNP3KIT_POINT_AO,             /* analog output status g40, g42 */
+    DNP3KIT_POINT_TYPE_COUNT_
+} dnp3kit_point_type;
+
+/* "bi", "dbi", "bo", "counter", "frozen-counter", "ai", "ao"; "?" otherwise. */
+const char *dnp3kit_master_point_type_name(dnp3kit_point_type t);
+/* Parse one of the names above; -1 if none. */
+int dnp3kit_master_point_type_parse(const char *s);
+/* Static group of a type (1, 3, 10, 20, 21, 30, 40). */
+uint8_t dnp3kit_master_point_type_group(dnp3kit_point_type t);
+
+typedef struct dnp3kit_master_point {
+    uint8_t type;      /* dnp3kit_point_type */
+    bool event;        /* from an event object (g2, g4, g11, g22, g23, g32, g42) */
+    uint8_t group, variation;
+    bool has_flags;
+    uint8_t flags;     /* raw flag octet (state bits included); name them with dnp3kit_flags_format */
+    uint32_t index;
+    double value;      /* binary 0/1, double-bit 0-3, counters and analogs (every 32-bit integer is exact) */
+    bool has_time;
+    uint64_t time_ms;  /* ms since 1970 UTC; relative times are resolved against the CTO (g51) */
+} dnp3kit_master_point;
+
+typedef struct dnp3kit_master_result {
+    dnp3kit_master_point *points; /* heap; free with dnp3kit_master_result_free */
+    size_t count, cap;
+    size_t dropped;               /* points beyond cfg.max_points */
+    bool has_iin;
+    uint16_t iin;                 /* of the last response fragment (IIN1 << 8 | IIN2) */
+    uint32_t fragments;           /* response fragments taken */
+    int control_status;           /* echoed CROB/AO status, -1 when none */
+    bool has_delay;
+    uint32_t delay_ms;            /* restart / delay-measure time delay (g52), in ms */
+    uint32_t task_id;
+    uint8_t task_type;            /* dnp3kit_master_task_type of the task that produced it */
+} dnp3kit_master_result;
+
+void dnp3kit_master_result_free(dnp3kit_master_result *r);
+void dnp3kit_master_result_reset(dnp3kit_master_result *r); /* count = 0, keeps the buffer */
+
+/* ---- requests ---- */
+
+typedef enum dnp3kit_master_task_type {
+    DNP3KIT_TASK_READ_CLASS = 1,  /* classes: bit 0 class 0 ... bit 3 class 3 */
+    DNP3KIT_TASK_READ_RANGE,      /* group, variation (0 = any), start, stop */
+    DNP3KIT_TASK_CROB,            /* index, crob, mode */
+    DNP3KIT_TASK_ANALOG_OUTPUT,   /* index, ao_type, ao_value, mode */
+    DNP3KIT_TASK_FREEZE,          /* clear, no_ack */
+    DNP3KIT_TASK_RESTART,         /* cold */
+    DNP3KIT_TASK_UNSOLICITED,     /* enable, classes (bits 1-3) */
+    DNP3KIT_TASK_TIME_SYNC,       /* time_sync (NONE: the configured mode) */
+    DNP3KIT_TASK_CLEAR_RESTART,   /* WRITE g80v1 index 7 = 0 */
+    DNP3KIT_TASK_LINK_STATUS,     /* REQUEST_LINK_STATUS -> LINK_STATUS */
+    DNP3KIT_TASK_STARTUP,         /* clear restart, disable unsol., integrity, time sync if needed, enable unsol. */
+} dnp3kit_master_task_type;
+
+typedef enum dnp3kit_control_mode {
+    DNP3KIT_CONTROL_SBO = 0,          /* SELECT, then OPERATE with identical objects */
+    DNP3KIT_CONTROL_DIRECT = 1,       /* DIRECT_OPERATE */
+    DNP3KIT_CONTROL_DIRECT_NO_ACK = 2 /* DIRECT_OPERATE_NR: no response, nothing to check */
+} dnp3kit_control_mode;
+
+typedef struct dnp3kit_master_request {
+    dnp3kit_master_task_type type;
+    unsigned classes;
+    uint8_t group, variation;
+    uint32_t start, stop;
+    uint16_t index;
+    dnp3kit_control_mode mode;
+    dnp3kit_crob crob;
+    dnp3kit_ao_type ao_type;
+    double ao_value;
+    bool clear, no_ack, cold, enable;
+    dnp3kit_time_sync_mode time_sync;
+} dnp3kit_master_request;
+
+/* ---- the sans-I/O session ---- */
+
+typedef struct dnp3kit_master_session dnp3kit_master_session;
+
+typedef struct dnp3kit_master_callbacks {
+    /* A task ended: err is DNP3KIT_OK or the error (detail filled). r is valid
+     * during the call only; the callee may take r->points (set r->points to
+     * NULL and r->count/cap to 0). internal: started by the session itself
+     * (IIN reaction, startup) rather than submitted. */
+    void (*on_task_done)(void *user, uint32_t task_id, bool internal, int err,
+                         const dnp3kit_error_detail *detail, dnp3kit_master_result *r);
+    /* An unsolicited response (already confirmed when it asked for it). */
+    void (*on_unsolicited)(void *user, const dnp3kit_master_result *r);
+    /* Every link frame sent (tx) or received with a good CRC, and every
+     * complete fragment (frag != NULL), for tracing (-v). May be NULL. */
+    void (*on_frame)(void *user, bool tx, const dnp3kit_link_frame *f);
+    void (*on_fragment)(void *user, bool tx, const uint8_t *frag, size_t len);
+    /* Protocol findings in what was received (bad CRC, garbage, SEQ ...). May be NULL. */
+    void (*on_finding)(void *user, const dnp3kit_finding *f);
+    /* Wall clock in ms since 1970 UTC, for time synchronisation. NULL: time sync fails with ERR_STATE. */
+    uint64_t (*wall_clock_ms)(void *user);
+} dnp3kit_master_callbacks;
+
+/* NULL with err filled when cfg is invalid or memory is short. */
+dnp3kit_master_session *dnp3kit_master_session_new(const dnp3kit_master_config *cfg,
+                                                   const dnp3kit_master_callbacks *cb, void *user,
+                                                   dnp3kit_error_detail *err);
+void dnp3kit_master_session_free(dnp3kit_master_session *s);
+const dnp3kit_master_config *dnp3kit_master_session_config(const dnp3kit_master_session *s);
+
+/* Connection events from the I/O layer. now_ms: a monotonic clock in ms. */
+void dnp3kit_master_session_connected(dnp3kit_master_session *s, uint64_t now_ms);
+/* A connection attempt failed: consumes one attempt of the first waiting task;
+ * when none is left that task fails with a copy of *why (ERR_CONNECT, host, port). */
+void dnp3kit_master_session_connect_failed(dnp3kit_master_session *s, uint64_t now_ms,
+                                           const dnp3kit_error_detail *why);
+/* The connection was lost or closed. A request in flight is retried on the next connection
+ * while attempts remain (controls are never repeated: they fail with ERR_CLOSED). */
+void dnp3kit_master_session_closed(dnp3kit_master_session *s, uint64_t now_ms);
+bool dnp3kit_master_session_is_connected(const dnp3kit_master_session *s);
+
+/* Octets received, in any chunking. Never fails: defects become findings. */
+void dnp3kit_master_session_recv(dnp3kit_master_session *s, const uint8_t *p, size_t len, uint64_t now_ms);
+/* Time passed: runs timeouts, retries and keep-alive. */
+void dnp3kit_master_session_tick(dnp3kit_master_session *s, uint64_t now_ms);
+/* Queue a request; returns its task id (> 0) or a negative dnp3kit_err (ERR_ARG: bad request,
+ * detail says why; a value that does not fit an analog output type exactly is ERR_ARG here).
+ * The request goes out on the next tick() (next_timer() is due at once), so no callback for
+ * it runs before this returns. */
+int dnp3kit_master_session_submit(dnp3kit_master_session *s, const dnp3kit_master_request *rq,
+                                  uint64_t now_ms, dnp3kit_error_detail *err);
+/* Drop a task (queued or in flight) without calling back; a late answer is then ignored. */
+void dnp3kit_master_session_cancel(dnp3kit_master_session *s, uint32_t task_id);
+/* Octets waiting to be sent (pointer valid until the next call into the session). */
+size_t dnp3kit_master_session_pending(dnp3kit_master_session *s, const uint8_t **p);
+/* n octets of the pending ones were written to the connection. */
+void dnp3kit_master_session_sent(dnp3kit_master_session *s, size_t n);
+/* Monotonic ms at which tick() has work to do; UINT64_MAX when nothing is timed. */
+uint64_t dnp3kit_master_session_next_timer(const dnp3kit_master_session *s);
+/* The session asks the I/O layer to drop the connection (keep-alive unanswered). */
+bool dnp3kit_master_session_wants_close(const dnp3kit_master_session *s);
+/* Tasks queued or running (internal ones included). */
+size_t dnp3kit_master_session_tasks(const dnp3kit_master_session *s);
+/* IIN of the last response or unsolicited response received. */
+uint16_t dnp3kit_master_session_last_iin(const dnp3kit_master_session *s);
+/* Octets of heap owned by the session (for the memory-per-session figure). */
+size_t dnp3kit_master_session_memory(const dnp3kit_master_session *s);
+
+/* ---- socket loop: many sessions, one thread ---- */
+
+typedef struct dnp3kit_master_loop dnp3kit_master_loop;
+
+dnp3kit_master_loop *dnp3kit_master_loop_new(void);
+/* Free the loop, closing its connections (sessions stay the caller's). */
+void dnp3kit_master_loop_free(dnp3kit_master_loop *l);
+/* Add a session; the loop connects to its config's host/port and keeps the
+ * connection (reconnecting after retry_delay_ms). Returns a handle >= 0. */
+int dnp3kit_master_loop_add(dnp3kit_master_loop *l, dnp3kit_master_session *s, dnp3kit_error_detail *err);
+/* Remove and disconnect (the session is left as if closed). */
+void dnp3kit_master_loop_remove(dnp3kit_master_loop *l, int handle);
+/* Run I/O and timers for at most timeout_ms (0: do what is ready). Returns the number of events handled or an error. */
+int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms);
+/* Monotonic clock in ms used by the loop and the blocking API. */
+uint64_t dnp3kit_master_now_ms(void);
+/* Wall clock in ms since the epoch. */
+uint64_t dnp3kit_master_wall_ms(void);
+/* Raw octets on the wire (tx: master -> outstation), for recording. May be NULL. */
+typedef void (*dnp3kit_master_wire_fn)(void *user, int event, bool tx, const uint8_t *p, size_t len);
+enum { DNP3KIT_WIRE_CONNECTED = 1, DNP3KIT_WIRE_DATA = 2, DNP3KIT_WIRE_CLOSED = 3 };
+
+/* ---- blocking, thread-safe API ---- */
+
+typedef struct dnp3kit_master dnp3kit_master;
+
+dnp3kit_master *dnp3kit_master_new(const dnp3kit_master_config *cfg, dnp3kit_error_detail *err);
+/* Trace and recording hooks; set before connecting. Callbacks run with the master's lock held. */
+void dnp3kit_master_set_wire_hook(dnp3kit_master *m, dnp3kit_master_wire_fn fn, void *user);
+void dnp3kit_master_set_trace(dnp3kit_master *m,
+                              void (*on_frame)(void *user, bool tx, const dnp3kit_link_frame *f),
+                              void (*on_fragment)(void *user, bool tx, const uint8_t *frag, size_t len),
+                              void (*on_finding)(void *user, const dnp3kit_finding *f), void *user);
+void dnp3kit_master_set_unsolicited(dnp3kit_master *m,
+                                    void (*fn)(void *user, const dnp3kit_master_result *r), void *user);
+/* Connect (TCP, connection timeout, retries with delay); runs the startup sequence when configured. */
+int dnp3kit_master_connect(dnp3kit_master *m, dnp3kit_error_detail *err);
+/* Run any request; r may be NULL. Blocks until the task ends (bounded by timeouts and retries). */
+int dnp3kit_master_run(dnp3kit_master *m, const dnp3kit_master_request *rq, dnp3kit_master_result *r,
+                           dnp3kit_error_detail *err);
+int dnp3kit_master_integrity_poll(dnp3kit_master *m, dnp3kit_master_result *r, dnp3kit_error_detail *err);
+/* classes: bit 1..3 = class 1..3 (bit 0 adds class 0). */
+int dnp3kit_master_read_class(dnp3kit_master *m, unsigned classes, dnp3kit_master_result *r,
+                              dnp3kit_error_detail *err);
+/* variation 0 = any. */
+int dnp3kit_master_read_range(dnp3kit_master *m, dnp3kit_point_type type, uint8_t variation, uint32_t start,
+                              uint32_t stop, dnp3kit_master_result *r, dnp3kit_error_detail *err);
+/* CROB on one binary output. ERR_CONTROL (detail control_status) unless the echo says SUCCESS. */
+int dnp3kit_master_operate_binary(dnp3kit_master *m, uint16_t index, const dnp3kit_crob *op,
+                                  dnp3kit_control_mode mode, dnp3kit_error_detail *err);
+/* g41 v1-v4; ERR_ARG when value does not fit type exactly. */
+int dnp3kit_master_operate_analog(dnp3kit_master *m, uint16_t index, dnp3kit_ao_type type, double value,
+                                  dnp3kit_control_mode mode, dnp3kit_error_detail *err);
+/* delay_ms may be NULL. */
+int dnp3kit_master_cold_restart(dnp3kit_master *m, uint32_t *delay_ms, dnp3kit_error_detail *err);
+int dnp3kit_master_warm_restart(dnp3kit_master *m, uint32_t *delay_ms, dnp3kit_error_detail *err);
+int dnp3kit_master_enable_unsolicited(dnp3kit_master *m, unsigned classes, dnp3kit_error_detail *err);
+int dnp3kit_master_disable_unsolicited(dnp3kit_master *m, unsigned classes, dnp3kit_error_detail *err);
+/* mode NONE: the configured mode (LAN when that is NONE too). */
+int dnp3kit_master_time_sync(dnp3kit_master *m, dnp3kit_time_sync_mode mode, dnp3kit_error_detail *err);
+int dnp3kit_master_freeze(dnp3kit_master *m, bool clear, dnp3kit_error_detail *err);
+int dnp3kit_master_link_status(dnp3kit_master *m, dnp3kit_error_detail *err);
+/* Wait up to timeout_ms for traffic (unsolicited responses, IIN reactions). */
+int dnp3kit_master_process(dnp3kit_master *m, int timeout_ms, dnp3kit_error_detail *err);
+void dnp3kit_master_close(dnp3kit_master *m);
+void dnp3kit_master_free(dnp3kit_master *m);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

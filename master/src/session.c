@@ -1,0 +1,1473 @@
+/*
+ * The master's sans-I/O session (DESIGN.md principle 5): link layer,
+ * transport reassembly, application tasks with SEQ matching, confirms,
+ * retries, IIN reactions and unsolicited responses. Inputs are octets,
+ * monotonic time and requests; outputs are octets, a timer and callbacks.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnp3kit/app.h"
+#include "dnp3kit/build.h"
+#include "dnp3kit/catalog.h"
+#include "dnp3kit/link.h"
+#include "dnp3kit/master.h"
+#include "dnp3kit/transport.h"
+#include "master_private.h"
+
+#define MAX_TASKS 256             /* queued requests per session */
+#define MAX_FRAGMENTS_PER_STEP 4096 /* a response that never ends is an error, not a hang */
+#define REQ_SAVE 64               /* control requests are kept for the echo check */
+
+enum task_state { T_QUEUED = 0, T_WAIT_RESP, T_WAIT_RETRY };
+
+/* Startup steps (clause 5.1 of the DNP3 subset recommendations, as the issue lists them). */
+enum { SU_CLEAR = 0, SU_DISABLE, SU_INTEGRITY, SU_TIME1, SU_TIME2, SU_ENABLE, SU_DONE };
+
+typedef struct task {
+    struct task *next;
+    uint32_t id;
+    bool internal;
+    dnp3kit_master_request rq;
+    int step;
+    uint32_t attempts;      /* attempts of the current step (connection attempts included) */
+    enum task_state st;
+    uint64_t deadline;      /* response deadline or retry time */
+    uint64_t sent_ms;       /* monotonic time the current request was sent */
+    uint64_t select_ms;     /* monotonic time the SELECT was sent */
+    uint64_t wall_sent;     /* wall clock at RECORD_CURRENT_TIME */
+    uint32_t measured_delay;
+    uint8_t func;           /* function of the request in flight */
+    uint8_t expect_seq;
+    bool got_fir;
+    uint32_t fragments;
+    uint8_t req[REQ_SAVE];  /* control request fragment (for the echo and the OPERATE) */
+    size_t req_len;
+    int soft_err;           /* startup: first non-fatal step error */
+    dnp3kit_error_detail soft_det;
+    dnp3kit_master_result res;
+} task;
+
+struct dnp3kit_master_session {
+    dnp3kit_master_config cfg;
+    dnp3kit_master_callbacks cb;
+    void *user;
+    bool connected, want_close;
+    uint64_t now;
+    dnp3kit_link_parser lp;
+    dnp3kit_link_frame rxf;
+    dnp3kit_reassembler ra;
+    uint8_t *rabuf;
+    uint8_t *frag;          /* request build buffer, max_fragment_size */
+    uint8_t *tx;            /* pending octets */
+    size_t tx_len, tx_off, tx_cap;
+    uint8_t tseq, aseq;
+    task *head, *tail;
+    size_t ntasks;
+    uint32_t next_id;
+    uint16_t last_iin;
+    bool have_uns;
+    uint8_t uns_seq;
+    uint32_t uns_hash;
+    dnp3kit_master_result uns;
+    uint64_t last_rx;
+    bool ka_wait;
+    uint64_t ka_deadline;
+    uint64_t react_ms[3];
+    dnp3kit_finding last_error; /* most recent error-severity finding since the step began */
+    bool have_last_error;
+    dnp3kit_sink sink;
+};
+
+/* ---- small helpers ---- */
+
+static void detail_msg(dnp3kit_error_detail *d, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void detail_msg(dnp3kit_error_detail *d, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->message, sizeof d->message, fmt, ap);
+    va_end(ap);
+}
+
+static void on_sink(void *user, const dnp3kit_finding *f)
+{
+    dnp3kit_master_session *s = user;
+    if (dnp3kit_finding_severity(f->code) == DNP3KIT_SEV_ERROR) {
+        s->last_error = *f;
+        s->have_last_error = true;
+    }
+    if (s->cb.on_finding)
+        s->cb.on_finding(s->user, f);
+}
+
+static void report(dnp3kit_master_session *s, dnp3kit_finding_code code, uint64_t expected, uint64_t actual)
+{
+    dnp3kit_finding f = {0};
+    f.code = code;
+    f.offset = SIZE_MAX;
+    f.expected = expected;
+    f.actual = actual;
+    dnp3kit_report(&s->sink, &f);
+}
+
+static const char *func_name(uint8_t func)
+{
+    const char *n = dnp3kit_app_func_name(func);
+    return n ? n : "?";
+}
+
+/* ---- configuration ---- */
+
+void dnp3kit_master_config_default(dnp3kit_master_config *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->host, sizeof c->host, "127.0.0.1");
+    c->port = 20000;
+    c->master_address = 1;
+    c->outstation_address = 10;
+    c->response_timeout_ms = 5000;
+    c->connect_timeout_ms = 5000;
+    c->select_timeout_ms = 5000;
+    c->retries = 2;
+    c->retry_delay_ms = 1000;
+    c->max_frame_size = DNP3KIT_LINK_MAX_USER;
+    c->max_fragment_size = DNP3KIT_DEFAULT_MAX_MESSAGE;
+    c->keepalive_ms = 0;
+    c->time_sync = DNP3KIT_TIME_SYNC_LAN;
+    c->startup = false;
+    c->iin_reactions = true;
+    c->max_points = 100000;
+}
+
+int dnp3kit_master_config_validate(const dnp3kit_master_config *c, dnp3kit_error_detail *err)
+{
+    dnp3kit_error_detail tmp;
+    dnp3kit_error_detail *d = err ? err : &tmp;
+    dnp3kit_error_detail_clear(d);
+    d->code = DNP3KIT_ERR_ARG;
+    if (!c) {
+        detail_msg(d, "no configuration");
+        return DNP3KIT_ERR_ARG;
+    }
+    if (!memchr(c->host, '\0', sizeof c->host) || c->host[0] == '\0')
+        return detail_msg(d, "host: empty or longer than %zu characters", sizeof c->host - 1), DNP3KIT_ERR_ARG;
+    if (c->port == 0)
+        return detail_msg(d, "port: must be 1-65535"), DNP3KIT_ERR_ARG;
+    if (c->master_address > DNP3KIT_ADDR_MAX_UNICAST)
+        return detail_msg(d, "master address %u: must be 0-65519", c->master_address), DNP3KIT_ERR_ARG;
+    if (c->outstation_address > DNP3KIT_ADDR_MAX_UNICAST)
+        return detail_msg(d, "outstation address %u: must be 0-65519", c->outstation_address), DNP3KIT_ERR_ARG;
+    if (c->master_address == c->outstation_address)
+        return detail_msg(d, "master and outstation addresses are both %u", c->master_address), DNP3KIT_ERR_ARG;
+    if (c->response_timeout_ms < 1 || c->response_timeout_ms > 3600000)
+        return detail_msg(d, "response timeout %" PRIu32 " ms: must be 1-3600000", c->response_timeout_ms),
+               DNP3KIT_ERR_ARG;
+    if (c->connect_timeout_ms < 1 || c->connect_timeout_ms > 3600000)
+        return detail_msg(d, "connection timeout %" PRIu32 " ms: must be 1-3600000", c->connect_timeout_ms),
+               DNP3KIT_ERR_ARG;
+    if (c->select_timeout_ms < 1 || c->select_timeout_ms > 3600000)
+        return detail_msg(d, "select timeout %" PRIu32 " ms: must be 1-3600000", c->select_timeout_ms),
+               DNP3KIT_ERR_ARG;
+    if (c->retries > 100)
+        return detail_msg(d, "retries %" PRIu32 ": must be 0-100", c->retries), DNP3KIT_ERR_ARG;
+    if (c->retry_delay_ms > 3600000)
+        return detail_msg(d, "retry delay %" PRIu32 " ms: must be 0-3600000", c->retry_delay_ms), DNP3KIT_ERR_ARG;
+    if (c->max_frame_size < 6 || c->max_frame_size > DNP3KIT_LINK_MAX_USER)
+        return detail_msg(d, "max frame size %" PRIu32 ": must be 6-250 octets of user data", c->max_frame_size),
+               DNP3KIT_ERR_ARG;
+    if (c->max_fragment_size < 249 || c->max_fragment_size > 65535)
+        return detail_msg(d, "max fragment size %" PRIu32 ": must be 249-65535", c->max_fragment_size),
+               DNP3KIT_ERR_ARG;
+    if (c->keepalive_ms > 86400000)
+        return detail_msg(d, "keep-alive interval %" PRIu32 " ms: must be 0-86400000", c->keepalive_ms),
+               DNP3KIT_ERR_ARG;
+    if (c->time_sync != DNP3KIT_TIME_SYNC_NONE && c->time_sync != DNP3KIT_TIME_SYNC_LAN &&
+        c->time_sync != DNP3KIT_TIME_SYNC_NON_LAN)
+        return detail_msg(d, "time-sync mode %d: must be none, lan or non-lan", (int)c->time_sync),
+               DNP3KIT_ERR_ARG;
+    if (c->max_points < 1 || c->max_points > 10000000)
+        return detail_msg(d, "max points %" PRIu32 ": must be 1-10000000", c->max_points), DNP3KIT_ERR_ARG;
+    dnp3kit_error_detail_clear(d);
+    return DNP3KIT_OK;
+}
+
+/* ---- results ---- */
+
+static const struct { const char *name; uint8_t stat, ev1, ev2; } ptypes[DNP3KIT_POINT_TYPE_COUNT_] = {
+    [DNP3KIT_POINT_BI] = {"bi", 1, 2, 0},
+    [DNP3KIT_POINT_DBI] = {"dbi", 3, 4, 0},
+    [DNP3KIT_POINT_BO] = {"bo", 10, 11, 0},
+    [DNP3KIT_POINT_COUNTER] = {"counter", 20, 22, 0},
+    [DNP3KIT_POINT_FROZEN_COUNTER] = {"frozen-counter", 21, 23, 0},
+    [DNP3KIT_POINT_AI] = {"ai", 30, 32, 0},
+    [DNP3KIT_POINT_AO] = {"ao", 40, 42, 0},
+};
+
+const char *dnp3kit_master_point_type_name(dnp3kit_point_type t)
+{
+    return (unsigned)t < DNP3KIT_POINT_TYPE_COUNT_ ? ptypes[t].name : "?";
+}
+
+int dnp3kit_master_point_type_parse(const char *s)
+{
+    for (int i = 0; i < DNP3KIT_POINT_TYPE_COUNT_; i++)
+        if (s && strcmp(s, ptypes[i].name) == 0)
+            return i;
+    return -1;
+}
+
+uint8_t dnp3kit_master_point_type_group(dnp3kit_point_type t)
+{
+    return (unsigned)t < DNP3KIT_POINT_TYPE_COUNT_ ? ptypes[t].stat : 0;
+}
+
+/* Point type and static/event for a group; -1 when the group holds no point values. */
+static int group_type(uint8_t group, bool *event)
+{
+    for (int i = 0; i < DNP3KIT_POINT_TYPE_COUNT_; i++) {
+        if (group == ptypes[i].stat) {
+            *event = false;
+            return i;
+        }
+        if (group == ptypes[i].ev1) {
+            *event = true;
+            return i;
+        }
+    }
+    return -1;
+}
+
+void dnp3kit_master_result_free(dnp3kit_master_result *r)
+{
+    if (!r)
+        return;
+    free(r->points);
+    memset(r, 0, sizeof *r);
+    r->control_status = -1;
+}
+
+void dnp3kit_master_result_reset(dnp3kit_master_result *r)
+{
+    dnp3kit_master_point *p = r->points;
+    size_t cap = r->cap;
+    memset(r, 0, sizeof *r);
+    r->points = p;
+    r->cap = cap;
+    r->control_status = -1;
+}
+
+static void result_push(dnp3kit_master_result *r, const dnp3kit_master_point *p, size_t max)
+{
+    if (r->count >= max) {
+        r->dropped++;
+        return;
+    }
+    if (r->count == r->cap) {
+        size_t ncap = r->cap ? r->cap * 2 : 64;
+        if (ncap > max)
+            ncap = max;
+        dnp3kit_master_point *np = realloc(r->points, ncap * sizeof *np);
+        if (!np) {
+            r->dropped++;
+            return;
+        }
+        r->points = np;
+        r->cap = ncap;
+    }
+    r->points[r->count++] = *p;
+}
+
+/*
+ * Take the points, time delay and IIN of a validated response fragment.
+ * CTO (g51) applies to the relative times that follow it in the same
+ * fragment (clause 11.9.x, g2v3/g4v3).
+ */
+static void decode_points(dnp3kit_master_result *r, const uint8_t *frag, size_t len,
+                          const dnp3kit_app_header *h, size_t max)
+{
+    dnp3kit_object_iter it;
+    dnp3kit_object_header oh;
+    bool have_cto = false;
+    uint64_t cto = 0;
+    dnp3kit_object_iter_init(&it, frag, len, h);
+    while (dnp3kit_object_iter_next(&it, &oh, NULL) == 1) {
+        if (!oh.has_data)
+            continue;
+        dnp3kit_point_iter pi;
+        dnp3kit_point pt;
+        bool event = false;
+        int type = group_type(oh.group, &event);
+        dnp3kit_point_iter_init(&pi, frag, len, &oh);
+        while (dnp3kit_point_iter_next(&pi, &pt) == 1) {
+            if (oh.group == 51 && pt.has_time) {
+                have_cto = true;
+                cto = pt.time_ms;
+                continue;
+            }
+            if (oh.group == 52 && pt.value_kind == DNP3KIT_VAL_UINT) {
+                r->has_delay = true;
+                r->delay_ms = (uint32_t)(oh.variation == 1 ? pt.u * 1000u : pt.u);
+                continue;
+            }
+            if (type < 0)
+                continue;
+            dnp3kit_master_point mp = {0};
+            mp.type = (uint8_t)type;
+            mp.event = event;
+            mp.group = oh.group;
+            mp.variation = oh.variation;
+            mp.index = (uint32_t)pt.index;
+            mp.has_flags = pt.has_flags;
+            mp.flags = pt.flags;
+            switch (pt.value_kind) {
+            case DNP3KIT_VAL_BOOL: mp.value = pt.b ? 1 : 0; break;
+            case DNP3KIT_VAL_DBIT: mp.value = pt.dbit; break;
+            case DNP3KIT_VAL_INT: mp.value = (double)pt.i; break;
+            case DNP3KIT_VAL_UINT: mp.value = (double)pt.u; break;
+            case DNP3KIT_VAL_FLOAT: mp.value = pt.f; break;
+            default: mp.value = 0; break;
+            }
+            if (pt.has_time && !pt.time_relative) {
+                mp.has_time = true;
+                mp.time_ms = pt.time_ms;
+            } else if (pt.has_time && have_cto) {
+                mp.has_time = true;
+                mp.time_ms = cto + pt.time_ms;
+            }
+            result_push(r, &mp, max);
+        }
+    }
+}
+
+/* ---- output: link frames ---- */
+
+static bool tx_room(dnp3kit_master_session *s, size_t n)
+{
+    if (s->tx_off == s->tx_len)
+        s->tx_off = s->tx_len = 0;
+    if (s->tx_len + n > s->tx_cap && s->tx_off > 0) {
+        memmove(s->tx, s->tx + s->tx_off, s->tx_len - s->tx_off);
+        s->tx_len -= s->tx_off;
+        s->tx_off = 0;
+    }
+    return s->tx_len + n <= s->tx_cap;
+}
+
+static int put_frame(dnp3kit_master_session *s, uint8_t ctrl, const uint8_t *user, size_t ulen)
+{
+    if (!tx_room(s, DNP3KIT_LINK_MAX_FRAME))
+        return DNP3KIT_ERR_BUFFER;
+    int n = dnp3kit_link_build(ctrl, s->cfg.outstation_address, s->cfg.master_address, user, ulen,
+                               s->tx + s->tx_len, s->tx_cap - s->tx_len);
+    if (n < 0)
+        return n;
+    if (s->cb.on_frame) {
+        dnp3kit_link_frame f;
+        if (dnp3kit_link_decode(s->tx + s->tx_len, (size_t)n, &f, NULL) > 0)
+            s->cb.on_frame(s->user, true, &f);
+    }
+    s->tx_len += (size_t)n;
+    return DNP3KIT_OK;
+}
+
+static int emit_segment(void *user, const uint8_t *seg, size_t len)
+{
+    dnp3kit_master_session *s = user;
+    /* DIR=1 (from the master), PRM=1, unconfirmed user data (clause 9.2.4.1.3; TCP practice). */
+    return put_frame(s, dnp3kit_link_ctrl(true, true, false, false, DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA), seg,
+                     len);
+}
+
+static int send_fragment(dnp3kit_master_session *s, const uint8_t *frag, size_t len)
+{
+    size_t frames = len / (s->cfg.max_frame_size - 1) + 1;
+    if (!tx_room(s, frames * DNP3KIT_LINK_MAX_FRAME))
+        return DNP3KIT_ERR_BUFFER;
+    if (s->cb.on_fragment)
+        s->cb.on_fragment(s->user, true, frag, len);
+    return dnp3kit_transport_segment(frag, len, s->cfg.max_frame_size - 1, &s->tseq, emit_segment, s);
+}
+
+static void send_confirm(dnp3kit_master_session *s, uint8_t seq, bool uns)
+{
+    uint8_t c[4];
+    int n = dnp3kit_build_confirm(c, sizeof c, seq, uns);
+    if (n > 0)
+        (void)send_fragment(s, c, (size_t)n); /* no room: the outstation repeats and we confirm then */
+}
+
+static void send_link_secondary(dnp3kit_master_session *s, uint8_t func)
+{
+    (void)put_frame(s, dnp3kit_link_ctrl(true, false, false, false, func), NULL, 0);
+}
+
+/* ---- tasks ---- */
+
+static void task_free(task *t)
+{
+    dnp3kit_master_result_free(&t->res);
+    free(t);
+}
+
+static task *task_new(dnp3kit_master_session *s, const dnp3kit_master_request *rq, bool internal)
+{
+    task *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->rq = *rq;
+    t->internal = internal;
+    t->id = ++s->next_id;
+    if (s->next_id == INT32_MAX)
+        s->next_id = 0;
+    t->res.control_status = -1;
+    t->res.task_id = t->id;
+    t->res.task_type = (uint8_t)rq->type;
+    t->soft_err = DNP3KIT_OK;
+    return t;
+}
+
+static void res_reset(task *t)
+{
+    dnp3kit_master_result_reset(&t->res);
+    t->res.task_id = t->id;
+    t->res.task_type = (uint8_t)t->rq.type;
+}
+
+static void push_back(dnp3kit_master_session *s, task *t)
+{
+    t->next = NULL;
+    if (s->tail)
+        s->tail->next = t;
+    else
+        s->head = t;
+    s->tail = t;
+    s->ntasks++;
+}
+
+static void push_front(dnp3kit_master_session *s, task *t)
+{
+    t->next = s->head;
+    s->head = t;
+    if (!s->tail)
+        s->tail = t;
+    s->ntasks++;
+}
+
+static bool queued(const dnp3kit_master_session *s, dnp3kit_master_task_type type, bool internal_only)
+{
+    for (const task *t = s->head; t; t = t->next)
+        if (t->rq.type == type && (!internal_only || t->internal))
+            return true;
+    return false;
+}
+
+static void kick(dnp3kit_master_session *s);
+
+static void check_reactions(dnp3kit_master_session *s, const task *done);
+
+/* Remove the head task and report it. */
+static void finish(dnp3kit_master_session *s, int err, const dnp3kit_error_detail *d)
+{
+    task *t = s->head;
+    if (!t)
+        return;
+    s->head = t->next;
+    if (!s->head)
+        s->tail = NULL;
+    s->ntasks--;
+    dnp3kit_error_detail ok;
+    if (!d) {
+        dnp3kit_error_detail_clear(&ok);
+        d = &ok;
+    }
+    if (err == DNP3KIT_OK && t->soft_err != DNP3KIT_OK && t->rq.type != DNP3KIT_TASK_STARTUP) {
+        err = t->soft_err;
+        d = &t->soft_det;
+    }
+    if (s->cb.on_task_done)
+        s->cb.on_task_done(s->user, t->id, t->internal, err, d, &t->res);
+    task tcopy = *t;
+    task_free(t);
+    check_reactions(s, &tcopy);
+    kick(s);
+}
+
+static void fail_detail(dnp3kit_master_session *s, task *t, dnp3kit_error_detail *d, int code)
+{
+    dnp3kit_error_detail_clear(d);
+    d->code = code;
+    d->func = t ? t->func : -1;
+    d->port = s->cfg.port;
+    snprintf(d->host, sizeof d->host, "%s", s->cfg.host);
+    if (t && t->res.has_iin)
+        d->iin = t->res.iin;
+}
+
+/* Build the request of the current step into s->frag; returns its length, 0 when the step sends
+ * nothing at the application layer, or a negative error. */
+static int build_step(dnp3kit_master_session *s, task *t, uint8_t seq)
+{
+    uint8_t *b = s->frag;
+    size_t cap = s->cfg.max_fragment_size;
+    const dnp3kit_master_request *rq = &t->rq;
+    switch (rq->type) {
+    case DNP3KIT_TASK_READ_CLASS:
+        t->func = DNP3KIT_FC_READ;
+        return dnp3kit_build_read_class(b, cap, seq, rq->classes);
+    case DNP3KIT_TASK_READ_RANGE:
+        t->func = DNP3KIT_FC_READ;
+        return dnp3kit_build_read_range(b, cap, seq, rq->group, rq->variation, rq->start, rq->stop);
+    case DNP3KIT_TASK_CROB:
+    case DNP3KIT_TASK_ANALOG_OUTPUT: {
+        uint8_t func;
+        if (rq->mode == DNP3KIT_CONTROL_SBO)
+            func = t->step == 0 ? DNP3KIT_FC_SELECT : DNP3KIT_FC_OPERATE;
+        else if (rq->mode == DNP3KIT_CONTROL_DIRECT)
+            func = DNP3KIT_FC_DIRECT_OPERATE;
+        else
+            func = DNP3KIT_FC_DIRECT_OPERATE_NR;
+        t->func = func;
+        if (func == DNP3KIT_FC_OPERATE && t->req_len >= 2) {
+            /* OPERATE carries exactly the SELECT's objects (clause 4.4.3): copy them. */
+            memcpy(b, t->req, t->req_len);
+            b[0] = dnp3kit_app_ctrl(true, true, false, false, seq);
+            b[1] = DNP3KIT_FC_OPERATE;
+            return (int)t->req_len;
+        }
+        int n = rq->type == DNP3KIT_TASK_CROB
+                    ? dnp3kit_build_crob(b, cap, seq, func, rq->index, &rq->crob)
+                    : dnp3kit_build_analog_output(b, cap, seq, func, rq->index, rq->ao_type, rq->ao_value);
+        if (n > 0 && (size_t)n <= sizeof t->req) {
+            memcpy(t->req, b, (size_t)n);
+            t->req_len = (size_t)n;
+        }
+        return n;
+    }
+    case DNP3KIT_TASK_FREEZE:
+        t->func = rq->clear ? (rq->no_ack ? DNP3KIT_FC_FREEZE_CLEAR_NR : DNP3KIT_FC_FREEZE_CLEAR)
+                            : (rq->no_ack ? DNP3KIT_FC_IMMED_FREEZE_NR : DNP3KIT_FC_IMMED_FREEZE);
+        return dnp3kit_build_freeze(b, cap, seq, rq->clear, rq->no_ack);
+    case DNP3KIT_TASK_RESTART:
+        t->func = rq->cold ? DNP3KIT_FC_COLD_RESTART : DNP3KIT_FC_WARM_RESTART;
+        return dnp3kit_build_restart(b, cap, seq, rq->cold);
+    case DNP3KIT_TASK_UNSOLICITED:
+        t->func = rq->enable ? DNP3KIT_FC_ENABLE_UNSOLICITED : DNP3KIT_FC_DISABLE_UNSOLICITED;
+        return dnp3kit_build_unsolicited(b, cap, seq, rq->enable, rq->classes);
+    case DNP3KIT_TASK_CLEAR_RESTART:
+        t->func = DNP3KIT_FC_WRITE;
+        return dnp3kit_build_clear_restart(b, cap, seq);
+    case DNP3KIT_TASK_TIME_SYNC: {
+        dnp3kit_time_sync_mode mode = rq->time_sync;
+        if (t->step == 0) {
+            if (mode == DNP3KIT_TIME_SYNC_NON_LAN) {
+                t->func = DNP3KIT_FC_DELAY_MEASURE;
+                return dnp3kit_build_delay_measure(b, cap, seq);
+            }
+            t->func = DNP3KIT_FC_RECORD_CURRENT_TIME;
+            t->wall_sent = s->cb.wall_clock_ms(s->user);
+            return dnp3kit_build_record_current_time(b, cap, seq);
+        }
+        t->func = DNP3KIT_FC_WRITE;
+        if (mode == DNP3KIT_TIME_SYNC_NON_LAN)
+            return dnp3kit_build_write_time(b, cap, seq, 1, s->cb.wall_clock_ms(s->user) + t->measured_delay);
+        return dnp3kit_build_write_time(b, cap, seq, 3, t->wall_sent);
+    }
+    case DNP3KIT_TASK_STARTUP:
+        switch (t->step) {
+        case SU_CLEAR:
+            t->func = DNP3KIT_FC_WRITE;
+            return dnp3kit_build_clear_restart(b, cap, seq);
+        case SU_DISABLE:
+            t->func = DNP3KIT_FC_DISABLE_UNSOLICITED;
+            return dnp3kit_build_unsolicited(b, cap, seq, false, 0x0E);
+        case SU_INTEGRITY:
+            t->func = DNP3KIT_FC_READ;
+            return dnp3kit_build_integrity_poll(b, cap, seq);
+        case SU_TIME1:
+            if (s->cfg.time_sync == DNP3KIT_TIME_SYNC_NON_LAN) {
+                t->func = DNP3KIT_FC_DELAY_MEASURE;
+                return dnp3kit_build_delay_measure(b, cap, seq);
+            }
+            t->func = DNP3KIT_FC_RECORD_CURRENT_TIME;
+            t->wall_sent = s->cb.wall_clock_ms(s->user);
+            return dnp3kit_build_record_current_time(b, cap, seq);
+        case SU_TIME2:
+            t->func = DNP3KIT_FC_WRITE;
+            if (s->cfg.time_sync == DNP3KIT_TIME_SYNC_NON_LAN)
+                return dnp3kit_build_write_time(b, cap, seq, 1, s->cb.wall_clock_ms(s->user) + t->measured_delay);
+            return dnp3kit_build_write_time(b, cap, seq, 3, t->wall_sent);
+        case SU_ENABLE:
+            t->func = DNP3KIT_FC_ENABLE_UNSOLICITED;
+            return dnp3kit_build_unsolicited(b, cap, seq, true, 0x0E);
+        default:
+            return DNP3KIT_ERR_STATE;
+        }
+    case DNP3KIT_TASK_LINK_STATUS:
+        t->func = 0;
+        return 0;
+    }
+    return DNP3KIT_ERR_ARG;
+}
+
+/* Does a request of this step go without a response? */
+static bool step_no_ack(const task *t)
+{
+    return t->func == DNP3KIT_FC_DIRECT_OPERATE_NR || t->func == DNP3KIT_FC_IMMED_FREEZE_NR ||
+           t->func == DNP3KIT_FC_FREEZE_CLEAR_NR;
+}
+
+/* May the current step be sent again after a timeout or a lost connection?
+ * A control that may have been executed is never repeated behind the user's back. */
+static bool step_retryable(const task *t)
+{
+    return t->func != DNP3KIT_FC_OPERATE && t->func != DNP3KIT_FC_DIRECT_OPERATE &&
+           t->func != DNP3KIT_FC_DIRECT_OPERATE_NR;
+}
+
+static void step_done(dnp3kit_master_session *s, task *t);
+
+static void start_step(dnp3kit_master_session *s, task *t)
+{
+    dnp3kit_error_detail d;
+    uint8_t seq = s->aseq;
+    if ((t->rq.type == DNP3KIT_TASK_TIME_SYNC || t->rq.type == DNP3KIT_TASK_STARTUP) && !s->cb.wall_clock_ms &&
+        (t->rq.type == DNP3KIT_TASK_TIME_SYNC || t->step == SU_TIME1)) {
+        fail_detail(s, t, &d, DNP3KIT_ERR_STATE);
+        detail_msg(&d, "time synchronisation needs a wall clock (no wall_clock_ms callback)");
+        finish(s, DNP3KIT_ERR_STATE, &d);
+        return;
+    }
+    if (t->rq.type != DNP3KIT_TASK_CROB && t->rq.type != DNP3KIT_TASK_ANALOG_OUTPUT &&
+        t->rq.type != DNP3KIT_TASK_STARTUP)
+        res_reset(t);
+    if (t->rq.type == DNP3KIT_TASK_STARTUP && t->step == SU_INTEGRITY)
+        res_reset(t);
+    s->have_last_error = false;
+    t->attempts++;
+    t->got_fir = false;
+    t->fragments = 0;
+    t->sent_ms = s->now;
+    if (t->rq.type == DNP3KIT_TASK_LINK_STATUS) {
+        if (put_frame(s, dnp3kit_link_ctrl(true, true, false, false, DNP3KIT_LINK_PRI_REQUEST_LINK_STATUS), NULL,
+                      0) < 0) {
+            fail_detail(s, t, &d, DNP3KIT_ERR_BUFFER);
+            detail_msg(&d, "no room to send REQUEST_LINK_STATUS");
+            finish(s, DNP3KIT_ERR_BUFFER, &d);
+            return;
+        }
+        t->st = T_WAIT_RESP;
+        t->deadline = s->now + s->cfg.response_timeout_ms;
+        return;
+    }
+    int n = build_step(s, t, seq);
+    if (n < 0) {
+        fail_detail(s, t, &d, n);
+        detail_msg(&d, "cannot build %s request: %s", func_name(t->func), dnp3kit_strerror(n));
+        finish(s, n, &d);
+        return;
+    }
+    if (t->func == DNP3KIT_FC_OPERATE && s->now - t->select_ms > s->cfg.select_timeout_ms) {
+        fail_detail(s, t, &d, DNP3KIT_ERR_TIMEOUT);
+        d.timeout_s = s->cfg.select_timeout_ms / 1000.0;
+        detail_msg(&d, "select timeout (%.3f s) expired before OPERATE could be sent", d.timeout_s);
+        finish(s, DNP3KIT_ERR_TIMEOUT, &d);
+        return;
+    }
+    if (t->func == DNP3KIT_FC_SELECT)
+        t->select_ms = s->now;
+    int r = send_fragment(s, s->frag, (size_t)n);
+    if (r < 0) {
+        fail_detail(s, t, &d, r);
+        detail_msg(&d, "cannot send %s: %s", func_name(t->func), dnp3kit_strerror(r));
+        finish(s, r, &d);
+        return;
+    }
+    s->aseq = (uint8_t)((s->aseq + 1) & 0x0F);
+    t->expect_seq = seq;
+    if (step_no_ack(t)) {
+        step_done(s, t);
+        return;
+    }
+    t->st = T_WAIT_RESP;
+    t->deadline = s->now + s->cfg.response_timeout_ms;
+}
+
+static bool iin_error(uint16_t iin)
+{
+    return (iin & (DNP3KIT_IIN_NO_FUNC_CODE_SUPPORT | DNP3KIT_IIN_OBJECT_UNKNOWN | DNP3KIT_IIN_PARAMETER_ERROR)) != 0;
+}
+
+static int iin_fail(dnp3kit_master_session *s, task *t, dnp3kit_error_detail *d)
+{
+    char names[96];
+    dnp3kit_iin_format(t->res.iin, names, sizeof names);
+    fail_detail(s, t, d, DNP3KIT_ERR_PROTOCOL);
+    d->iin = t->res.iin;
+    detail_msg(d, "outstation answered %s with IIN %s", func_name(t->func), names);
+    return DNP3KIT_ERR_PROTOCOL;
+}
+
+/* Next step of a task, or finish it. */
+static void advance(dnp3kit_master_session *s, task *t, int next_step)
+{
+    if (next_step < 0) {
+        finish(s, DNP3KIT_OK, NULL);
+        return;
+    }
+    t->step = next_step;
+    t->attempts = 0;
+    t->st = T_QUEUED;
+    start_step(s, t);
+}
+
+/* The response to the current step is complete (FIN), or none was expected. */
+static void step_done(dnp3kit_master_session *s, task *t)
+{
+    dnp3kit_error_detail d;
+    uint16_t iin = t->res.iin;
+    bool noack = step_no_ack(t);
+    switch (t->rq.type) {
+    case DNP3KIT_TASK_CROB:
+    case DNP3KIT_TASK_ANALOG_OUTPUT:
+        if (noack) {
+            finish(s, DNP3KIT_OK, NULL);
+            return;
+        }
+        if (t->res.control_status > 0) {
+            fail_detail(s, t, &d, DNP3KIT_ERR_CONTROL);
+            d.control_status = t->res.control_status;
+            detail_msg(&d, "%s of index %u rejected: status %s (%d)", func_name(t->func), t->rq.index,
+                       dnp3kit_control_status_name((uint8_t)t->res.control_status), t->res.control_status);
+            finish(s, DNP3KIT_ERR_CONTROL, &d);
+            return;
+        }
+        if (t->res.has_iin && iin_error(iin)) {
+            finish(s, iin_fail(s, t, &d), &d);
+            return;
+        }
+        if (t->res.control_status != 0) {
+            fail_detail(s, t, &d, DNP3KIT_ERR_PROTOCOL);
+            d.finding = DNP3KIT_F_SESSION_OPERATE_MISMATCH;
+            detail_msg(&d, "%s response does not echo the request's objects", func_name(t->func));
+            finish(s, DNP3KIT_ERR_PROTOCOL, &d);
+            return;
+        }
+        if (t->func == DNP3KIT_FC_SELECT) {
+            if (s->now - t->select_ms > s->cfg.select_timeout_ms) {
+                fail_detail(s, t, &d, DNP3KIT_ERR_TIMEOUT);
+                d.timeout_s = s->cfg.select_timeout_ms / 1000.0;
+                detail_msg(&d, "SELECT echo arrived after the select timeout (%.3f s)", d.timeout_s);
+                finish(s, DNP3KIT_ERR_TIMEOUT, &d);
+                return;
+            }
+            t->res.control_status = -1;
+            advance(s, t, 1);
+            return;
+        }
+        finish(s, DNP3KIT_OK, NULL);
+        return;
+    case DNP3KIT_TASK_TIME_SYNC:
+        if (t->res.has_iin && iin_error(iin)) {
+            finish(s, iin_fail(s, t, &d), &d);
+            return;
+        }
+        if (t->step == 0) {
+            if (t->rq.time_sync == DNP3KIT_TIME_SYNC_NON_LAN) {
+                uint64_t rtt = s->now - t->sent_ms;
+                uint32_t rtu = t->res.has_delay ? t->res.delay_ms : 0;
+                t->measured_delay = rtt > rtu ? (uint32_t)((rtt - rtu) / 2) : 0;
+                t->res.has_delay = true;
+                t->res.delay_ms = t->measured_delay;
+            }
+            advance(s, t, 1);
+            return;
+        }
+        finish(s, DNP3KIT_OK, NULL);
+        return;
+    case DNP3KIT_TASK_STARTUP: {
+        int next;
+        if (t->res.has_iin && iin_error(iin)) {
+            if (t->step == SU_INTEGRITY || t->step == SU_TIME2) {
+                finish(s, iin_fail(s, t, &d), &d);
+                return;
+            }
+            if (t->soft_err == DNP3KIT_OK)
+                t->soft_err = iin_fail(s, t, &t->soft_det);
+        }
+        switch (t->step) {
+        case SU_CLEAR: next = SU_DISABLE; break;
+        case SU_DISABLE: next = SU_INTEGRITY; break;
+        case SU_INTEGRITY:
+            next = (iin & DNP3KIT_IIN_NEED_TIME) && s->cfg.time_sync != DNP3KIT_TIME_SYNC_NONE ? SU_TIME1 : SU_ENABLE;
+            break;
+        case SU_TIME1:
+            if (s->cfg.time_sync == DNP3KIT_TIME_SYNC_NON_LAN) {
+                uint64_t rtt = s->now - t->sent_ms;
+                uint32_t rtu = t->res.has_delay ? t->res.delay_ms : 0;
+                t->measured_delay = rtt > rtu ? (uint32_t)((rtt - rtu) / 2) : 0;
+            }
+            next = SU_TIME2;
+            break;
+        case SU_TIME2: next = SU_ENABLE; break;
+        default: next = -1; break;
+        }
+        advance(s, t, next);
+        return;
+    }
+    default:
+        if (noack) {
+            finish(s, DNP3KIT_OK, NULL);
+            return;
+        }
+        if (t->res.has_iin && iin_error(iin)) {
+            finish(s, iin_fail(s, t, &d), &d);
+            return;
+        }
+        if ((t->rq.type == DNP3KIT_TASK_RESTART) && !t->res.has_delay) {
+            fail_detail(s, t, &d, DNP3KIT_ERR_PROTOCOL);
+            detail_msg(&d, "%s response carries no time delay (g52)", func_name(t->func));
+            finish(s, DNP3KIT_ERR_PROTOCOL, &d);
+            return;
+        }
+        finish(s, DNP3KIT_OK, NULL);
+        return;
+    }
+}
+
+/* Attempt of the head task failed (timeout, lost connection): retry or fail. */
+static void attempt_failed(dnp3kit_master_session *s, task *t, int code)
+{
+    dnp3kit_error_detail d;
+    if (step_retryable(t) && t->attempts <= s->cfg.retries) {
+        t->st = T_WAIT_RETRY;
+        t->deadline = s->now + s->cfg.retry_delay_ms;
+        return;
+    }
+    fail_detail(s, t, &d, code);
+    d.timeout_s = s->cfg.response_timeout_ms / 1000.0;
+    char extra[96] = "";
+    if (s->have_last_error) {
+        d.finding = s->last_error.code;
+        if (s->last_error.code == DNP3KIT_F_LINK_BAD_BLOCK_CRC || s->last_error.code == DNP3KIT_F_LINK_BAD_HEADER_CRC) {
+            d.crc_expected = (uint16_t)s->last_error.expected;
+            d.crc_actual = (uint16_t)s->last_error.actual;
+        }
+        snprintf(extra, sizeof extra, " (last defect received: %s)", dnp3kit_finding_name(s->last_error.code));
+    }
+    const char *what = t->rq.type == DNP3KIT_TASK_LINK_STATUS ? "REQUEST_LINK_STATUS" : func_name(t->func);
+    if (code == DNP3KIT_ERR_TIMEOUT)
+        detail_msg(&d, "no response to %s from %s:%u within %.3f s (%" PRIu32 " attempt%s)%s", what, s->cfg.host,
+                   s->cfg.port, d.timeout_s, t->attempts, t->attempts == 1 ? "" : "s", extra);
+    else
+        detail_msg(&d, "connection to %s:%u lost waiting for the response to %s (%" PRIu32 " attempt%s)%s",
+                   s->cfg.host, s->cfg.port, what, t->attempts, t->attempts == 1 ? "" : "s", extra);
+    finish(s, code, &d);
+}
+
+static void kick(dnp3kit_master_session *s)
+{
+    /* One request at a time (clause 4.2.2.4: a master has one outstanding request). */
+    while (s->connected && s->head && s->head->st == T_QUEUED && s->tx_off == s->tx_len) {
+        task *t = s->head;
+        start_step(s, t);
+        if (s->head == t && t->st == T_QUEUED)
+            break; /* could not start */
+    }
+}
+
+static void react(dnp3kit_master_session *s, int which, dnp3kit_master_task_type type, unsigned classes,
+                  bool limited)
+{
+    if (queued(s, type, true))
+        return;
+    /* Reactions to unsolicited responses are rate-limited, so a flood of them
+     * with the bit stuck cannot turn into a flood of requests. */
+    if (limited && s->react_ms[which] &&
+        s->now - s->react_ms[which] < (s->cfg.retry_delay_ms > 500 ? s->cfg.retry_delay_ms : 500))
+        return;
+    dnp3kit_master_request rq = {0};
+    rq.type = type;
+    rq.classes = classes;
+    rq.time_sync = s->cfg.time_sync;
+    task *t = task_new(s, &rq, true);
+    if (!t)
+        return;
+    s->react_ms[which] = s->now ? s->now : 1;
+    /* Before the user's next request, behind a request already in flight. */
+    if (s->head && s->head->st != T_QUEUED) {
+        t->next = s->head->next;
+        s->head->next = t;
+        if (s->tail == s->head)
+            s->tail = t;
+        s->ntasks++;
+    } else {
+        push_front(s, t);
+    }
+}
+
+/* IIN reactions (clause 5.1.x): after a task ends or an unsolicited response arrives. */
+static void check_reactions(dnp3kit_master_session *s, const task *done)
+{
+    uint16_t iin = s->last_iin;
+    if (!s->connected || queued(s, DNP3KIT_TASK_STARTUP, false))
+        return;
+    bool startup = done && done->rq.type == DNP3KIT_TASK_STARTUP;
+    if (s->cfg.iin_reactions && (iin & DNP3KIT_IIN_EVENT_BUFFER_OVERFLOW) &&
+        !(done && done->internal && done->rq.type == DNP3KIT_TASK_READ_CLASS) && !startup)
+        react(s, 2, DNP3KIT_TASK_READ_CLASS, 0x0F, !done);
+    if (s->cfg.time_sync != DNP3KIT_TIME_SYNC_NONE && (iin & DNP3KIT_IIN_NEED_TIME) && s->cb.wall_clock_ms &&
+        !(done && done->rq.type == DNP3KIT_TASK_TIME_SYNC) && !startup)
+        react(s, 1, DNP3KIT_TASK_TIME_SYNC, 0, !done);
+    if (s->cfg.iin_reactions && (iin & DNP3KIT_IIN_DEVICE_RESTART) &&
+        !(done && done->rq.type == DNP3KIT_TASK_CLEAR_RESTART) && !startup)
+        react(s, 0, DNP3KIT_TASK_CLEAR_RESTART, 0, !done);
+}
+
+/* ---- input ---- */
+
+static uint32_t hash(const uint8_t *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+static void on_unsolicited(dnp3kit_master_session *s, const dnp3kit_app_header *h, const uint8_t *frag, size_t len)
+{
+    /* Confirm first (clause 4.2.2.4.2); a repeat of the last one (same SEQ and
+     * octets: our confirm was lost) is confirmed again but not delivered twice. */
+    if (h->con)
+        send_confirm(s, h->seq, true);
+    uint32_t hv = hash(frag + 2, len - 2);
+    if (s->have_uns && h->seq == s->uns_seq && hv == s->uns_hash)
+        return;
+    s->have_uns = true;
+    s->uns_seq = h->seq;
+    s->uns_hash = hv;
+    s->last_iin = h->iin;
+    dnp3kit_master_result_reset(&s->uns);
+    s->uns.has_iin = true;
+    s->uns.iin = h->iin;
+    s->uns.fragments = 1;
+    decode_points(&s->uns, frag, len, h, s->cfg.max_points);
+    if (s->cb.on_unsolicited)
+        s->cb.on_unsolicited(s->user, &s->uns);
+    /* Keep memory bounded under a flood: a large buffer is not kept between deliveries. */
+    if (s->uns.cap > 1024)
+        dnp3kit_master_result_free(&s->uns);
+    if (!s->head)
+        check_reactions(s, NULL);
+    kick(s);
+}
+
+/* Compare a control response with the request: the objects must be identical
+ * except the status octet, the last one for a single g12v1/g41 object. */
+static void check_echo(task *t, const uint8_t *frag, size_t len)
+{
+    if (t->req_len < 3 || len < 4 || len - 4 != t->req_len - 2 || memcmp(frag + 4, t->req + 2, len - 5) != 0) {
+        t->res.control_status = -2; /* objects not echoed */
+        return;
+    }
+    t->res.control_status = frag[len - 1];
+}
+
+static void on_response(dnp3kit_master_session *s, const dnp3kit_app_header *h, const uint8_t *frag, size_t len,
+                        int valid)
+{
+    task *t = s->head;
+    if (!t || t->st != T_WAIT_RESP || t->rq.type == DNP3KIT_TASK_LINK_STATUS) {
+        report(s, DNP3KIT_F_SESSION_RESPONSE_WITHOUT_REQUEST, 0, h->seq);
+        return;
+    }
+    if (h->seq != t->expect_seq) {
+        /* A late answer to a request that timed out, or a wrong SEQ: never taken. */
+        report(s, DNP3KIT_F_SESSION_RESPONSE_SEQ_MISMATCH, t->expect_seq, h->seq);
+        return;
+    }
+    if (h->fir == t->got_fir) {
+        /* FIR on a continuation, or a continuation before FIR (clause 4.2.2.4.1) */
+        report(s, DNP3KIT_F_SESSION_RESPONSE_FRAGMENT_SEQ, t->got_fir ? 0 : 1, h->fir);
+        return;
+    }
+    s->last_iin = h->iin;
+    if (valid != DNP3KIT_OK) {
+        dnp3kit_error_detail d;
+        fail_detail(s, t, &d, DNP3KIT_ERR_INVALID);
+        d.iin = h->iin;
+        d.finding = s->have_last_error ? s->last_error.code : DNP3KIT_F_COUNT_;
+        detail_msg(&d, "malformed response to %s: %s", func_name(t->func),
+                   s->have_last_error ? dnp3kit_finding_name(s->last_error.code) : dnp3kit_strerror(valid));
+        finish(s, DNP3KIT_ERR_INVALID, &d);
+        return;
+    }
+    t->got_fir = true;
+    t->fragments++;
+    t->res.fragments++;
+    t->res.has_iin = true;
+    t->res.iin = h->iin;
+    if (h->con)
+        send_confirm(s, h->seq, false);
+    if (t->func == DNP3KIT_FC_SELECT || t->func == DNP3KIT_FC_OPERATE || t->func == DNP3KIT_FC_DIRECT_OPERATE)
+        check_echo(t, frag, len);
+    else
+        decode_points(&t->res, frag, len, h, s->cfg.max_points);
+    if (h->fin) {
+        t->st = T_QUEUED; /* not waiting any more; step_done decides */
+        step_done(s, t);
+        return;
+    }
+    if (t->fragments >= MAX_FRAGMENTS_PER_STEP) {
+        dnp3kit_error_detail d;
+        fail_detail(s, t, &d, DNP3KIT_ERR_TOO_LARGE);
+        detail_msg(&d, "response to %s has more than %d fragments", func_name(t->func), MAX_FRAGMENTS_PER_STEP);
+        finish(s, DNP3KIT_ERR_TOO_LARGE, &d);
+        return;
+    }
+    t->expect_seq = (uint8_t)((h->seq + 1) & 0x0F);
+    t->deadline = s->now + s->cfg.response_timeout_ms;
+}
+
+static void on_fragment(dnp3kit_master_session *s, const uint8_t *frag, size_t len)
+{
+    dnp3kit_app_header h;
+    if (s->cb.on_fragment)
+        s->cb.on_fragment(s->user, false, frag, len);
+    s->have_last_error = false;
+    int valid = dnp3kit_app_validate(frag, len, NULL, &s->sink);
+    if (dnp3kit_app_header_decode(frag, len, &h, NULL) < 0 || !h.has_iin)
+        return; /* not a response: nothing an outstation may send a master */
+    if (h.func == DNP3KIT_FC_UNSOLICITED_RESPONSE) {
+        if (valid == DNP3KIT_OK)
+            on_unsolicited(s, &h, frag, len);
+        return;
+    }
+    if (h.func != DNP3KIT_FC_RESPONSE)
+        return;
+    if (h.uns) {
+        report(s, DNP3KIT_F_APP_BAD_CONTROL_BITS, 0, h.ctrl);
+        return;
+    }
+    on_response(s, &h, frag, len, valid);
+}
+
+static void on_link_frame(dnp3kit_master_session *s, const dnp3kit_link_frame *f)
+{
+    if (!f->crc_ok)
+        return; /* discarded (clause 9.2.4.2); the parser reported the finding */
+    /* Only frames from our outstation to us, travelling outstation -> master (DIR=0). */
+    if (f->dir) {
+        report(s, DNP3KIT_F_LINK_DIR_MISMATCH, 0, 1);
+        return;
+    }
+    if (f->src != s->cfg.outstation_address || f->dst != s->cfg.master_address)
+        return;
+    if (s->cb.on_frame)
+        s->cb.on_frame(s->user, false, f);
+    s->ka_wait = false;
+    if (f->prm) {
+        switch (f->func) {
+        case DNP3KIT_LINK_PRI_REQUEST_LINK_STATUS:
+            send_link_secondary(s, DNP3KIT_LINK_SEC_LINK_STATUS);
+            return;
+        case DNP3KIT_LINK_PRI_RESET_LINK_STATES:
+        case DNP3KIT_LINK_PRI_TEST_LINK_STATES:
+            send_link_secondary(s, DNP3KIT_LINK_SEC_ACK);
+            return;
+        case DNP3KIT_LINK_PRI_CONFIRMED_USER_DATA:
+            send_link_secondary(s, DNP3KIT_LINK_SEC_ACK);
+            break;
+        case DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA:
+            break;
+        default:
+            return;
+        }
+        if (f->user_len == 0)
+            return;
+        const uint8_t *msg;
+        size_t mlen;
+        if (dnp3kit_reassembler_push(&s->ra, f->user, f->user_len, &msg, &mlen, &s->sink) == 1)
+            on_fragment(s, msg, mlen);
+        return;
+    }
+    /* Secondary: the answer to our REQUEST_LINK_STATUS. */
+    task *t = s->head;
+    if (t && t->rq.type == DNP3KIT_TASK_LINK_STATUS && t->st == T_WAIT_RESP) {
+        if (f->func == DNP3KIT_LINK_SEC_LINK_STATUS) {
+            t->st = T_QUEUED;
+            finish(s, DNP3KIT_OK, NULL);
+        } else {
+            dnp3kit_error_detail d;
+            fail_detail(s, t, &d, DNP3KIT_ERR_PROTOCOL);
+            detail_msg(&d, "REQUEST_LINK_STATUS answered with %s", dnp3kit_link_func_name(false, f->func));
+            finish(s, DNP3KIT_ERR_PROTOCOL, &d);
+        }
+    }
+}
+
+/* ---- public session API ---- */
+
+dnp3kit_master_session *dnp3kit_master_session_new(const dnp3kit_master_config *cfg,
+                                                   const dnp3kit_master_callbacks *cb, void *user,
+                                                   dnp3kit_error_detail *err)
+{
+    if (dnp3kit_master_config_validate(cfg, err) != DNP3KIT_OK)
+        return NULL;
+    dnp3kit_master_session *s = calloc(1, sizeof *s);
+    if (s) {
+        s->cfg = *cfg;
+        s->rabuf = malloc(cfg->max_fragment_size);
+        s->frag = malloc(cfg->max_fragment_size);
+        /* one maximal fragment in frames, plus link answers and confirms */
+        s->tx_cap = (cfg->max_fragment_size / (cfg->max_frame_size - 1) + 2) * DNP3KIT_LINK_MAX_FRAME + 1024;
+        s->tx = malloc(s->tx_cap);
+    }
+    if (!s || !s->rabuf || !s->frag || !s->tx) {
+        if (s) {
+            free(s->rabuf);
+            free(s->frag);
+            free(s->tx);
+            free(s);
+        }
+        if (err) {
+            dnp3kit_error_detail_clear(err);
+            err->code = DNP3KIT_ERR_NOMEM;
+            detail_msg(err, "out of memory creating a session");
+        }
+        return NULL;
+    }
+    if (cb)
+        s->cb = *cb;
+    s->user = user;
+    s->sink.fn = on_sink;
+    s->sink.user = s;
+    s->uns.control_status = -1;
+    dnp3kit_link_parser_init(&s->lp);
+    dnp3kit_reassembler_init(&s->ra, s->rabuf, cfg->max_fragment_size);
+    return s;
+}
+
+void dnp3kit_master_session_free(dnp3kit_master_session *s)
+{
+    if (!s)
+        return;
+    while (s->head) {
+        task *t = s->head;
+        s->head = t->next;
+        task_free(t);
+    }
+    dnp3kit_master_result_free(&s->uns);
+    free(s->rabuf);
+    free(s->frag);
+    free(s->tx);
+    free(s);
+}
+
+const dnp3kit_master_config *dnp3kit_master_session_config(const dnp3kit_master_session *s)
+{
+    return &s->cfg;
+}
+
+void dnp3kit_master_session_connected(dnp3kit_master_session *s, uint64_t now_ms)
+{
+    s->now = now_ms;
+    s->connected = true;
+    s->want_close = false;
+    s->ka_wait = false;
+    s->last_rx = now_ms;
+    s->tx_len = s->tx_off = 0;
+    dnp3kit_link_parser_init(&s->lp);
+    dnp3kit_reassembler_reset(&s->ra);
+    if (s->cfg.startup && !queued(s, DNP3KIT_TASK_STARTUP, false)) {
+        dnp3kit_master_request rq = {0};
+        rq.type = DNP3KIT_TASK_STARTUP;
+        task *t = task_new(s, &rq, true);
+        if (t) {
+            if (s->head && s->head->st != T_QUEUED) {
+                /* a request waiting for a retry goes after the startup */
+                s->head->st = T_QUEUED;
+            }
+            push_front(s, t);
+        }
+    }
+    if (s->head && s->head->st == T_WAIT_RETRY && now_ms >= s->head->deadline)
+        s->head->st = T_QUEUED;
+    kick(s);
+}
+
+void dnp3kit_master_session_connect_failed(dnp3kit_master_session *s, uint64_t now_ms,
+                                           const dnp3kit_error_detail *why)
+{
+    s->now = now_ms;
+    s->connected = false;
+    task *t = s->head;
+    if (!t)
+        return;
+    t->attempts++;
+    if (t->attempts > s->cfg.retries) {
+        dnp3kit_error_detail d;
+        if (why) {
+            d = *why;
+        } else {
+            fail_detail(s, t, &d, DNP3KIT_ERR_CONNECT);
+            detail_msg(&d, "cannot connect to %s:%u", s->cfg.host, s->cfg.port);
+        }
+        finish(s, d.code ? d.code : DNP3KIT_ERR_CONNECT, &d);
+    }
+}
+
+void dnp3kit_master_session_closed(dnp3kit_master_session *s, uint64_t now_ms)
+{
+    s->now = now_ms;
+    bool was = s->connected;
+    s->connected = false;
+    s->want_close = false;
+    s->ka_wait = false;
+    s->tx_len = s->tx_off = 0;
+    dnp3kit_link_parser_reset(&s->lp, &s->sink);
+    dnp3kit_reassembler_finish(&s->ra, &s->sink);
+    dnp3kit_reassembler_reset(&s->ra);
+    task *t = s->head;
+    if (was && t && t->st == T_WAIT_RESP)
+        attempt_failed(s, t, DNP3KIT_ERR_CLOSED);
+    /* internal tasks belong to the connection: a new one starts afresh */
+    task **pp = &s->head;
+    task *prev = NULL;
+    while (*pp) {
+        task *x = *pp;
+        if (x->internal && x->st == T_QUEUED) {
+            *pp = x->next;
+            s->ntasks--;
+            if (s->cb.on_task_done) {
+                dnp3kit_error_detail d;
+                fail_detail(s, x, &d, DNP3KIT_ERR_CLOSED);
+                detail_msg(&d, "connection to %s:%u closed", s->cfg.host, s->cfg.port);
+                s->cb.on_task_done(s->user, x->id, true, DNP3KIT_ERR_CLOSED, &d, &x->res);
+            }
+            task_free(x);
+            continue;
+        }
+        prev = x;
+        pp = &x->next;
+    }
+    s->tail = prev;
+}
+
+bool dnp3kit_master_session_is_connected(const dnp3kit_master_session *s)
+{
+    return s->connected;
+}
+
+void dnp3kit_master_session_recv(dnp3kit_master_session *s, const uint8_t *p, size_t len, uint64_t now_ms)
+{
+    s->now = now_ms;
+    if (!s->connected)
+        return;
+    s->last_rx = now_ms;
+    while (len > 0) {
+        if (dnp3kit_link_parser_step(&s->lp, &p, &len, &s->rxf, &s->sink) == 1)
+            on_link_frame(s, &s->rxf);
+        if (!s->connected)
+            break;
+    }
+    kick(s);
+}
+
+void dnp3kit_master_session_tick(dnp3kit_master_session *s, uint64_t now_ms)
+{
+    s->now = now_ms;
+    task *t = s->head;
+    if (t && t->st == T_WAIT_RESP && now_ms >= t->deadline) {
+        attempt_failed(s, t, DNP3KIT_ERR_TIMEOUT);
+    } else if (t && t->st == T_WAIT_RETRY && now_ms >= t->deadline) {
+        t->st = T_QUEUED;
+    }
+    if (s->connected && s->cfg.keepalive_ms) {
+        if (s->ka_wait && now_ms >= s->ka_deadline) {
+            s->want_close = true;
+        } else if (!s->ka_wait && now_ms - s->last_rx >= s->cfg.keepalive_ms &&
+                   !(s->head && s->head->st == T_WAIT_RESP)) {
+            if (put_frame(s, dnp3kit_link_ctrl(true, true, false, false, DNP3KIT_LINK_PRI_REQUEST_LINK_STATUS),
+                          NULL, 0) == DNP3KIT_OK) {
+                s->ka_wait = true;
+                s->ka_deadline = now_ms + s->cfg.response_timeout_ms;
+            }
+        }
+    }
+    kick(s);
+}
+
+int dnp3kit_master_session_submit(dnp3kit_master_session *s, const dnp3kit_master_request *rq, uint64_t now_ms,
+                                  dnp3kit_error_detail *err)
+{
+    dnp3kit_error_detail tmp;
+    dnp3kit_error_detail *d = err ? err : &tmp;
+    dnp3kit_error_detail_clear(d);
+    s->now = now_ms;
+    d->code = DNP3KIT_ERR_ARG;
+    if (!rq)
+        return detail_msg(d, "no request"), DNP3KIT_ERR_ARG;
+    if (s->ntasks >= MAX_TASKS) {
+        d->code = DNP3KIT_ERR_TOO_LARGE;
+        return detail_msg(d, "%d requests already queued", MAX_TASKS), DNP3KIT_ERR_TOO_LARGE;
+    }
+    dnp3kit_master_request q = *rq;
+    uint8_t tmpb[64];
+    switch (q.type) {
+    case DNP3KIT_TASK_READ_CLASS:
+        if ((q.classes & 0x0F) == 0 || (q.classes & ~0x0Fu))
+            return detail_msg(d, "classes 0x%x: use bits 0-3 (class 0-3)", q.classes), DNP3KIT_ERR_ARG;
+        break;
+    case DNP3KIT_TASK_READ_RANGE:
+        if (q.start > q.stop)
+            return detail_msg(d, "range %" PRIu32 "-%" PRIu32 ": start after stop", q.start, q.stop), DNP3KIT_ERR_ARG;
+        if (q.variation != 0 && !dnp3kit_catalog_find(q.group, q.variation))
+            return detail_msg(d, "g%uv%u is not defined by IEEE 1815", q.group, q.variation), DNP3KIT_ERR_ARG;
+        break;
+    case DNP3KIT_TASK_CROB:
+        if (q.crob.op > DNP3KIT_OP_LATCH_OFF || q.crob.tcc > DNP3KIT_TCC_TRIP)
+            return detail_msg(d, "CROB operation %u / trip-close code %u not defined", q.crob.op, q.crob.tcc),
+                   DNP3KIT_ERR_ARG;
+        if ((unsigned)q.mode > DNP3KIT_CONTROL_DIRECT_NO_ACK)
+            return detail_msg(d, "control mode %d unknown", (int)q.mode), DNP3KIT_ERR_ARG;
+        if (dnp3kit_build_crob(tmpb, sizeof tmpb, 0, DNP3KIT_FC_SELECT, q.index, &q.crob) < 0)
+            return detail_msg(d, "CROB cannot be encoded"), DNP3KIT_ERR_ARG;
+        break;
+    case DNP3KIT_TASK_ANALOG_OUTPUT:
+        if ((unsigned)q.mode > DNP3KIT_CONTROL_DIRECT_NO_ACK)
+            return detail_msg(d, "control mode %d unknown", (int)q.mode), DNP3KIT_ERR_ARG;
+        if (q.ao_type < DNP3KIT_AO_INT32 || q.ao_type > DNP3KIT_AO_FLOAT64)
+            return detail_msg(d, "analog output type %d: use 1-4 (g41 v1-v4)", (int)q.ao_type), DNP3KIT_ERR_ARG;
+        /* the core refuses what the type cannot hold (range, fraction for integers,
+         * float32 overflow/underflow); float32 rounds to nearest like any float */
+        if (dnp3kit_build_analog_output(tmpb, sizeof tmpb, 0, DNP3KIT_FC_SELECT, q.index, q.ao_type, q.ao_value) < 0)
+            return detail_msg(d, "value %.17g does not fit g41v%d (%s) exactly; it is never truncated", q.ao_value,
+                              (int)q.ao_type,
+                              q.ao_type == DNP3KIT_AO_INT32   ? "int32"
+                              : q.ao_type == DNP3KIT_AO_INT16 ? "int16"
+                              : q.ao_type == DNP3KIT_AO_FLOAT32 ? "float32"
+                                                                : "float64"),
+                   DNP3KIT_ERR_ARG;
+        break;
+    case DNP3KIT_TASK_UNSOLICITED:
+        if ((q.classes & 0x0E) == 0 || (q.classes & ~0x0Eu))
+            return detail_msg(d, "unsolicited classes 0x%x: use bits 1-3 (class 1-3)", q.classes), DNP3KIT_ERR_ARG;
+        break;
+    case DNP3KIT_TASK_TIME_SYNC:
+        if (q.time_sync == DNP3KIT_TIME_SYNC_NONE)
+            q.time_sync = s->cfg.time_sync != DNP3KIT_TIME_SYNC_NONE ? s->cfg.time_sync : DNP3KIT_TIME_SYNC_LAN;
+        if (q.time_sync != DNP3KIT_TIME_SYNC_LAN && q.time_sync != DNP3KIT_TIME_SYNC_NON_LAN)
+            return detail_msg(d, "time-sync mode %d unknown", (int)q.time_sync), DNP3KIT_ERR_ARG;
+        break;
+    case DNP3KIT_TASK_FREEZE:
+    case DNP3KIT_TASK_RESTART:
+    case DNP3KIT_TASK_CLEAR_RESTART:
+    case DNP3KIT_TASK_LINK_STATUS:
+    case DNP3KIT_TASK_STARTUP:
+        break;
+    default:
+        return detail_msg(d, "request type %d unknown", (int)q.type), DNP3KIT_ERR_ARG;
+    }
+    task *t = task_new(s, &q, false);
+    if (!t) {
+        d->code = DNP3KIT_ERR_NOMEM;
+        return detail_msg(d, "out of memory"), DNP3KIT_ERR_NOMEM;
+    }
+    int id = (int)t->id;
+    push_back(s, t);
+    dnp3kit_error_detail_clear(d);
+    /* Not started here: the caller learns the id before any callback for it;
+     * next_timer() turns due at once and the next tick() starts it. */
+    return id;
+}
+
+size_t dnp3kit_master_session_pending(dnp3kit_master_session *s, const uint8_t **p)
+{
+    *p = s->tx + s->tx_off;
+    return s->tx_len - s->tx_off;
+}
+
+void dnp3kit_master_session_sent(dnp3kit_master_session *s, size_t n)
+{
+    if (n > s->tx_len - s->tx_off)
+        n = s->tx_len - s->tx_off;
+    s->tx_off += n;
+    if (s->tx_off == s->tx_len) {
+        s->tx_off = s->tx_len = 0;
+        kick(s);
+    }
+}
+
+uint64_t dnp3kit_master_session_next_timer(const dnp3kit_master_session *s)
+{
+    uint64_t t = UINT64_MAX;
+    if (s->connected && s->head && s->head->st == T_QUEUED)
+        return 0;
+    if (s->head && (s->head->st == T_WAIT_RESP || s->head->st == T_WAIT_RETRY))
+        t = s->head->deadline;
+    if (s->connected && s->cfg.keepalive_ms) {
+        uint64_t k = s->ka_wait ? s->ka_deadline : s->last_rx + s->cfg.keepalive_ms;
+        if (k < t)
+            t = k;
+    }
+    return t;
+}
+
+bool dnp3kit_master_session_wants_close(const dnp3kit_master_session *s)
+{
+    return s->want_close;
+}
+
+size_t dnp3kit_master_session_tasks(const dnp3kit_master_session *s)
+{
+    return s->ntasks;
+}
+
+bool master_session_only_internal(const dnp3kit_master_session *s)
+{
+    for (const task *t = s->head; t; t = t->next)
+        if (!t->internal)
+            return false;
+    return true;
+}
+
+uint16_t dnp3kit_master_session_last_iin(const dnp3kit_master_session *s)
+{
+    return s->last_iin;
+}
+
+size_t dnp3kit_master_session_memory(const dnp3kit_master_session *s)
+{
+    size_t n = sizeof *s + 2 * (size_t)s->cfg.max_fragment_size + s->tx_cap + s->uns.cap * sizeof(dnp3kit_master_point);
+    for (const task *t = s->head; t; t = t->next)
+        n += sizeof *t + t->res.cap * sizeof(dnp3kit_master_point);
+    return n;
+}
+
+void dnp3kit_master_session_cancel(dnp3kit_master_session *s, uint32_t task_id)
+{
+    task **pp = &s->head, *prev = NULL;
+    while (*pp) {
+        task *x = *pp;
+        if (x->id == task_id) {
+            *pp = x->next;
+            s->ntasks--;
+            if (s->tail == x)
+                s->tail = prev;
+            task_free(x);
+            kick(s);
+            return;
+        }
+        prev = x;
+        pp = &x->next;
+    }
+}

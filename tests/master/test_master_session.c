@@ -1,0 +1,823 @@
+/*
+ * Sans-I/O tests of the master session (master/src/session.c): a scripted
+ * outstation made of the core's builders talks to the session through
+ * octets and a fake clock; no sockets.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include "testutil.h"
+#include "dnp3kit/master.h"
+
+#define OS_ADDR 10
+#define M_ADDR 1
+
+typedef struct done_rec {
+    uint32_t id;
+    bool internal;
+    int err;
+    dnp3kit_error_detail d;
+    dnp3kit_master_result r;
+} done_rec;
+
+typedef struct fx {
+    dnp3kit_master_session *s;
+    dnp3kit_master_config cfg;
+    uint64_t now;
+    /* what the master sent, decoded */
+    dnp3kit_link_parser lp;
+    dnp3kit_reassembler ra;
+    uint8_t rabuf[4096];
+    uint8_t reqs[32][2048];
+    size_t req_len[32];
+    size_t nreq;
+    int link_funcs[32]; /* non-user-data link frames the master sent (func | prm << 8) */
+    size_t nlink;
+    done_rec done[16];
+    size_t ndone;
+    int uns_count;
+    size_t uns_points;
+    uint8_t os_tseq;
+} fx;
+
+static fx F;
+
+static void cb_done(void *user, uint32_t id, bool internal, int err, const dnp3kit_error_detail *d,
+                    dnp3kit_master_result *r)
+{
+    fx *f = user;
+    if (f->ndone >= 16)
+        return;
+    done_rec *x = &f->done[f->ndone++];
+    x->id = id;
+    x->internal = internal;
+    x->err = err;
+    x->d = *d;
+    x->r = *r;
+    r->points = NULL;
+    r->count = r->cap = 0;
+}
+
+static void cb_uns(void *user, const dnp3kit_master_result *r)
+{
+    fx *f = user;
+    f->uns_count++;
+    f->uns_points += r->count;
+}
+
+static uint64_t cb_wall(void *user)
+{
+    (void)user;
+    return 1700000000000ull + F.now;
+}
+
+static void setup_cfg(dnp3kit_master_config *c)
+{
+    dnp3kit_master_config_default(c);
+    c->response_timeout_ms = 1000;
+    c->retry_delay_ms = 100;
+    c->retries = 2;
+}
+
+static void fx_start(const dnp3kit_master_config *cfg)
+{
+    for (size_t i = 0; i < F.ndone; i++)
+        dnp3kit_master_result_free(&F.done[i].r);
+    memset(&F, 0, sizeof F);
+    F.cfg = *cfg;
+    dnp3kit_master_callbacks cb = {cb_done, cb_uns, NULL, NULL, NULL, cb_wall};
+    dnp3kit_error_detail d;
+    F.s = dnp3kit_master_session_new(cfg, &cb, &F, &d);
+    assert_non_null(F.s);
+    dnp3kit_link_parser_init(&F.lp);
+    dnp3kit_reassembler_init(&F.ra, F.rabuf, sizeof F.rabuf);
+    F.now = 1000;
+    dnp3kit_master_session_connected(F.s, F.now);
+}
+
+static int fx_teardown(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < F.ndone; i++)
+        dnp3kit_master_result_free(&F.done[i].r);
+    F.ndone = 0;
+    dnp3kit_master_session_free(F.s);
+    F.s = NULL;
+    return 0;
+}
+
+/* Take everything the master wants to send and decode it. */
+static void drain(void)
+{
+    const uint8_t *p;
+    size_t n;
+    while ((n = dnp3kit_master_session_pending(F.s, &p)) > 0) {
+        uint8_t copy[8192];
+        assert_true(n <= sizeof copy);
+        memcpy(copy, p, n);
+        dnp3kit_master_session_sent(F.s, n);
+        const uint8_t *q = copy;
+        size_t left = n;
+        dnp3kit_link_frame fr;
+        while (left > 0) {
+            if (dnp3kit_link_parser_step(&F.lp, &q, &left, &fr, NULL) != 1)
+                continue;
+            assert_true(fr.crc_ok);
+            assert_true(fr.dir);
+            assert_int_equal(fr.dst, OS_ADDR);
+            assert_int_equal(fr.src, M_ADDR);
+            if (fr.func == DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA && fr.prm) {
+                const uint8_t *msg;
+                size_t ml;
+                if (dnp3kit_reassembler_push(&F.ra, fr.user, fr.user_len, &msg, &ml, NULL) == 1) {
+                    assert_true(F.nreq < 32);
+                    memcpy(F.reqs[F.nreq], msg, ml);
+                    F.req_len[F.nreq++] = ml;
+                }
+            } else {
+                assert_true(F.nlink < 32);
+                F.link_funcs[F.nlink++] = fr.func | (fr.prm ? 0x100 : 0);
+            }
+        }
+    }
+}
+
+static int emit_os(void *user, const uint8_t *seg, size_t len)
+{
+    uint8_t fr[300];
+    uint8_t ctrl = *(const uint8_t *)user;
+    int n = dnp3kit_link_build(ctrl, M_ADDR, OS_ADDR, seg, len, fr, sizeof fr);
+    assert_true(n > 0);
+    dnp3kit_master_session_recv(F.s, fr, (size_t)n, F.now);
+    return 0;
+}
+
+/* Send an application fragment from the outstation (link: DIR=0, PRM=1, unconfirmed). */
+static void os_send(const uint8_t *frag, size_t len)
+{
+    uint8_t ctrl = dnp3kit_link_ctrl(false, true, false, false, DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA);
+    dnp3kit_transport_segment(frag, len, 249, &F.os_tseq, emit_os, &ctrl);
+    drain();
+}
+
+/* Build a response: ctrl, func, iin, then raw object octets from hex. */
+static size_t resp(uint8_t *out, uint8_t ctrl, uint8_t func, uint16_t iin, const char *objs_hex)
+{
+    out[0] = ctrl;
+    out[1] = func;
+    out[2] = (uint8_t)(iin >> 8);
+    out[3] = (uint8_t)iin;
+    return 4 + (objs_hex ? tu_hex(objs_hex, out + 4, 2000) : 0);
+}
+
+static uint8_t last_seq(void)
+{
+    assert_true(F.nreq > 0);
+    return F.reqs[F.nreq - 1][0] & 0x0F;
+}
+
+static uint8_t last_func(void)
+{
+    assert_true(F.nreq > 0);
+    return F.reqs[F.nreq - 1][1];
+}
+
+static void advance(uint64_t ms)
+{
+    F.now += ms;
+    dnp3kit_master_session_tick(F.s, F.now);
+    drain();
+}
+
+static int submit(const dnp3kit_master_request *rq)
+{
+    dnp3kit_error_detail d;
+    int id = dnp3kit_master_session_submit(F.s, rq, F.now, &d);
+    dnp3kit_master_session_tick(F.s, F.now);
+    drain();
+    return id;
+}
+
+static int submit_poll(void)
+{
+    dnp3kit_master_request rq = {0};
+    rq.type = DNP3KIT_TASK_READ_CLASS;
+    rq.classes = 0x0F;
+    return submit(&rq);
+}
+
+/* null response to the last request */
+static void answer_null(uint16_t iin)
+{
+    uint8_t b[8];
+    size_t n = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE, iin, NULL);
+    os_send(b, n);
+}
+
+/* ---- tests ---- */
+
+static void test_integrity_poll_points_and_iin(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    int id = submit_poll();
+    assert_true(id > 0);
+    assert_int_equal(F.nreq, 1);
+    assert_int_equal(last_func(), DNP3KIT_FC_READ);
+    uint8_t b[256];
+    /* g30v1 0..1 (flags ONLINE, 1234 and -5), g1v2 index 0..0 (ONLINE|STATE) */
+    size_t n = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE, 0,
+                    "1e 01 00 00 01  01 d2 04 00 00  01 fb ff ff ff  01 02 00 00 00 81");
+    os_send(b, n);
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].err, DNP3KIT_OK);
+    assert_int_equal(F.done[0].id, (uint32_t)id);
+    dnp3kit_master_result *r = &F.done[0].r;
+    assert_int_equal(r->count, 3);
+    assert_int_equal(r->points[0].type, DNP3KIT_POINT_AI);
+    assert_true(r->points[0].value == 1234);
+    assert_true(r->points[1].value == -5);
+    assert_int_equal(r->points[1].index, 1);
+    assert_int_equal(r->points[2].type, DNP3KIT_POINT_BI);
+    assert_true(r->points[2].value == 1);
+    assert_false(r->points[2].event);
+    assert_true(r->has_iin);
+}
+
+static void test_wrong_and_late_seq_never_taken(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    submit_poll();
+    uint8_t first = last_seq();
+    uint8_t b[64];
+    /* wrong SEQ: ignored */
+    size_t n = resp(b, dnp3kit_app_ctrl(true, true, false, false, (uint8_t)((first + 1) & 15)), DNP3KIT_FC_RESPONSE,
+                    0, "1e 01 00 00 00 01 07 00 00 00");
+    os_send(b, n);
+    assert_int_equal(F.ndone, 0);
+    /* timeout, retry with a new SEQ */
+    advance(1000);
+    advance(100);
+    assert_int_equal(F.nreq, 2);
+    uint8_t second = last_seq();
+    assert_int_not_equal(first, second);
+    /* the late answer to the first request arrives now: not taken */
+    n = resp(b, dnp3kit_app_ctrl(true, true, false, false, first), DNP3KIT_FC_RESPONSE, 0,
+             "1e 01 00 00 00 01 07 00 00 00");
+    os_send(b, n);
+    assert_int_equal(F.ndone, 0);
+    n = resp(b, dnp3kit_app_ctrl(true, true, false, false, second), DNP3KIT_FC_RESPONSE, 0,
+             "1e 01 00 00 00 01 09 00 00 00");
+    os_send(b, n);
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].err, DNP3KIT_OK);
+    assert_true(F.done[0].r.points[0].value == 9);
+}
+
+static void test_timeout_after_retries(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    submit_poll();
+    for (int i = 0; i < 10 && F.ndone == 0; i++)
+        advance(1000);
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].err, DNP3KIT_ERR_TIMEOUT);
+    assert_int_equal(F.nreq, 3); /* 1 + 2 retries */
+    assert_true(F.done[0].d.timeout_s > 0.99 && F.done[0].d.timeout_s < 1.01);
+    assert_int_equal(F.done[0].d.port, 20000);
+    assert_non_null(strstr(F.done[0].d.message, "3 attempts"));
+}
+
+static void test_multi_fragment_confirms(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    submit_poll();
+    uint8_t s0 = last_seq();
+    uint8_t b[64];
+    size_t n = resp(b, dnp3kit_app_ctrl(true, false, true, false, s0), DNP3KIT_FC_RESPONSE, 0,
+                    "1e 01 00 00 00 01 01 00 00 00");
+    os_send(b, n);
+    assert_int_equal(F.nreq, 2);
+    assert_int_equal(last_func(), DNP3KIT_FC_CONFIRM);
+    assert_int_equal(last_seq(), s0);
+    assert_int_equal(F.reqs[1][0] & DNP3KIT_AC_UNS, 0);
+    /* a continuation with FIR again is refused */
+    n = resp(b, dnp3kit_app_ctrl(true, true, false, false, (uint8_t)((s0 + 1) & 15)), DNP3KIT_FC_RESPONSE, 0, NULL);
+    os_send(b, n);
+    assert_int_equal(F.ndone, 0);
+    n = resp(b, dnp3kit_app_ctrl(false, true, true, false, (uint8_t)((s0 + 1) & 15)), DNP3KIT_FC_RESPONSE, 0,
+             "1e 01 00 01 01 01 02 00 00 00");
+    os_send(b, n);
+    assert_int_equal(F.nreq, 3);
+    assert_int_equal(last_func(), DNP3KIT_FC_CONFIRM);
+    assert_int_equal(last_seq(), (s0 + 1) & 15);
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].r.count, 2);
+    assert_int_equal(F.done[0].r.fragments, 2);
+}
+
+static void test_unsolicited_confirmed_once(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    uint8_t b[64];
+    size_t n = resp(b, dnp3kit_app_ctrl(true, true, true, true, 5), DNP3KIT_FC_UNSOLICITED_RESPONSE, 0,
+                    "02 01 28 01 00 03 00 81");
+    os_send(b, n);
+    assert_int_equal(F.uns_count, 1);
+    assert_int_equal(F.uns_points, 1);
+    assert_int_equal(F.nreq, 1);
+    assert_int_equal(last_func(), DNP3KIT_FC_CONFIRM);
+    assert_int_equal(last_seq(), 5);
+    assert_true(F.reqs[0][0] & DNP3KIT_AC_UNS);
+    /* a repeat (our confirm was lost): confirmed again, not delivered again */
+    os_send(b, n);
+    assert_int_equal(F.uns_count, 1);
+    assert_int_equal(F.nreq, 2);
+    /* an unsolicited response while a poll waits is not its answer */
+    submit_poll();
+    uint8_t pseq = last_seq();
+    n = resp(b, dnp3kit_app_ctrl(true, true, true, true, pseq), DNP3KIT_FC_UNSOLICITED_RESPONSE, 0,
+             "02 01 28 01 00 04 00 01");
+    os_send(b, n);
+    assert_int_equal(F.ndone, 0);
+    assert_int_equal(F.uns_count, 2);
+}
+
+static void crob_request(dnp3kit_control_mode mode)
+{
+    dnp3kit_master_request rq = {0};
+    rq.type = DNP3KIT_TASK_CROB;
+    rq.index = 3;
+    rq.mode = mode;
+    rq.crob.op = DNP3KIT_OP_PULSE_ON;
+    rq.crob.tcc = DNP3KIT_TCC_TRIP;
+    rq.crob.count = 1;
+    rq.crob.on_ms = 100;
+    assert_true(submit(&rq) > 0);
+}
+
+/* Echo the last request as a response with a status. */
+static void echo_last(uint8_t status)
+{
+    uint8_t b[128];
+    size_t rl = F.req_len[F.nreq - 1];
+    b[0] = dnp3kit_app_ctrl(true, true, false, false, last_seq());
+    b[1] = DNP3KIT_FC_RESPONSE;
+    b[2] = b[3] = 0;
+    memcpy(b + 4, F.reqs[F.nreq - 1] + 2, rl - 2);
+    b[4 + rl - 2 - 1] = status;
+    os_send(b, 4 + rl - 2);
+}
+
+static void test_sbo_operates_identical_objects(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    crob_request(DNP3KIT_CONTROL_SBO);
+    assert_int_equal(last_func(), DNP3KIT_FC_SELECT);
+    /* trip code: TCC 10 in bits 6-7, pulse on */
+    assert_int_equal(F.reqs[0][9], 0x81);
+    echo_last(0);
+    assert_int_equal(F.nreq, 2);
+    assert_int_equal(last_func(), DNP3KIT_FC_OPERATE);
+    assert_int_equal(F.req_len[0], F.req_len[1]);
+    assert_memory_equal(F.reqs[0] + 2, F.reqs[1] + 2, F.req_len[0] - 2);
+    echo_last(0);
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].err, DNP3KIT_OK);
+}
+
+static void test_control_status_reported(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    crob_request(DNP3KIT_CONTROL_SBO);
+    echo_last(DNP3KIT_STATUS_NOT_SUPPORTED);
+    assert_int_equal(F.nreq, 1); /* no OPERATE after a failed SELECT */
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].err, DNP3KIT_ERR_CONTROL);
+    assert_int_equal(F.done[0].d.control_status, DNP3KIT_STATUS_NOT_SUPPORTED);
+    assert_non_null(strstr(F.done[0].d.message, "NOT_SUPPORTED"));
+    /* a response that does not echo the objects is never a success */
+    crob_request(DNP3KIT_CONTROL_DIRECT);
+    assert_int_equal(last_func(), DNP3KIT_FC_DIRECT_OPERATE);
+    answer_null(0);
+    assert_int_equal(F.ndone, 2);
+    assert_int_equal(F.done[1].err, DNP3KIT_ERR_PROTOCOL);
+}
+
+static void test_select_timeout(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    c.select_timeout_ms = 200;
+    fx_start(&c);
+    crob_request(DNP3KIT_CONTROL_SBO);
+    F.now += 500; /* the echo arrives late */
+    echo_last(0);
+    assert_int_equal(F.nreq, 1);
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].err, DNP3KIT_ERR_TIMEOUT);
+}
+
+static void test_direct_no_ack_completes_on_send(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    crob_request(DNP3KIT_CONTROL_DIRECT_NO_ACK);
+    assert_int_equal(last_func(), DNP3KIT_FC_DIRECT_OPERATE_NR);
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].err, DNP3KIT_OK);
+}
+
+static void test_analog_output_never_truncated(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    dnp3kit_master_request rq = {0};
+    dnp3kit_error_detail d;
+    rq.type = DNP3KIT_TASK_ANALOG_OUTPUT;
+    rq.ao_type = DNP3KIT_AO_INT16;
+    rq.ao_value = 40000;
+    assert_int_equal(dnp3kit_master_session_submit(F.s, &rq, F.now, &d), DNP3KIT_ERR_ARG);
+    assert_non_null(strstr(d.message, "int16"));
+    rq.ao_value = 1.5;
+    assert_int_equal(dnp3kit_master_session_submit(F.s, &rq, F.now, &d), DNP3KIT_ERR_ARG);
+    rq.ao_type = DNP3KIT_AO_FLOAT32;
+    rq.ao_value = 1e39; /* beyond float32 */
+    assert_int_equal(dnp3kit_master_session_submit(F.s, &rq, F.now, &d), DNP3KIT_ERR_ARG);
+    rq.ao_value = 1e-40; /* would arrive as a subnormal or 0 */
+    assert_int_equal(dnp3kit_master_session_submit(F.s, &rq, F.now, &d), DNP3KIT_ERR_ARG);
+    rq.ao_type = DNP3KIT_AO_FLOAT64;
+    rq.mode = DNP3KIT_CONTROL_DIRECT;
+    assert_true(dnp3kit_master_session_submit(F.s, &rq, F.now, &d) > 0);
+    dnp3kit_master_session_tick(F.s, F.now);
+    drain();
+    assert_int_equal(last_func(), DNP3KIT_FC_DIRECT_OPERATE);
+    assert_int_equal(F.reqs[0][2], 41);
+    assert_int_equal(F.reqs[0][3], 4);
+    echo_last(0);
+    assert_int_equal(F.done[0].err, DNP3KIT_OK);
+}
+
+static void test_iin_reactions_restart_and_time(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    submit_poll();
+    answer_null(DNP3KIT_IIN_DEVICE_RESTART | DNP3KIT_IIN_NEED_TIME);
+    assert_int_equal(F.ndone, 1);
+    /* clear restart first: WRITE g80v1 index 7 = 0 */
+    assert_int_equal(last_func(), DNP3KIT_FC_WRITE);
+    assert_int_equal(F.reqs[F.nreq - 1][2], 80);
+    assert_int_equal(F.reqs[F.nreq - 1][3], 1);
+    answer_null(DNP3KIT_IIN_NEED_TIME);
+    /* then LAN time sync: RECORD_CURRENT_TIME, WRITE g50v3 */
+    assert_int_equal(last_func(), DNP3KIT_FC_RECORD_CURRENT_TIME);
+    uint64_t rec = cb_wall(NULL);
+    answer_null(DNP3KIT_IIN_NEED_TIME);
+    assert_int_equal(last_func(), DNP3KIT_FC_WRITE);
+    const uint8_t *w = F.reqs[F.nreq - 1];
+    assert_int_equal(w[2], 50);
+    assert_int_equal(w[3], 3);
+    uint64_t t = 0;
+    for (int i = 0; i < 6; i++)
+        t |= (uint64_t)w[6 + i] << (8 * i);
+    assert_true(t == rec);
+    answer_null(0);
+    assert_int_equal(F.ndone, 3);
+    assert_true(F.done[1].internal && F.done[2].internal);
+    assert_int_equal(dnp3kit_master_session_tasks(F.s), 0);
+}
+
+static void test_non_lan_time_sync_corrects_delay(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    c.time_sync = DNP3KIT_TIME_SYNC_NON_LAN;
+    fx_start(&c);
+    dnp3kit_master_request rq = {0};
+    rq.type = DNP3KIT_TASK_TIME_SYNC;
+    submit(&rq);
+    assert_int_equal(last_func(), DNP3KIT_FC_DELAY_MEASURE);
+    F.now += 100; /* round trip 100 ms, of which the outstation took 20 */
+    uint8_t b[32];
+    size_t n = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE, 0,
+                    "34 02 07 01 14 00");
+    os_send(b, n);
+    assert_int_equal(last_func(), DNP3KIT_FC_WRITE);
+    const uint8_t *w = F.reqs[F.nreq - 1];
+    assert_int_equal(w[3], 1);
+    uint64_t t = 0;
+    for (int i = 0; i < 6; i++)
+        t |= (uint64_t)w[6 + i] << (8 * i);
+    assert_true(t == cb_wall(NULL) + 40);
+    answer_null(0);
+    assert_int_equal(F.done[0].err, DNP3KIT_OK);
+}
+
+static void test_iin_error_is_protocol_error(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    submit_poll();
+    answer_null(DNP3KIT_IIN_OBJECT_UNKNOWN);
+    assert_int_equal(F.done[0].err, DNP3KIT_ERR_PROTOCOL);
+    assert_int_equal(F.done[0].d.iin, DNP3KIT_IIN_OBJECT_UNKNOWN);
+    assert_non_null(strstr(F.done[0].d.message, "OBJECT_UNKNOWN"));
+}
+
+static void test_overflow_triggers_integrity(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    dnp3kit_master_request rq = {0};
+    rq.type = DNP3KIT_TASK_READ_CLASS;
+    rq.classes = 0x02;
+    submit(&rq);
+    answer_null(DNP3KIT_IIN_EVENT_BUFFER_OVERFLOW);
+    assert_int_equal(F.nreq, 2);
+    assert_int_equal(last_func(), DNP3KIT_FC_READ);
+    /* class 1, 2, 3, 0: four g60 headers */
+    assert_int_equal(F.req_len[1], 2 + 4 * 3);
+}
+
+static void test_link_layer(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    uint8_t fr[300];
+    /* REQUEST_LINK_STATUS from the outstation: LINK_STATUS back */
+    int n = dnp3kit_link_build(dnp3kit_link_ctrl(false, true, false, false, DNP3KIT_LINK_PRI_REQUEST_LINK_STATUS),
+                               M_ADDR, OS_ADDR, NULL, 0, fr, sizeof fr);
+    dnp3kit_master_session_recv(F.s, fr, (size_t)n, F.now);
+    drain();
+    assert_int_equal(F.nlink, 1);
+    assert_int_equal(F.link_funcs[0], DNP3KIT_LINK_SEC_LINK_STATUS);
+    n = dnp3kit_link_build(dnp3kit_link_ctrl(false, true, false, false, DNP3KIT_LINK_PRI_RESET_LINK_STATES), M_ADDR,
+                           OS_ADDR, NULL, 0, fr, sizeof fr);
+    dnp3kit_master_session_recv(F.s, fr, (size_t)n, F.now);
+    drain();
+    assert_int_equal(F.link_funcs[1], DNP3KIT_LINK_SEC_ACK);
+    /* a response from another outstation, or with DIR=1, is not ours */
+    submit_poll();
+    uint8_t b[32];
+    size_t m = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE, 0, NULL);
+    uint8_t seg[40];
+    seg[0] = 0xC0;
+    memcpy(seg + 1, b, m);
+    n = dnp3kit_link_build(dnp3kit_link_ctrl(false, true, false, false, 4), M_ADDR, 11, seg, m + 1, fr, sizeof fr);
+    dnp3kit_master_session_recv(F.s, fr, (size_t)n, F.now);
+    n = dnp3kit_link_build(dnp3kit_link_ctrl(true, true, false, false, 4), M_ADDR, OS_ADDR, seg, m + 1, fr, sizeof fr);
+    dnp3kit_master_session_recv(F.s, fr, (size_t)n, F.now);
+    assert_int_equal(F.ndone, 0);
+    /* link status request of ours */
+    answer_null(0);
+    dnp3kit_master_request rq = {0};
+    rq.type = DNP3KIT_TASK_LINK_STATUS;
+    submit(&rq);
+    assert_int_equal(F.link_funcs[F.nlink - 1], 0x100 | DNP3KIT_LINK_PRI_REQUEST_LINK_STATUS);
+    n = dnp3kit_link_build(dnp3kit_link_ctrl(false, false, false, false, DNP3KIT_LINK_SEC_LINK_STATUS), M_ADDR,
+                           OS_ADDR, NULL, 0, fr, sizeof fr);
+    dnp3kit_master_session_recv(F.s, fr, (size_t)n, F.now);
+    assert_int_equal(F.ndone, 2);
+    assert_int_equal(F.done[1].err, DNP3KIT_OK);
+}
+
+static void test_bad_crc_named_in_timeout(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    c.retries = 0;
+    fx_start(&c);
+    submit_poll();
+    uint8_t b[64], fr[300], seg[80];
+    size_t m = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE, 0,
+                    "1e 01 00 00 00 01 07 00 00 00");
+    seg[0] = 0xC0;
+    memcpy(seg + 1, b, m);
+    int n = dnp3kit_link_build(dnp3kit_link_ctrl(false, true, false, false, 4), M_ADDR, OS_ADDR, seg, m + 1, fr,
+                               sizeof fr);
+    fr[n - 1] ^= 0xFF; /* last block CRC */
+    dnp3kit_master_session_recv(F.s, fr, (size_t)n, F.now);
+    assert_int_equal(F.ndone, 0);
+    advance(1000);
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].err, DNP3KIT_ERR_TIMEOUT);
+    assert_int_equal(F.done[0].d.finding, DNP3KIT_F_LINK_BAD_BLOCK_CRC);
+    assert_non_null(strstr(F.done[0].d.message, "link_bad_block_crc"));
+}
+
+static void test_garbage_and_byte_by_byte(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    submit_poll();
+    uint8_t b[64], fr[300], seg[80], all[400];
+    size_t m = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE, 0,
+                    "1e 01 00 00 00 01 07 00 00 00");
+    seg[0] = 0xC0;
+    memcpy(seg + 1, b, m);
+    int n = dnp3kit_link_build(dnp3kit_link_ctrl(false, true, false, false, 4), M_ADDR, OS_ADDR, seg, m + 1, fr,
+                               sizeof fr);
+    memcpy(all, "\x05\xff\x00\x64garbage", 11);
+    memcpy(all + 11, fr, (size_t)n);
+    for (size_t i = 0; i < 11 + (size_t)n; i++)
+        dnp3kit_master_session_recv(F.s, all + i, 1, F.now);
+    drain();
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].err, DNP3KIT_OK);
+}
+
+static void test_cto_resolves_relative_time(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    submit_poll();
+    uint8_t b[64];
+    /* g51v1 CTO = 1000000 ms, then g2v3 index 4 ONLINE|STATE rel 250 ms */
+    size_t n = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE, 0,
+                    "33 01 07 01 40 42 0f 00 00 00  02 03 28 01 00 04 00 81 fa 00");
+    os_send(b, n);
+    assert_int_equal(F.done[0].r.count, 1);
+    const dnp3kit_master_point *p = &F.done[0].r.points[0];
+    assert_true(p->event);
+    assert_true(p->has_time);
+    assert_true(p->time_ms == 1000250);
+    assert_int_equal(p->index, 4);
+}
+
+static void test_closed_then_retried(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    submit_poll();
+    dnp3kit_master_session_closed(F.s, F.now);
+    assert_int_equal(F.ndone, 0);
+    F.now += 200;
+    dnp3kit_master_session_tick(F.s, F.now);
+    dnp3kit_link_parser_init(&F.lp);
+    dnp3kit_master_session_connected(F.s, F.now);
+    drain();
+    assert_int_equal(F.nreq, 2);
+    answer_null(0);
+    assert_int_equal(F.done[0].err, DNP3KIT_OK);
+    /* connection failures use up attempts and fail with the I/O layer's detail */
+    dnp3kit_master_session_closed(F.s, F.now);
+    submit_poll();
+    dnp3kit_error_detail why;
+    dnp3kit_error_detail_clear(&why);
+    why.code = DNP3KIT_ERR_CONNECT;
+    snprintf(why.message, sizeof why.message, "refused");
+    for (int i = 0; i < 3; i++)
+        dnp3kit_master_session_connect_failed(F.s, F.now, &why);
+    assert_int_equal(F.ndone, 2);
+    assert_int_equal(F.done[1].err, DNP3KIT_ERR_CONNECT);
+}
+
+static void test_keepalive(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    c.keepalive_ms = 500;
+    fx_start(&c);
+    assert_true(dnp3kit_master_session_next_timer(F.s) == F.now + 500);
+    advance(500);
+    assert_int_equal(F.nlink, 1);
+    assert_int_equal(F.link_funcs[0], 0x100 | DNP3KIT_LINK_PRI_REQUEST_LINK_STATUS);
+    assert_false(dnp3kit_master_session_wants_close(F.s));
+    advance(1000);
+    assert_true(dnp3kit_master_session_wants_close(F.s));
+}
+
+static void test_config_validation(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    dnp3kit_error_detail d;
+    setup_cfg(&c);
+    assert_int_equal(dnp3kit_master_config_validate(&c, &d), DNP3KIT_OK);
+    c.outstation_address = 65520;
+    assert_int_equal(dnp3kit_master_config_validate(&c, &d), DNP3KIT_ERR_ARG);
+    assert_non_null(strstr(d.message, "0-65519"));
+    setup_cfg(&c);
+    c.max_frame_size = 300;
+    assert_int_equal(dnp3kit_master_config_validate(&c, &d), DNP3KIT_ERR_ARG);
+    setup_cfg(&c);
+    c.port = 0;
+    assert_int_equal(dnp3kit_master_config_validate(&c, &d), DNP3KIT_ERR_ARG);
+    setup_cfg(&c);
+    c.response_timeout_ms = 0;
+    assert_int_equal(dnp3kit_master_config_validate(&c, &d), DNP3KIT_ERR_ARG);
+    assert_null(dnp3kit_master_session_new(&c, NULL, NULL, &d));
+}
+
+static void test_startup_sequence(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    c.startup = true;
+    fx_start(&c);
+    drain();
+    static const uint8_t want[] = {DNP3KIT_FC_WRITE, DNP3KIT_FC_DISABLE_UNSOLICITED, DNP3KIT_FC_READ,
+                                   DNP3KIT_FC_RECORD_CURRENT_TIME, DNP3KIT_FC_WRITE, DNP3KIT_FC_ENABLE_UNSOLICITED};
+    for (size_t i = 0; i < sizeof want; i++) {
+        assert_int_equal(F.nreq, i + 1);
+        assert_int_equal(last_func(), want[i]);
+        answer_null(i == 2 ? DNP3KIT_IIN_NEED_TIME : 0);
+    }
+    assert_int_equal(F.ndone, 1);
+    assert_true(F.done[0].internal);
+    assert_int_equal(F.done[0].err, DNP3KIT_OK);
+}
+
+static void test_response_memory_bounded(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    c.max_points = 10;
+    fx_start(&c);
+    submit_poll();
+    uint8_t b[2048];
+    char hex[4096] = "01 01 00 00 ff ";
+    for (int i = 0; i < 32; i++)
+        strcat(hex, "ff ");
+    size_t n = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE, 0, hex);
+    os_send(b, n);
+    assert_int_equal(F.done[0].r.count, 10);
+    assert_int_equal(F.done[0].r.dropped, 246);
+    assert_true(dnp3kit_master_session_memory(F.s) < 64 * 1024);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_integrity_poll_points_and_iin, fx_teardown),
+        cmocka_unit_test_teardown(test_wrong_and_late_seq_never_taken, fx_teardown),
+        cmocka_unit_test_teardown(test_timeout_after_retries, fx_teardown),
+        cmocka_unit_test_teardown(test_multi_fragment_confirms, fx_teardown),
+        cmocka_unit_test_teardown(test_unsolicited_confirmed_once, fx_teardown),
+        cmocka_unit_test_teardown(test_sbo_operates_identical_objects, fx_teardown),
+        cmocka_unit_test_teardown(test_control_status_reported, fx_teardown),
+        cmocka_unit_test_teardown(test_select_timeout, fx_teardown),
+        cmocka_unit_test_teardown(test_direct_no_ack_completes_on_send, fx_teardown),
+        cmocka_unit_test_teardown(test_analog_output_never_truncated, fx_teardown),
+        cmocka_unit_test_teardown(test_iin_reactions_restart_and_time, fx_teardown),
+        cmocka_unit_test_teardown(test_non_lan_time_sync_corrects_delay, fx_teardown),
+        cmocka_unit_test_teardown(test_iin_error_is_protocol_error, fx_teardown),
+        cmocka_unit_test_teardown(test_overflow_triggers_integrity, fx_teardown),
+        cmocka_unit_test_teardown(test_link_layer, fx_teardown),
+        cmocka_unit_test_teardown(test_bad_crc_named_in_timeout, fx_teardown),
+        cmocka_unit_test_teardown(test_garbage_and_byte_by_byte, fx_teardown),
+        cmocka_unit_test_teardown(test_cto_resolves_relative_time, fx_teardown),
+        cmocka_unit_test_teardown(test_closed_then_retried, fx_teardown),
+        cmocka_unit_test_teardown(test_keepalive, fx_teardown),
+        cmocka_unit_test(test_config_validation),
+        cmocka_unit_test_teardown(test_startup_sequence, fx_teardown),
+        cmocka_unit_test_teardown(test_response_memory_bounded, fx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
