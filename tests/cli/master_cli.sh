@@ -2,7 +2,8 @@
 # dnp3-master against dnp3-outstation over loopback: every command, its exit
 # code and --json shape; every session recorded with --pcap must pass
 # `dnp3-pcap check` clean and decode in tshark's own DNP3 dissector with no
-# malformed packet and the intended function codes.
+# malformed packet and the intended meaning (master_tshark.py compares, per
+# frame, function, objects, qualifier, count/range and CROB codes).
 # Usage: master_cli.sh BUILD_DIR SOURCE_DIR [SHARED]   (exit 77: skipped)
 # With MASTER_SESSION_OUT=FILE.pcap, also writes the merged session there
 # (used to make captures/master_session.pcap; the simulator then listens on 20000).
@@ -129,6 +130,10 @@ if command -v tshark > /dev/null; then
     tshark -r "$tmp/all.pcap" -d "tcp.port==$port,dnp3" -T fields -e dnp3.al.ctrlstatus -e dnp3.al.ptnum 2>/dev/null > /dev/null
     tshark -r "$tmp/all.pcap" -d "tcp.port==$port,dnp3" -V 2>/dev/null | grep -c "Control Code" > "$tmp/cc"
     [ "$(cat "$tmp/cc")" -gt 0 ] || { echo "FAIL: tshark shows no CROB control code"; fail=1; }
+    # per frame: function, objects, qualifier codes, counts/ranges, CROB op and trip/close
+    python3 "$SRC/tests/cli/master_tshark.py" "$PCAP" "$tmp/all.pcap" "$port" || fail=1
+    # and the committed recording of such a session
+    python3 "$SRC/tests/cli/master_tshark.py" "$PCAP" "$SRC/captures/master_session.pcap" 20000 || fail=1
 fi
 if [ -n "${MASTER_SESSION_OUT:-}" ]; then
     cp "$tmp/all.pcap" "$MASTER_SESSION_OUT"
