@@ -24,7 +24,10 @@ int main(void)
 }
 C
 export PKG_CONFIG_PATH="$(dirname "$pc")"
-cc -std=c17 -Wall -Werror $(pkg-config --cflags dnp3kit) "$tmp/t.c" -o "$tmp/t" $(pkg-config --static --libs dnp3kit)
+# an instrumented build installs an instrumented library: link it the same way
+san=""
+grep -q '^DNP3KIT_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt" && san="-fsanitize=address,undefined"
+cc -std=c17 -Wall -Werror $san $(pkg-config --cflags dnp3kit) "$tmp/t.c" -o "$tmp/t" $(pkg-config --static --libs dnp3kit)
 out=$("$tmp/t")
 [ "$out" = "ea82 14 0 4" ] || { echo "FAIL: installed library gave '$out'"; exit 1; }
 echo "install: library, headers and pkg-config work ($out)"

@@ -138,8 +138,8 @@ static int load_config(opts *o, const char *path)
         /* "bi.3 = 1" is shorthand for "set = bi.3=1" */
         char setbuf[512];
         if (strchr(key, '.') && val) {
-            snprintf(setbuf, sizeof setbuf, "%s=%s", key, val);
-            if (apply(o, "set", setbuf, &used) != 0) {
+            int w = snprintf(setbuf, sizeof setbuf, "%s=%s", key, val);
+            if (w < 0 || (size_t)w >= sizeof setbuf || apply(o, "set", setbuf, &used) != 0) {
                 rc = -1;
                 fprintf(stderr, "dnp3-outstation: %s:%u: bad line\n", path, lineno);
             }
