@@ -470,6 +470,45 @@ static void test_events_confirmed(void **state)
     destroy(w);
 }
 
+/* Events asked for with relative time (g2v3) come behind a CTO (g51v1); an
+ * event more than 65535 ms after the CTO gets a new CTO (IEEE 1815 g51/g2v3). */
+static void test_events_relative_time(void **state)
+{
+    (void)state;
+    world *w = std_world();
+    settle(w);
+    rsp r;
+    dnp3kit_outstation_set_value(&w->os, DNP3KIT_OS_BI, 1, 1, DNP3KIT_FLAG_ONLINE, w->now);
+    uint64_t t1 = w->now;
+    w->now += 1234;
+    dnp3kit_outstation_set_value(&w->os, DNP3KIT_OS_BI, 2, 1, DNP3KIT_FLAG_ONLINE, w->now);
+    uint64_t t2 = w->now;
+    w->now += 70000;
+    dnp3kit_outstation_set_value(&w->os, DNP3KIT_OS_BI, 1, 0, DNP3KIT_FLAG_ONLINE, w->now);
+    uint64_t t3 = w->now;
+    uint8_t s = next_seq();
+    uint8_t g2v3[] = {(uint8_t)(0xC0 | s), 0x01, 2, 3, 0x06};
+    rt(w, g2v3, sizeof g2v3, &r);
+    assert_int_equal(r.h.iin & (DNP3KIT_IIN_OBJECT_UNKNOWN | DNP3KIT_IIN_PARAMETER_ERROR), 0);
+    assert_int_equal(nheaders(&r), 4); /* CTO, 2 events, CTO, 1 event */
+    assert_int_equal(header_at(&r, 0).group, 51);
+    assert_int_equal(header_at(&r, 0).variation, 1);
+    assert_int_equal(point_at(&r, 0, 0).time_ms, t1);
+    assert_int_equal(header_at(&r, 1).group, 2);
+    assert_int_equal(header_at(&r, 1).variation, 3);
+    assert_int_equal(header_at(&r, 1).count, 2);
+    assert_true(point_at(&r, 1, 0).time_relative);
+    assert_int_equal(point_at(&r, 1, 0).time_ms, 0);
+    assert_int_equal(point_at(&r, 1, 1).time_ms, t2 - t1);
+    assert_int_equal(point_at(&r, 1, 1).index, 2);
+    assert_int_equal(point_at(&r, 2, 0).time_ms, t3);
+    assert_int_equal(point_at(&r, 3, 0).time_ms, 0);
+    assert_false(point_at(&r, 3, 0).flags & DNP3KIT_FLAG_STATE);
+    confirm(w, s, false);
+    assert_int_equal(w->os.ev_count, 0);
+    destroy(w);
+}
+
 static void test_event_overflow(void **state)
 {
     (void)state;
@@ -1071,6 +1110,7 @@ int main(void)
         cmocka_unit_test_setup(test_clear_restart_and_time, reset_seq),
         cmocka_unit_test_setup(test_range_reads, reset_seq),
         cmocka_unit_test_setup(test_events_confirmed, reset_seq),
+        cmocka_unit_test_setup(test_events_relative_time, reset_seq),
         cmocka_unit_test_setup(test_event_overflow, reset_seq),
         cmocka_unit_test_setup(test_multi_fragment, reset_seq),
         cmocka_unit_test_setup(test_crob_sbo, reset_seq),

@@ -644,6 +644,11 @@ static bool write_events(dnp3kit_outstation *os, dnp3kit_app_writer *w, dnp3kit_
     uint32_t run_n = 0;
     dnp3kit_point pt;
     bool done = true;
+    /* Relative-time variations (g2v3, g4v3) follow a CTO (g51v1) and carry
+     * their time as ms after it, in 16 bits (clause 11.?): a new CTO starts a
+     * new run whenever an event is more than 65535 ms after the current one. */
+    bool have_cto = false;
+    uint64_t cto = 0;
     for (uint32_t i = 0; i < os->ev_count; i++) {
         dnp3kit_os_event *e = &os->events[i];
         if (e->state != 0)
@@ -658,14 +663,21 @@ static bool write_events(dnp3kit_outstation *os, dnp3kit_app_writer *w, dnp3kit_
         const dnp3kit_object_info *info = fill_point(&pt, e->type, g, v, e->value, e->flags, e->time);
         if (!info)
             continue;
+        int rel = -1; /* index of the relative-time field, if any */
+        for (int k = 0; k < pt.nfields; k++)
+            if (pt.fields[k].type == DNP3KIT_FT_RELTIME16)
+                rel = k;
+        bool new_cto = rel >= 0 && (!have_cto || e->time < cto || e->time - cto > 0xFFFF);
+        if (rel >= 0)
+            pt.fields[rel].v.u = new_cto ? 0 : e->time - cto;
         uint8_t obj[40];
         obj[0] = (uint8_t)e->index;
         obj[1] = (uint8_t)(e->index >> 8);
         int len = dnp3kit_point_encode(info, v, &pt, obj + 2, sizeof obj - 2);
         if (len < 0)
             continue;
-        bool same = run_g == g && run_v == v && run_n < 0xFFFF;
-        if (!room(w, (same ? 0 : 5) + 2 + (size_t)len)) {
+        bool same = run_g == g && run_v == v && run_n < 0xFFFF && !new_cto;
+        if (!room(w, (new_cto ? 10 : 0) + (same ? 0 : 5) + 2 + (size_t)len)) {
             done = false;
             break;
         }
@@ -673,6 +685,14 @@ static bool write_events(dnp3kit_outstation *os, dnp3kit_app_writer *w, dnp3kit_
             if (run_n) {
                 w->buf[count_pos] = (uint8_t)run_n;
                 w->buf[count_pos + 1] = (uint8_t)(run_n >> 8);
+            }
+            if (new_cto) {
+                uint8_t c[10] = {51, 1, 0x07, 1};
+                for (int b = 0; b < 6; b++)
+                    c[4 + b] = (uint8_t)(e->time >> (8 * b));
+                dnp3kit_app_write_raw(w, c, 10);
+                have_cto = true;
+                cto = e->time;
             }
             uint8_t h[5] = {g, v, 0x28, 0, 0};
             dnp3kit_app_write_raw(w, h, 5);
@@ -823,8 +843,7 @@ static void read_events_header(dnp3kit_outstation *os, const dnp3kit_object_head
                                .limit = UINT32_MAX};
     if (t != 0xFF && oh->variation != 0) {
         const dnp3kit_object_info *info = dnp3kit_catalog_find(oh->group, oh->variation);
-        /* relative-time variations need a CTO (g51) the simulator does not produce */
-        if (!info || info->kind != DNP3KIT_KIND_EVENT || (info->fields[1].type == DNP3KIT_FT_RELTIME16)) {
+        if (!info || info->kind != DNP3KIT_KIND_EVENT) {
             os->read_iin |= DNP3KIT_IIN_OBJECT_UNKNOWN;
             return;
         }
@@ -1598,8 +1617,7 @@ int dnp3kit_outstation_init(dnp3kit_outstation *os, const dnp3kit_os_config *cfg
             return DNP3KIT_ERR_ARG;
         const dnp3kit_object_info *si = dnp3kit_catalog_find(TYPES[t].sg, cfg->static_variation[t]);
         const dnp3kit_object_info *ei = dnp3kit_catalog_find(TYPES[t].eg, cfg->event_variation[t]);
-        if (!si || si->kind != DNP3KIT_KIND_STATIC || !ei || ei->kind != DNP3KIT_KIND_EVENT ||
-            ei->fields[1].type == DNP3KIT_FT_RELTIME16)
+        if (!si || si->kind != DNP3KIT_KIND_STATIC || !ei || ei->kind != DNP3KIT_KIND_EVENT)
             return DNP3KIT_ERR_ARG;
     }
     os->cfg = *cfg;
