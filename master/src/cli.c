@@ -607,6 +607,11 @@ static int cmd_monitor(dnp3kit_master *m, const opts *o)
     uint64_t end = o->duration > 0 ? dnp3kit_master_now_ms() + (uint64_t)(o->duration * 1000) : UINT64_MAX;
     uint64_t ival = o->interval > 0 ? (uint64_t)(o->interval * 1000) : 1000;
     int last = DNP3KIT_OK;
+    /* After a communication failure (the outstation gone longer than the
+     * retries last) the next contact may be with a restarted outstation whose
+     * unsolicited reporting is off: run the startup sequence again first.
+     * Shorter outages are bridged by the retries; the event polls go on. */
+    bool resync = false;
     while (!stop_flag) {
         uint64_t now = dnp3kit_master_now_ms();
         if (now >= end)
@@ -615,10 +620,23 @@ static int cmd_monitor(dnp3kit_master *m, const opts *o)
         dnp3kit_master_process(m, (int)wait, &d);
         if (stop_flag || dnp3kit_master_now_ms() >= end)
             break;
-        rc = dnp3kit_master_read_class(m, 0x0E, &r, &d);
+        if (resync) {
+            rc = dnp3kit_master_run(m, &rq, &r, &d);
+            if (rc == DNP3KIT_OK || rc == DNP3KIT_ERR_PROTOCOL) {
+                resync = false;
+                fprintf(stderr, "dnp3-master: reconnected; startup sequence run again\n");
+                print_result(o, &r);
+            }
+        } else {
+            rc = dnp3kit_master_read_class(m, 0x0E, &r, &d);
+        }
         if (rc != DNP3KIT_OK) {
-            fprintf(stderr, "dnp3-master: event poll: %s [%s]\n", d.message, dnp3kit_err_name(rc));
+            fprintf(stderr, "dnp3-master: %s: %s [%s]\n", resync ? "startup" : "event poll", d.message,
+                    dnp3kit_err_name(rc));
             last = rc;
+            if (rc == DNP3KIT_ERR_TIMEOUT || rc == DNP3KIT_ERR_CONNECT || rc == DNP3KIT_ERR_CLOSED ||
+                rc == DNP3KIT_ERR_IO)
+                resync = true;
             continue;
         }
         last = DNP3KIT_OK;

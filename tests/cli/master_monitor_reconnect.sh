@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `dnp3-master monitor` survives the outstation going away and coming back:
+# it reports the lost connection, reconnects, and runs the startup sequence
+# again before it goes on polling (the outstation may have restarted).
+set -uo pipefail
+BUILD=$1
+M="$BUILD/master/dnp3-master"
+OS="$BUILD/tests/harness/dnp3-outstation"
+[ -x "$M" ] && [ -x "$OS" ] || exit 77
+tmp=$(mktemp -d)
+ospid=
+cleanup() { [ -n "$ospid" ] && kill "$ospid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+start_os() {
+    "$OS" --port "$port" > /dev/null 2>&1 &
+    ospid=$!
+    for _ in $(seq 100); do
+        python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$port)))" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+start_os || { echo "FAIL: simulator did not start"; exit 1; }
+timeout 40 "$M" --port "$port" monitor --duration 14 --interval 0.3 > "$tmp/out" 2> "$tmp/err" &
+mpid=$!
+sleep 2
+kill "$ospid"; wait "$ospid" 2>/dev/null; ospid=
+sleep 6
+start_os || { echo "FAIL: simulator did not restart"; exit 1; }
+wait "$mpid"
+rc=$?
+fail=0
+grep -q "event poll: .*ERR_" "$tmp/err" || { echo "FAIL: the lost connection was not reported"; fail=1; }
+grep -q "reconnected; startup sequence run again" "$tmp/err" || { echo "FAIL: no startup sequence after reconnecting"; fail=1; }
+# two integrity polls printed: the first startup and the one after reconnecting
+n=$(grep -c "static" "$tmp/out" || true)
+[ "$n" -gt 0 ] || { echo "FAIL: no points printed"; fail=1; }
+[ "$fail" = 0 ] && echo "monitor: reconnected and resynchronised (exit $rc)"
+[ "$fail" = 0 ] || { echo "--- stderr"; cat "$tmp/err"; }
+exit $fail
