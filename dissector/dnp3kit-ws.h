@@ -1,0 +1,120 @@
+/*
+ * dnp3kit Wireshark plugin: declarations shared by its files.
+ *
+ *   fields.c    header fields, subtrees and expert infos, generated at
+ *               start-up from the core's catalogue, IIN, function and
+ *               findings lists (DESIGN.md principle 2: no table twice)
+ *   tracking.c  the first pass: link -> transport -> application -> session
+ *               analyzer with the core, per conversation, results stored
+ *               per PDU so every later visit shows the same tree
+ *   packet-dnp3kit.c  PDU framing (TCP, UDP, heuristics), trees, Info column
+ *   stats.c     the stats_tree (Statistics > DNP3 (dnp3kit))
+ */
+#ifndef DNP3KIT_WS_H
+#define DNP3KIT_WS_H
+
+#include <epan/packet.h>
+#include <epan/expert.h>
+#include <epan/conversation.h>
+#include <epan/proto_data.h>
+
+#include "dnp3kit/dnp3kit.h"
+
+extern int proto_dnp3kit;
+extern int dk_tap;
+
+/* ---- fields.c ---- */
+typedef struct dk_hf {
+    int proto;
+    /* link */
+    int link, link_start, link_len, link_ctrl, link_dir, link_prm, link_fcb, link_fcv, link_dfc,
+        link_func, link_func_name, link_dst, link_src, link_addr, link_hdr_crc, link_hdr_crc_status,
+        link_crc_expected, link_block, link_block_data, link_block_crc, link_block_crc_status, link_garbage,
+        link_truncated;
+    /* transport */
+    int tr, tr_fin, tr_fir, tr_seq, tr_segments, tr_frame, tr_len, tr_user_data;
+    /* application */
+    int al, al_ctrl, al_fir, al_fin, al_con, al_uns, al_seq, al_func, al_iin, al_obj, al_obj_group,
+        al_obj_variation, al_obj_name, al_obj_qualifier, al_obj_prefix, al_obj_range, al_obj_start,
+        al_obj_stop, al_obj_count, al_point, al_point_index, al_point_prefix_size, al_point_state,
+        al_request_in, al_response_in, al_response_time, al_select_in, al_operate_in, al_confirm_in,
+        al_confirms, al_points_total, al_unparsed;
+    int iin_bits[16];          /* by bit number (IIN2 bit 0 = bit 0 ... IIN1 bit 7 = bit 15) */
+    int crob_op, crob_queue, crob_clear, crob_tcc;
+} dk_hf;
+extern dk_hf hf;
+
+typedef struct dk_ett {
+    int top, link, ctrl, block, tr, tr_frames, al, al_ctrl, iin, obj, qual, point, flags, crob, garbage;
+} dk_ett;
+extern dk_ett ett;
+
+extern expert_field dk_ei[DNP3KIT_F_COUNT_];
+
+void dk_register_fields(int proto);
+/* Header field of field number i of a catalogue row (-1 if none). */
+int dk_field_hf(const dnp3kit_object_info *row, unsigned i);
+/* Flags header field and its bit fields (NULL-terminated) for a group; NULL bits when none. */
+int *const *dk_flag_bits(uint8_t group);
+int dk_flags_hf(void);
+/* Is any point-level field wanted by a filter or a column (tree not visible)? */
+bool dk_point_fields_referenced(proto_tree *tree);
+
+/* ---- tracking.c ---- */
+typedef enum dk_pdu_kind {
+    DK_PDU_FRAME = 0,   /* a link frame with a valid header */
+    DK_PDU_BAD_HEADER,  /* 0x05 0x64 whose header CRC is wrong or LENGTH < 5, with what follows it up to the next start */
+    DK_PDU_GARBAGE,     /* octets before the next 0x05 0x64 */
+    DK_PDU_TRUNCATED,   /* a valid header whose frame the datagram cuts off */
+} dk_pdu_kind;
+
+/* An application fragment completed by a PDU, with its tracking links. */
+typedef struct dk_frag {
+    uint8_t *data;
+    uint32_t len;
+    uint32_t nframes;
+    uint32_t *frames;        /* frames of its transport segments, in order */
+    uint32_t segments;
+    int status;              /* dnp3kit_app_validate */
+    dnp3kit_app_summary sum;
+    bool from_master;
+    bool decodable;          /* header decoded and function known */
+    uint32_t request_in;     /* response -> request */
+    nstime_t response_time;
+    int req_func;            /* function of that request, -1 unknown */
+    uint32_t response_in;    /* request -> first response (known on revisits) */
+    uint32_t select_in;      /* OPERATE -> SELECT */
+    uint32_t operate_in;     /* SELECT -> OPERATE (revisits) */
+    uint32_t confirms;       /* CONFIRM -> confirmed fragment */
+    uint32_t confirm_in;     /* CON fragment -> its CONFIRM (revisits) */
+} dk_frag;
+
+/* Findings in deferred slots (end of capture) are marked so tests can tell them apart. */
+typedef struct dk_pdu {
+    uint8_t kind;            /* dk_pdu_kind */
+    bool seg_accepted;       /* its transport segment joined a message */
+    uint32_t nfindings;
+    uint32_t ndeferred;      /* the last ndeferred findings were added after the first pass */
+    dnp3kit_finding *findings;
+    dk_frag *frag;
+} dk_pdu;
+
+void dk_tracking_register(void);
+/* First pass of one PDU (tvb holds exactly it). datagram_end: last PDU of a UDP datagram. */
+dk_pdu *dk_first_pass(tvbuff_t *tvb, packet_info *pinfo, bool udp, bool datagram_end);
+/* A record for a PDU seen only on a revisit (no state): link-level findings only. */
+dk_pdu *dk_stateless(tvbuff_t *tvb, packet_info *pinfo);
+
+/* ---- stats.c ---- */
+typedef struct dk_tap_info {
+    const dk_pdu *pdu;
+} dk_tap_info;
+void dk_register_stats(void);
+
+/* ---- packet-dnp3kit.c ---- */
+void proto_register_dnp3kit(void);
+void proto_reg_handoff_dnp3kit(void);
+/* Title-case function name ("Direct Operate") into buf. */
+void dk_func_title(uint8_t func, char *buf, size_t cap);
+
+#endif

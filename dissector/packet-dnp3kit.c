@@ -1,0 +1,749 @@
+/*
+ * dnp3kit: DNP3 (IEEE 1815-2012) for Wireshark on the dnp3kit core.
+ *
+ * Framing: over TCP each link frame is one PDU of tcp_dissect_pdus, its
+ * length taken from the link header (clause 9.2.4.1.2). Octets that are not a
+ * frame with a valid header are PDUs too, cut where the core's streaming
+ * parser would resynchronise (skip the two start octets of a bad header,
+ * then hunt for the next 0x05 0x64), so a frame whose header CRC is bad is
+ * still shown as dnp3kit with its expert item, and the next frame is
+ * dissected normally. A UDP datagram is cut the same way.
+ *
+ * State (transport reassembly, session analyzer, tracking) lives in
+ * tracking.c and is computed once, on the first pass.
+ */
+#include "dnp3kit-ws.h"
+
+#include <epan/prefs.h>
+#include <epan/tap.h>
+#include <epan/dissectors/packet-tcp.h>
+
+#include <string.h>
+
+int proto_dnp3kit = -1;
+int dk_tap = -1;
+
+static dissector_handle_t tcp_handle, udp_handle;
+static gboolean pref_desegment = TRUE;
+static gboolean pref_heuristic = FALSE;
+
+#define DK_TCP_PORTS "20000"
+#define DK_UDP_PORTS "20000"
+
+/* ---- framing ---- */
+
+/* Index of the first 0x05 0x64 in p[0..n), or of a trailing lone 0x05, or n
+ * (the streaming parser's resynchronisation rule). */
+static guint hunt(const guint8 *p, guint n)
+{
+    for (guint i = 0; i < n; i++)
+        if (p[i] == DNP3KIT_LINK_START1 && (i + 1 == n || p[i + 1] == DNP3KIT_LINK_START2))
+            return i;
+    return n;
+}
+
+static bool header_ok(const guint8 *p) { return dnp3kit_crc16_check(p, 8) && p[2] >= 5; }
+
+/* Octets of the PDU at p (avail octets there): a frame, a bad header with
+ * what follows up to the next start, or skipped octets. */
+static guint pdu_len(const guint8 *p, guint avail)
+{
+    if (avail == 1 && p[0] == DNP3KIT_LINK_START1)
+        return DNP3KIT_LINK_HEADER_LEN; /* maybe a start: wait for the header */
+    if (avail >= 2 && p[0] == DNP3KIT_LINK_START1 && p[1] == DNP3KIT_LINK_START2) {
+        if (avail < DNP3KIT_LINK_HEADER_LEN)
+            return DNP3KIT_LINK_HEADER_LEN;
+        if (header_ok(p))
+            return (guint)dnp3kit_link_wire_len(p[2]);
+        return 2 + hunt(p + 2, avail - 2);
+    }
+    guint n = hunt(p, avail);
+    return n ? n : avail;
+}
+
+static guint get_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, void *data _U_)
+{
+    guint avail = tvb_captured_length_remaining(tvb, offset);
+    return pdu_len(tvb_get_ptr(tvb, offset, avail), avail);
+}
+
+/* ---- helpers ---- */
+
+/* Wireshark fakes items nobody looks at by handing back their parent tree:
+ * text appended to such an "item" would land on the parent's label. */
+#define REAL(item, parent) ((item) != NULL && (void *)(item) != (void *)(parent))
+
+void dk_func_title(uint8_t func, char *buf, size_t cap)
+{
+    const char *n = dnp3kit_app_func_name(func);
+    if (!n) {
+        snprintf(buf, cap, "Function %u", func);
+        return;
+    }
+    size_t i = 0;
+    bool up = true;
+    for (; *n && i + 1 < cap; n++, i++) {
+        char c = *n;
+        if (c == '_') {
+            buf[i] = ' ';
+            up = true;
+            continue;
+        }
+        buf[i] = up ? c : g_ascii_tolower(c);
+        up = false;
+    }
+    buf[i] = '\0';
+}
+
+static unsigned next_index(packet_info *pinfo)
+{
+    unsigned *c = p_get_proto_data(pinfo->pool, pinfo, proto_dnp3kit, 0);
+    if (!c) {
+        c = wmem_new0(pinfo->pool, unsigned);
+        p_add_proto_data(pinfo->pool, pinfo, proto_dnp3kit, 0, c);
+    }
+    return ++*c;
+}
+
+static unsigned field_width(uint8_t t)
+{
+    switch (t) {
+    case DNP3KIT_FT_FLAGS: case DNP3KIT_FT_U8: case DNP3KIT_FT_STATUS: case DNP3KIT_FT_CONTROL: return 1;
+    case DNP3KIT_FT_U16: case DNP3KIT_FT_I16: case DNP3KIT_FT_RELTIME16: case DNP3KIT_FT_BCD16: return 2;
+    case DNP3KIT_FT_U32: case DNP3KIT_FT_I32: case DNP3KIT_FT_F32: case DNP3KIT_FT_BCD32: return 4;
+    case DNP3KIT_FT_TIME48: return 6;
+    case DNP3KIT_FT_F64: case DNP3KIT_FT_BCD64: return 8;
+    default: return 0;
+    }
+}
+
+static int *const crob_fields[] = {&hf.crob_tcc, &hf.crob_clear, &hf.crob_queue, &hf.crob_op, NULL};
+
+/* ---- Info column ---- */
+
+typedef struct info_buf {
+    char s[256];
+    size_t n;
+} info_buf;
+
+static void ip(info_buf *b, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void ip(info_buf *b, const char *fmt, ...)
+{
+    if (b->n >= sizeof b->s - 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vsnprintf(b->s + b->n, sizeof b->s - b->n, fmt, ap);
+    va_end(ap);
+    if (r > 0)
+        b->n += (size_t)r < sizeof b->s - b->n ? (size_t)r : sizeof b->s - b->n - 1;
+}
+
+/* "g12v1 idx 5 LATCH_ON" / "g30v1 0-3" / "g60v1 all" for one header. */
+static void info_header(info_buf *b, const dk_frag *fr, const dnp3kit_object_header *oh, bool with_status)
+{
+    ip(b, " g%uv%u", oh->group, oh->variation);
+    dnp3kit_point_iter pi;
+    dnp3kit_point pt;
+    bool have = false;
+    if (oh->has_data && oh->info) {
+        dnp3kit_point_iter_init(&pi, fr->data, fr->len, oh);
+        have = dnp3kit_point_iter_next(&pi, &pt) > 0;
+    }
+    if (oh->range_code == DNP3KIT_RANGE_ALL)
+        ip(b, " all");
+    else if (oh->count == 1 && have && pt.has_index)
+        ip(b, " idx %" PRIu64, pt.index);
+    else if (oh->has_range)
+        ip(b, " %" PRIu64 "-%" PRIu64, oh->start, oh->stop);
+    else
+        ip(b, " count %" PRIu64, oh->count);
+    if (!have || oh->count != 1)
+        return;
+    for (unsigned i = 0; i < pt.nfields; i++) {
+        const dnp3kit_field_value *f = &pt.fields[i];
+        if (f->type == DNP3KIT_FT_CONTROL) {
+            char c[48];
+            dnp3kit_crob_format((uint8_t)f->v.u, c, sizeof c);
+            ip(b, " %s", c);
+        }
+    }
+    if (oh->info->kind == DNP3KIT_KIND_COMMAND && oh->group != 12) {
+        if (pt.value_kind == DNP3KIT_VAL_FLOAT)
+            ip(b, " = %g", pt.f);
+        else if (pt.value_kind == DNP3KIT_VAL_INT)
+            ip(b, " = %" PRId64, pt.i);
+    }
+    if (with_status && pt.has_status)
+        ip(b, " \xe2\x86\x92 %s", dnp3kit_control_status_name(pt.status));
+}
+
+static bool is_control(int func)
+{
+    return func == DNP3KIT_FC_SELECT || func == DNP3KIT_FC_OPERATE || func == DNP3KIT_FC_DIRECT_OPERATE ||
+           func == DNP3KIT_FC_DIRECT_OPERATE_NR;
+}
+
+static void info_fragment(info_buf *b, const dk_frag *fr)
+{
+    const dnp3kit_app_header *h = &fr->sum.header;
+    char t[48];
+    if (fr->sum.header.header_len < 2) {
+        ip(b, "Fragment too short (%u octets)", fr->len);
+        return;
+    }
+    bool resp = h->has_iin;
+    bool control_echo = resp && fr->req_func >= 0 && is_control(fr->req_func);
+    dk_func_title(h->func, t, sizeof t);
+    ip(b, "%s", t);
+    if (h->func == DNP3KIT_FC_CONFIRM) {
+        ip(b, "%s seq %u", h->uns ? " (unsolicited)" : "", h->seq);
+        return;
+    }
+    if (control_echo) {
+        dk_func_title((uint8_t)fr->req_func, t, sizeof t);
+        ip(b, " %s", t);
+    }
+    dnp3kit_object_iter it;
+    dnp3kit_object_header oh;
+    dnp3kit_object_iter_init(&it, fr->data, fr->len, h);
+    unsigned shown = 0;
+    bool classes = false;
+    int r;
+    if (!resp || control_echo) {
+        while ((r = dnp3kit_object_iter_next(&it, &oh, NULL)) > 0) {
+            if (oh.group == 60 && oh.variation >= 1 && oh.variation <= 4 && !control_echo) {
+                ip(b, "%s %u", classes ? "" : " Class", oh.variation == 1 ? 0 : oh.variation - 1);
+                classes = true;
+                continue;
+            }
+            if (shown == 3) {
+                ip(b, " \xe2\x80\xa6");
+                break;
+            }
+            if (classes || shown)
+                ip(b, ",");
+            info_header(b, fr, &oh, control_echo);
+            shown++;
+        }
+    } else {
+        ip(b, " %" PRIu64 " point%s", fr->sum.points, fr->sum.points == 1 ? "" : "s");
+    }
+    if (resp && h->iin) {
+        ip(b, " IIN:");
+        bool first = true;
+        for (unsigned bit = 16; bit-- > 0;) {
+            const char *n = dnp3kit_iin_bit_name((uint16_t)(1u << bit));
+            if (!n || !(h->iin & (1u << bit)))
+                continue;
+            char low[40];
+            g_strlcpy(low, g_str_has_prefix(n, "DEVICE_") ? n + 7 : n, sizeof low);
+            for (char *p = low; *p; p++)
+                *p = g_ascii_tolower(*p);
+            ip(b, "%s%s", first ? " " : ",", low);
+            first = false;
+        }
+    }
+    if (fr->status != DNP3KIT_OK)
+        ip(b, " [%s]", dnp3kit_err_name(fr->status));
+}
+
+/* ---- trees ---- */
+
+typedef struct ctx {
+    tvbuff_t *tvb;        /* the PDU */
+    packet_info *pinfo;
+    proto_tree *top, *link, *tr;
+    proto_item *link_item;
+    tvbuff_t *ftvb;       /* the application fragment */
+    proto_tree *al;
+} ctx;
+
+static void link_header(ctx *c, const guint8 *p, guint n, bool full_frame)
+{
+    proto_tree *lt = c->link;
+    proto_tree_add_item(lt, hf.link_start, c->tvb, 0, 2, ENC_BIG_ENDIAN);
+    if (n < DNP3KIT_LINK_HEADER_LEN)
+        return;
+    proto_tree_add_item(lt, hf.link_len, c->tvb, 2, 1, ENC_NA);
+    bool prm = (p[3] & DNP3KIT_LINK_CTRL_PRM) != 0;
+    static int *const pri[] = {&hf.link_dir, &hf.link_prm, &hf.link_fcb, &hf.link_fcv, &hf.link_func, NULL};
+    static int *const sec[] = {&hf.link_dir, &hf.link_prm, &hf.link_dfc, &hf.link_func, NULL};
+    proto_tree_add_bitmask(lt, c->tvb, 3, hf.link_ctrl, ett.ctrl, prm ? pri : sec, ENC_NA);
+    proto_item *fi = proto_tree_add_string(lt, hf.link_func_name, c->tvb, 3, 1,
+                                           dnp3kit_link_func_name(prm, p[3] & 0x0F));
+    proto_item_set_generated(fi);
+    proto_tree_add_item(lt, hf.link_dst, c->tvb, 4, 2, ENC_LITTLE_ENDIAN);
+    proto_tree_add_item(lt, hf.link_src, c->tvb, 6, 2, ENC_LITTLE_ENDIAN);
+    proto_item_set_hidden(proto_tree_add_item(lt, hf.link_addr, c->tvb, 4, 2, ENC_LITTLE_ENDIAN));
+    proto_item_set_hidden(proto_tree_add_item(lt, hf.link_addr, c->tvb, 6, 2, ENC_LITTLE_ENDIAN));
+    guint16 crc = dnp3kit_crc16(p, 8);
+    proto_tree_add_checksum(lt, c->tvb, 8, hf.link_hdr_crc, hf.link_hdr_crc_status, NULL, c->pinfo, crc,
+                            ENC_LITTLE_ENDIAN, PROTO_CHECKSUM_VERIFY);
+    if (crc != (guint16)(p[8] | p[9] << 8))
+        proto_item_set_generated(proto_tree_add_uint(lt, hf.link_crc_expected, c->tvb, 8, 2, crc));
+    if (REAL(c->link_item, c->top))
+        proto_item_append_text(c->link_item, ", %s, %u \xe2\x86\x92 %u, len %u", dnp3kit_link_func_name(prm, p[3] & 0x0F),
+                           p[6] | p[7] << 8, p[4] | p[5] << 8, p[2]);
+    if (!full_frame)
+        return;
+    /* Data blocks: 16 octets (the last shorter), each with its CRC (9.2.4.2). */
+    guint user = p[2] - 5u, off = DNP3KIT_LINK_HEADER_LEN;
+    for (guint blk = 1; user > 0; blk++) {
+        guint k = user < 16 ? user : 16;
+        proto_item *bi = proto_tree_add_uint(lt, hf.link_block, c->tvb, off, k + 2, blk);
+        proto_tree *bt = proto_item_add_subtree(bi, ett.block);
+        proto_tree_add_item(bt, hf.link_block_data, c->tvb, off, k, ENC_NA);
+        guint16 bc = dnp3kit_crc16(p + off, k);
+        proto_tree_add_checksum(bt, c->tvb, off + k, hf.link_block_crc, hf.link_block_crc_status, NULL, c->pinfo,
+                                bc, ENC_LITTLE_ENDIAN, PROTO_CHECKSUM_VERIFY);
+        if (bc != (guint16)(p[off + k] | p[off + k + 1] << 8)) {
+            proto_item_set_generated(proto_tree_add_uint(bt, hf.link_crc_expected, c->tvb, off + k, 2, bc));
+            if (REAL(bi, lt))
+                proto_item_append_text(bi, " (bad CRC)");
+        }
+        off += k + 2;
+        user -= k;
+    }
+}
+
+static void add_field(proto_tree *t, tvbuff_t *tvb, const dk_frag *fr, const dnp3kit_object_header *oh,
+                      const dnp3kit_point *pt, unsigned i, guint *off)
+{
+    const dnp3kit_field_value *f = &pt->fields[i];
+    int id = dk_field_hf(oh->info, i);
+    if (id < 0)
+        return;
+    guint w = field_width(f->type);
+    guint o = *off;
+    if (f->type == DNP3KIT_FT_BIT || f->type == DNP3KIT_FT_DBIT) {
+        /* packed: the octet that holds the bits */
+        guint at = (guint)pt->offset < fr->len ? (guint)pt->offset : 0;
+        guint len = fr->len ? 1 : 0;
+        if (f->type == DNP3KIT_FT_BIT)
+            proto_tree_add_boolean(t, id, tvb, at, len, (guint32)f->v.u);
+        else
+            proto_tree_add_uint(t, id, tvb, at, len, (guint32)f->v.u);
+        return;
+    }
+    if (f->type == DNP3KIT_FT_OCTETS) {
+        guint at = f->octets ? (guint)(f->octets - fr->data) : o;
+        if (f->octets_len && at + f->octets_len <= fr->len)
+            proto_tree_add_bytes(t, id, tvb, at, (gint)f->octets_len, f->octets);
+        else
+            proto_tree_add_bytes_format_value(t, id, tvb, at < fr->len ? at : 0, 0, NULL, "(empty)");
+        *off = at + (guint)f->octets_len;
+        return;
+    }
+    if (o + w > fr->len)
+        return;
+    switch (f->type) {
+    case DNP3KIT_FT_FLAGS: {
+        int *const *bits = dk_flag_bits(oh->group);
+        if (bits)
+            proto_tree_add_bitmask(t, tvb, o, id, ett.flags, bits, ENC_NA);
+        else
+            proto_tree_add_item(t, id, tvb, o, 1, ENC_NA);
+        break;
+    }
+    case DNP3KIT_FT_CONTROL:
+        proto_tree_add_bitmask(t, tvb, o, id, ett.crob, crob_fields, ENC_NA);
+        break;
+    case DNP3KIT_FT_I16: case DNP3KIT_FT_I32:
+        proto_tree_add_int(t, id, tvb, o, w, (gint32)f->v.i);
+        break;
+    case DNP3KIT_FT_F32: case DNP3KIT_FT_F64:
+        proto_tree_add_double(t, id, tvb, o, w, f->v.f);
+        break;
+    case DNP3KIT_FT_TIME48: {
+        nstime_t ts = {(time_t)(f->v.u / 1000), (int)(f->v.u % 1000) * 1000000};
+        proto_tree_add_time(t, id, tvb, o, w, &ts);
+        break;
+    }
+    case DNP3KIT_FT_BCD16: case DNP3KIT_FT_BCD32: case DNP3KIT_FT_BCD64:
+        if (f->octets)
+            proto_tree_add_uint64_format_value(t, id, tvb, o, w, 0, "invalid BCD");
+        else
+            proto_tree_add_uint64(t, id, tvb, o, w, f->v.u);
+        break;
+    default:
+        proto_tree_add_uint(t, id, tvb, o, w, (guint32)f->v.u);
+        break;
+    }
+    *off = o + w;
+}
+
+static void add_point(ctx *c, proto_tree *ot, const dk_frag *fr, const dnp3kit_object_header *oh,
+                      const dnp3kit_point *pt)
+{
+    guint size = (guint)pt->size;
+    guint at = (guint)pt->offset;
+    if (at > fr->len)
+        at = fr->len;
+    if (at + size > fr->len)
+        size = fr->len - at;
+    proto_item *pi = proto_tree_add_item(ot, hf.al_point, c->ftvb, at, size, ENC_NA);
+    proto_tree *pt_tree = proto_item_add_subtree(pi, ett.point);
+    bool label = REAL(pi, ot); /* a faked item is its parent: leave the parent's label alone */
+    if (pt->has_index) {
+        bool prefixed = oh->prefix_code >= DNP3KIT_PREFIX_INDEX8 && oh->prefix_code <= DNP3KIT_PREFIX_INDEX32;
+        proto_item *ii = proto_tree_add_uint(pt_tree, hf.al_point_index, c->ftvb, at, prefixed ? oh->prefix_size : 0,
+                                             (guint32)pt->index);
+        if (!prefixed)
+            proto_item_set_generated(ii);
+        if (label)
+            proto_item_append_text(pi, " %" PRIu64, pt->index);
+    }
+    if (oh->prefix_code >= DNP3KIT_PREFIX_SIZE8 && oh->prefix_size)
+        proto_tree_add_item(pt_tree, hf.al_point_prefix_size, c->ftvb, at, oh->prefix_size, ENC_LITTLE_ENDIAN);
+    guint off = at + ((oh->prefix_code != DNP3KIT_PREFIX_NONE) ? oh->prefix_size : 0);
+    for (unsigned i = 0; i < pt->nfields; i++)
+        add_field(pt_tree, c->ftvb, fr, oh, pt, i, &off);
+    /* a one-line summary on the point */
+    if (!label)
+        return;
+    if (pt->has_flags) {
+        char fl[160];
+        dnp3kit_flags_format(oh->group, pt->flags, fl, sizeof fl);
+        proto_item_append_text(pi, " flags=%s", fl[0] ? fl : "0");
+    }
+    switch (pt->value_kind) {
+    case DNP3KIT_VAL_BOOL: proto_item_append_text(pi, " value=%s", pt->b ? "true" : "false"); break;
+    case DNP3KIT_VAL_DBIT: proto_item_append_text(pi, " value=%u", pt->dbit); break;
+    case DNP3KIT_VAL_INT: proto_item_append_text(pi, " value=%" PRId64, pt->i); break;
+    case DNP3KIT_VAL_UINT: proto_item_append_text(pi, " value=%" PRIu64, pt->u); break;
+    case DNP3KIT_VAL_FLOAT: proto_item_append_text(pi, " value=%g", pt->f); break;
+    default: break;
+    }
+    if (pt->has_time && !pt->time_relative) {
+        char tb[40];
+        dnp3kit_format_time_ms(pt->time_ms, tb, sizeof tb);
+        proto_item_append_text(pi, " time=%s", tb);
+    } else if (pt->has_time) {
+        proto_item_append_text(pi, " time=+%" PRIu64 "ms", pt->time_ms);
+    }
+    if (pt->has_status)
+        proto_item_append_text(pi, " status=%s", dnp3kit_control_status_name(pt->status));
+}
+
+static guint range_len(uint8_t rc)
+{
+    switch (rc) {
+    case DNP3KIT_RANGE_START_STOP8: return 2;
+    case DNP3KIT_RANGE_START_STOP16: return 4;
+    case DNP3KIT_RANGE_START_STOP32: return 8;
+    case DNP3KIT_RANGE_COUNT8: case DNP3KIT_RANGE_FREE8: return 1;
+    case DNP3KIT_RANGE_COUNT16: return 2;
+    case DNP3KIT_RANGE_COUNT32: return 4;
+    default: return 0;
+    }
+}
+
+static void app_tree(ctx *c, proto_tree *parent, const dk_frag *fr)
+{
+    tvbuff_t *t = c->ftvb;
+    proto_item *ai = proto_tree_add_item(parent, hf.al, t, 0, -1, ENC_NA);
+    c->al = proto_item_add_subtree(ai, ett.al);
+    const dnp3kit_app_header *h = &fr->sum.header;
+    if (h->header_len < 2)
+        return;
+    static int *const ctrl[] = {&hf.al_fir, &hf.al_fin, &hf.al_con, &hf.al_uns, &hf.al_seq, NULL};
+    proto_tree_add_bitmask(c->al, t, 0, hf.al_ctrl, ett.al_ctrl, ctrl, ENC_NA);
+    proto_tree_add_item(c->al, hf.al_func, t, 1, 1, ENC_NA);
+    const char *fname = dnp3kit_app_func_name(h->func);
+    if (REAL(ai, parent))
+        proto_item_append_text(ai, ", %s seq %u", fname ? fname : "unknown function", h->seq);
+    if (h->has_iin && fr->len >= 4) {
+        int *bits[17];
+        unsigned nb = 0;
+        for (unsigned b = 16; b-- > 0;)
+            if (hf.iin_bits[b] > 0)
+                bits[nb++] = &hf.iin_bits[b];
+        bits[nb] = NULL;
+        proto_tree_add_bitmask(c->al, t, 2, hf.al_iin, ett.iin, (int *const *)bits, ENC_BIG_ENDIAN);
+    }
+    if (fr->request_in) {
+        proto_item_set_generated(proto_tree_add_uint(c->al, hf.al_request_in, t, 0, 0, fr->request_in));
+        proto_item_set_generated(proto_tree_add_time(c->al, hf.al_response_time, t, 0, 0, &fr->response_time));
+    }
+    if (fr->response_in)
+        proto_item_set_generated(proto_tree_add_uint(c->al, hf.al_response_in, t, 0, 0, fr->response_in));
+    if (fr->select_in)
+        proto_item_set_generated(proto_tree_add_uint(c->al, hf.al_select_in, t, 0, 0, fr->select_in));
+    if (fr->operate_in)
+        proto_item_set_generated(proto_tree_add_uint(c->al, hf.al_operate_in, t, 0, 0, fr->operate_in));
+    if (fr->confirms)
+        proto_item_set_generated(proto_tree_add_uint(c->al, hf.al_confirms, t, 0, 0, fr->confirms));
+    if (fr->confirm_in)
+        proto_item_set_generated(proto_tree_add_uint(c->al, hf.al_confirm_in, t, 0, 0, fr->confirm_in));
+    if (h->has_iin)
+        proto_item_set_generated(proto_tree_add_uint64(c->al, hf.al_points_total, t, 0, 0, fr->sum.points));
+
+    /* Points are many: decode them only for a visible tree or a filter that names one. */
+    bool want_points = c->al && (PTREE_DATA(c->al)->visible || dk_point_fields_referenced(c->al));
+    dnp3kit_object_iter it;
+    dnp3kit_object_header oh;
+    dnp3kit_object_iter_init(&it, fr->data, fr->len, h);
+    int r;
+    while ((r = dnp3kit_object_iter_next(&it, &oh, NULL)) > 0) {
+        guint len = (guint)(oh.header_len + oh.data_len);
+        if (oh.offset + len > fr->len)
+            len = fr->len - (guint)oh.offset;
+        const char *name = oh.info ? oh.info->name : dnp3kit_group_name(oh.group);
+        proto_item *oi = proto_tree_add_uint_format(c->al, hf.al_obj, t, (gint)oh.offset, len,
+                                                    (guint32)(oh.group << 8 | oh.variation), "Object g%uv%u: %s",
+                                                    oh.group, oh.variation, name ? name : "unknown object");
+        proto_tree *ot = proto_item_add_subtree(oi, ett.obj);
+        bool olabel = REAL(oi, c->al);
+        guint o = (guint)oh.offset;
+        proto_tree_add_item(ot, hf.al_obj_group, t, o, 1, ENC_NA);
+        proto_tree_add_item(ot, hf.al_obj_variation, t, o + 1, 1, ENC_NA);
+        if (name)
+            proto_item_set_generated(proto_tree_add_string(ot, hf.al_obj_name, t, o, 2, name));
+        static int *const qual[] = {&hf.al_obj_prefix, &hf.al_obj_range, NULL};
+        proto_tree_add_bitmask(ot, t, o + 2, hf.al_obj_qualifier, ett.qual, qual, ENC_NA);
+        guint rl = range_len(oh.range_code);
+        if (oh.has_range) {
+            proto_tree_add_uint(ot, hf.al_obj_start, t, o + 3, rl / 2, (guint32)oh.start);
+            proto_tree_add_uint(ot, hf.al_obj_stop, t, o + 3 + rl / 2, rl / 2, (guint32)oh.stop);
+            if (olabel)
+                proto_item_append_text(oi, ", range %" PRIu64 "-%" PRIu64, oh.start, oh.stop);
+        } else if (rl) {
+            proto_tree_add_uint(ot, hf.al_obj_count, t, o + 3, rl, (guint32)oh.count);
+            if (olabel)
+                proto_item_append_text(oi, ", count %" PRIu64, oh.count);
+        } else if (olabel) {
+            proto_item_append_text(oi, ", all");
+        }
+        if (oh.has_data && oh.info && want_points) {
+            dnp3kit_point_iter pi;
+            dnp3kit_point pt;
+            dnp3kit_point_iter_init(&pi, fr->data, fr->len, &oh);
+            while (dnp3kit_point_iter_next(&pi, &pt) > 0)
+                add_point(c, ot, fr, &oh, &pt);
+        }
+    }
+    if (r < 0 && it.pos < fr->len)
+        proto_tree_add_item(c->al, hf.al_unparsed, t, (gint)it.pos, -1, ENC_NA);
+}
+
+static void add_findings(ctx *c, const dk_pdu *rec)
+{
+    for (uint32_t i = 0; i < rec->nfindings; i++) {
+        const dnp3kit_finding *f = &rec->findings[i];
+        bool deferred = i >= rec->nfindings - rec->ndeferred;
+        if ((unsigned)f->code >= DNP3KIT_F_COUNT_)
+            continue;
+        char detail[256];
+        dnp3kit_finding_format(f, detail, sizeof detail);
+        tvbuff_t *tvb = c->tvb;
+        proto_tree *t = c->link ? c->link : c->top;
+        gint off = 0, len = 0;
+        switch (dnp3kit_finding_layer(f->code)) {
+        case DNP3KIT_LAYER_LINK:
+            if (f->code != DNP3KIT_F_LINK_GARBAGE && f->offset != SIZE_MAX &&
+                f->offset < tvb_captured_length(tvb)) {
+                off = (gint)f->offset;
+                len = 1;
+            }
+            break;
+        case DNP3KIT_LAYER_TRANSPORT:
+            if (c->tr)
+                t = c->tr;
+            if (tvb_captured_length(tvb) > DNP3KIT_LINK_HEADER_LEN) {
+                off = DNP3KIT_LINK_HEADER_LEN;
+                len = 1;
+            }
+            break;
+        case DNP3KIT_LAYER_APP:
+            if (c->al) {
+                t = c->al;
+                tvb = c->ftvb;
+                if (f->offset != SIZE_MAX && f->offset < tvb_captured_length(tvb)) {
+                    off = (gint)f->offset;
+                    len = 1;
+                }
+            }
+            break;
+        default:
+            if (c->al) {
+                t = c->al;
+                tvb = c->ftvb;
+            }
+            break;
+        }
+        proto_tree_add_expert_format(t, c->pinfo, &dk_ei[f->code], tvb, off, len, "%s: %s%s",
+                                     dnp3kit_finding_name(f->code), detail,
+                                     deferred ? " (end of capture)" : "");
+    }
+}
+
+static void dissect_one(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool udp, bool datagram_end)
+{
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, "DNP3kit");
+    unsigned idx = next_index(pinfo);
+    if (idx == 1)
+        col_clear(pinfo->cinfo, COL_INFO);
+    dk_pdu *rec = p_get_proto_data(wmem_file_scope(), pinfo, proto_dnp3kit, idx);
+    if (!rec) {
+        if (!PINFO_FD_VISITED(pinfo)) {
+            rec = dk_first_pass(tvb, pinfo, udp, datagram_end);
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_dnp3kit, idx, rec);
+        } else {
+            rec = dk_stateless(tvb, pinfo);
+        }
+    }
+    guint n = tvb_captured_length(tvb);
+    const guint8 *p = tvb_get_ptr(tvb, 0, n);
+    ctx c = {0};
+    c.tvb = tvb;
+    c.pinfo = pinfo;
+    proto_item *top = proto_tree_add_item(tree, proto_dnp3kit, tvb, 0, -1, ENC_NA);
+    c.top = proto_item_add_subtree(top, ett.top);
+    info_buf ib = {{0}, 0};
+
+    switch (rec->kind) {
+    case DK_PDU_GARBAGE:
+        proto_tree_add_item(c.top, hf.link_garbage, tvb, 0, -1, ENC_NA);
+        ip(&ib, "Skipped %u octets", n);
+        break;
+    case DK_PDU_BAD_HEADER:
+    case DK_PDU_TRUNCATED: {
+        guint hl = n < DNP3KIT_LINK_HEADER_LEN ? n : DNP3KIT_LINK_HEADER_LEN;
+        c.link_item = proto_tree_add_item(c.top, hf.link, tvb, 0, hl, ENC_NA);
+        c.link = proto_item_add_subtree(c.link_item, ett.link);
+        link_header(&c, p, n, false);
+        if (rec->kind == DK_PDU_TRUNCATED) {
+            if (n > hl)
+                proto_tree_add_item(c.top, hf.link_truncated, tvb, hl, -1, ENC_NA);
+            ip(&ib, "Truncated link frame (%u octets)", n);
+        } else {
+            if (n > hl)
+                proto_tree_add_item(c.top, hf.link_garbage, tvb, hl, -1, ENC_NA);
+            ip(&ib, "%s (%u octets skipped)", p[2] < 5 && dnp3kit_crc16_check(p, 8) ? "Link LENGTH below 5"
+                                                                                     : "Bad link header CRC", n);
+        }
+        break;
+    }
+    default: {
+        c.link_item = proto_tree_add_item(c.top, hf.link, tvb, 0, -1, ENC_NA);
+        c.link = proto_item_add_subtree(c.link_item, ett.link);
+        link_header(&c, p, n, true);
+        bool prm = (p[3] & DNP3KIT_LINK_CTRL_PRM) != 0;
+        guint user = p[2] - 5u;
+        if (user > 0 && n > DNP3KIT_LINK_HEADER_LEN) {
+            static int *const trf[] = {&hf.tr_fin, &hf.tr_fir, &hf.tr_seq, NULL};
+            proto_item *ti = proto_tree_add_bitmask(c.top, tvb, DNP3KIT_LINK_HEADER_LEN, hf.tr, ett.tr, trf, ENC_NA);
+            c.tr = proto_item_add_subtree(ti, ett.tr_frames);
+            guint8 th = p[DNP3KIT_LINK_HEADER_LEN];
+            if (REAL(ti, c.top))
+                proto_item_append_text(ti, " (%s%sseq %u)", th & 0x40 ? "FIR " : "", th & 0x80 ? "FIN " : "", th & 0x3F);
+        }
+        if (rec->frag) {
+            dk_frag *fr = rec->frag;
+            c.ftvb = tvb_new_child_real_data(tvb, fr->data, fr->len, fr->len);
+            add_new_data_source(pinfo, c.ftvb, fr->nframes > 1 ? "Reassembled DNP3 fragment" : "DNP3 fragment");
+            if (c.tr) {
+                proto_item_set_generated(proto_tree_add_uint(c.tr, hf.tr_segments, tvb, 0, 0, fr->segments));
+                proto_item_set_generated(proto_tree_add_uint(c.tr, hf.tr_len, tvb, 0, 0, fr->len));
+                for (uint32_t i = 0; i < fr->nframes; i++)
+                    proto_item_set_generated(proto_tree_add_uint(c.tr, hf.tr_frame, tvb, 0, 0, fr->frames[i]));
+            }
+            app_tree(&c, c.top, fr);
+            info_fragment(&ib, fr);
+        } else if (user > 0 && prm) {
+            guint8 th = p[DNP3KIT_LINK_HEADER_LEN];
+            ip(&ib, "Segment %s%sseq %u%s", th & 0x40 ? "FIR " : "", th & 0x80 ? "FIN " : "", th & 0x3F,
+               rec->seg_accepted ? "" : " (not reassembled)");
+        } else {
+            ip(&ib, "Link %s %u\xe2\x86\x92%u", dnp3kit_link_func_name(prm, p[3] & 0x0F), p[6] | p[7] << 8,
+               p[4] | p[5] << 8);
+        }
+        break;
+    }
+    }
+    add_findings(&c, rec);
+    col_append_sep_str(pinfo->cinfo, COL_INFO, " | ", ib.s);
+    proto_item_append_text(top, ": %s", ib.s);
+    tap_queue_packet(dk_tap, pinfo, rec);
+}
+
+static int dissect_pdu_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    dissect_one(tvb, pinfo, tree, false, false);
+    return tvb_captured_length(tvb);
+}
+
+static int dissect_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    tcp_dissect_pdus(tvb, pinfo, tree, pref_desegment, 1, get_pdu_len, dissect_pdu_tcp, data);
+    return tvb_captured_length(tvb);
+}
+
+static int dissect_udp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    guint total = tvb_captured_length(tvb), off = 0;
+    while (off < total) {
+        guint avail = total - off;
+        guint n = pdu_len(tvb_get_ptr(tvb, off, avail), avail);
+        if (n > avail || n == 0)
+            n = avail;
+        dissect_one(tvb_new_subset_length(tvb, off, n), pinfo, tree, true, off + n == total);
+        off += n;
+    }
+    return total;
+}
+
+static bool looks_like_frame(tvbuff_t *tvb)
+{
+    if (tvb_captured_length(tvb) < DNP3KIT_LINK_HEADER_LEN)
+        return false;
+    const guint8 *p = tvb_get_ptr(tvb, 0, DNP3KIT_LINK_HEADER_LEN);
+    return p[0] == DNP3KIT_LINK_START1 && p[1] == DNP3KIT_LINK_START2 && header_ok(p);
+}
+
+static gboolean heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    if (!pref_heuristic || !looks_like_frame(tvb))
+        return FALSE;
+    conversation_set_dissector(find_or_create_conversation(pinfo), tcp_handle);
+    dissect_tcp(tvb, pinfo, tree, data);
+    return TRUE;
+}
+
+static gboolean heur_udp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    if (!pref_heuristic || !looks_like_frame(tvb))
+        return FALSE;
+    conversation_set_dissector(find_or_create_conversation(pinfo), udp_handle);
+    dissect_udp(tvb, pinfo, tree, data);
+    return TRUE;
+}
+
+void proto_register_dnp3kit(void)
+{
+    proto_dnp3kit = proto_register_protocol("DNP3 (dnp3kit, IEEE 1815-2012)", "DNP3kit", "dnp3kit");
+    dk_register_fields(proto_dnp3kit);
+    tcp_handle = register_dissector("dnp3kit.tcp", dissect_tcp, proto_dnp3kit);
+    udp_handle = register_dissector("dnp3kit.udp", dissect_udp, proto_dnp3kit);
+    module_t *m = prefs_register_protocol(proto_dnp3kit, NULL);
+    prefs_register_bool_preference(m, "desegment", "Reassemble link frames spanning TCP segments",
+                                   "Whether a link frame split across TCP segments is reassembled. "
+                                   "To use this, TCP's \"Allow subdissectors to reassemble TCP streams\" must be on.",
+                                   &pref_desegment);
+    prefs_register_bool_preference(m, "heuristic", "Find DNP3 on any TCP/UDP port (heuristic)",
+                                   "Try dnp3kit on TCP and UDP payloads of other ports that start with a DNP3 link "
+                                   "header with a valid CRC.",
+                                   &pref_heuristic);
+    dk_tracking_register();
+    dk_tap = register_tap("dnp3kit");
+}
+
+void proto_reg_handoff_dnp3kit(void)
+{
+    /* Creates the "TCP port(s)" and "UDP port(s)" preferences of this protocol. */
+    dissector_add_uint_range_with_preference("tcp.port", DK_TCP_PORTS, tcp_handle);
+    dissector_add_uint_range_with_preference("udp.port", DK_UDP_PORTS, udp_handle);
+    heur_dissector_add("tcp", heur_tcp, "DNP3 over TCP (dnp3kit)", "dnp3kit_tcp", proto_dnp3kit, HEURISTIC_ENABLE);
+    heur_dissector_add("udp", heur_udp, "DNP3 over UDP (dnp3kit)", "dnp3kit_udp", proto_dnp3kit, HEURISTIC_ENABLE);
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Speed of the dnp3kit Wireshark plugin against Wireshark's built-in dnp3, on
+# the benchmark capture written by dnp3-mkbench: the same tshark command, one
+# run each, ratio plugin / built-in (target <= 1.0).
+#
+#   bash tests/bench/dissector_bench.sh [BUILD_DIR] [MB]      (defaults: ./build, 220)
+#
+# Commands (each run once with the plugin on port 20000, once with the built-in
+# through Decode As -d tcp.port==20000,dnp3; the plugin stays loaded in both so
+# start-up costs match):
+#   A  tshark -n -r FILE                              one summary line per packet (the target: ratio <= 1.0)
+#   B  tshark -n -r FILE -Y 'P.al.func == 129'         a display filter (P = dnp3kit or dnp3)
+#   C  tshark -n -r FILE -T fields -e frame.number -e _ws.col.Info
+#      (-T fields builds the full visible tree of every packet; the plugin's is
+#      larger because it decodes objects the built-in stops at, e.g. g50v4, g51v2)
+# As root, tshark runs as nobody (per-user plugins are ignored for root).
+set -euo pipefail
+
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=$(cd "${1:-$SRC/build}" && pwd)
+MB=${2:-${BENCH_MB:-220}}
+PLUGIN=$BUILD/dissector/plugins/4.0/epan/dnp3kit.so
+MK=$BUILD/tests/bench/dnp3-mkbench
+[[ -f $PLUGIN ]] || { echo "plugin not built: $PLUGIN" >&2; exit 2; }
+[[ -x $MK ]] || cmake --build "$BUILD" --target dnp3-mkbench >/dev/null
+command -v tshark >/dev/null || { echo "tshark not installed" >&2; exit 2; }
+
+OUT=$BUILD/bench
+mkdir -p "$OUT"
+CAP=$OUT/bench-${MB}.pcap
+if [[ ! -s $CAP || $MK -nt $CAP ]]; then
+    echo "== writing $CAP ($MB MiB)"
+    "$MK" "$CAP.tmp" "$MB" 2>/dev/null && mv "$CAP.tmp" "$CAP"
+fi
+
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+chmod 755 "$TMP"
+mkdir -p "$TMP/home/.local/lib/wireshark/plugins/4.0/epan"
+cp "$PLUGIN" "$TMP/home/.local/lib/wireshark/plugins/4.0/epan/"
+# The capture must be readable by the user tshark runs as.
+ln "$CAP" "$TMP/bench.pcap" 2>/dev/null || cp "$CAP" "$TMP/bench.pcap"
+chmod -R a+rX "$TMP"
+run() {
+    if [[ $(id -u) == 0 ]]; then
+        setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$TMP/home" tshark "$@"
+    else
+        env HOME="$TMP/home" tshark "$@"
+    fi
+}
+cat "$CAP" >/dev/null # warm the page cache
+
+t() { # seconds for one run
+    local t0=$EPOCHREALTIME
+    run "$@" >/dev/null 2>"$TMP/err" || { echo "tshark failed: $(tail -3 "$TMP/err")" >&2; exit 1; }
+    awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'
+}
+F=$TMP/bench.pcap
+# Sanity: both decode DNP3 on port 20000 (first 2000 packets).
+P=$(run -n -r "$F" -c 2000 -T fields -e frame.protocols | grep -c ':dnp3kit$' || true)
+B=$(run -n -r "$F" -c 2000 -d tcp.port==20000,dnp3 -T fields -e frame.protocols | grep -c ':dnp3$' || true)
+echo "capture: $CAP ($(($(stat -c %s "$CAP") / 1048576)) MiB, $(run -n -r "$F" -T fields -e frame.number | wc -l) packets); first 2000 packets: $P dnp3kit / $B dnp3"
+echo "machine: $(nproc) CPU, load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-3s %-66s %9s %9s %7s\n' "" "command (built-in: + -d tcp.port==20000,dnp3)" "plugin s" "builtin s" "ratio"
+bench() { # label, plugin args..., --, built-in args...
+    local label=$1 pa=() ba=()
+    shift
+    while [[ $1 != -- ]]; do pa+=("$1"); shift; done
+    shift
+    ba=("$@")
+    local tp tb
+    tp=$(t "${pa[@]}")
+    tb=$(t "${ba[@]}" -d tcp.port==20000,dnp3)
+    printf '%-3s %-66s %9s %9s %7s\n' "$label" "$(printf "%s " "${pa[@]}" | sed "s|$F|FILE|; s|dnp3kit\.|P.|g")" "$tp" "$tb" \
+        "$(awk -v p="$tp" -v b="$tb" 'BEGIN { printf "%.2f", p / b }')"
+    [[ $label == A ]] && RATIO=$(awk -v p="$tp" -v b="$tb" 'BEGIN { printf "%.2f", p / b }')
+    return 0
+}
+RATIO=
+bench A -n -r "$F" -- -n -r "$F"
+bench B -n -r "$F" -Y 'dnp3kit.al.func == 129' -- -n -r "$F" -Y 'dnp3.al.func == 129'
+bench C -n -r "$F" -T fields -e frame.number -e _ws.col.Info -- -n -r "$F" -T fields -e frame.number -e _ws.col.Info
+awk -v r="$RATIO" 'BEGIN { printf "ratio A (plugin / built-in) = %.2f: target <= 1.0 %s\n", r, r <= 1.0 ? "met" : "MISSED" }'
