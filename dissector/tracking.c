@@ -276,23 +276,19 @@ static void on_message(conv_state *cs, const dnp3kit_link_frame *lf, const uint8
     fr->frames = wmem_memdup(wmem_file_scope(), h->frames ? h->frames : &fr->nframes,
                              (h->nframes ? h->nframes : 1) * sizeof(uint32_t));
     fr->req_func = -1;
-    fr->from_master = lf->dir;
-    fr->status = dnp3kit_app_validate(msg, len, &fr->sum, &s);
+    /* the same decision as dnp3-pcap's engine: validation, role, DIR check, association */
+    dnp3kit_fragment_info fi;
+    dnp3kit_fragment_classify(msg, len, lf->src, lf->dst, lf->dir, &fi, &s);
+    fr->status = fi.status;
+    fr->sum = fi.sum;
+    fr->from_master = fi.from_master;
     rec->frag = fr;
     const dnp3kit_app_header *ah = &fr->sum.header;
-    if (ah->header_len >= 2 && dnp3kit_app_func_name(ah->func)) {
+    if (fi.decodable) {
         fr->decodable = true;
-        /* Responses come from the outstation, everything else from the master. */
-        bool from_master = !dnp3kit_app_func_is_response(ah->func);
-        if (from_master != lf->dir) {
-            dnp3kit_finding f = {.code = DNP3KIT_F_LINK_DIR_MISMATCH, .offset = 3, .expected = from_master,
-                                 .actual = lf->dir, .func = ah->func};
-            collect_fn(c, &f);
-        }
-        fr->from_master = from_master;
-        assoc *a = find_assoc(cs, from_master ? lf->src : lf->dst, from_master ? lf->dst : lf->src, c);
+        assoc *a = find_assoc(cs, fi.master, fi.outstation, c);
         if (a) {
-            dnp3kit_analyzer_feed(&a->an, from_master, lf->dst >= DNP3KIT_ADDR_BCAST_NOCONF, msg, len, ah, &s);
+            dnp3kit_analyzer_feed(&a->an, fi.from_master, fi.broadcast, msg, len, ah, &s);
             track(a, fr, ah, pinfo);
             a->last = rec;
         }

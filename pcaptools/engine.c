@@ -164,25 +164,19 @@ static void on_message(dpe_engine *e, flow_state *fs, const dnp3kit_link_frame *
     fr->nfindings = 0;
     e->cur_frag = fr;
     dnp3kit_sink s = engine_sink(e);
-    fr->status = dnp3kit_app_validate(msg, len, &fr->sum, &s);
+    dnp3kit_fragment_info fi;
+    dnp3kit_fragment_classify(msg, len, lf->src, lf->dst, lf->dir, &fi, &s);
+    fr->status = fi.status;
+    fr->sum = fi.sum;
+    fr->from_master = fi.from_master;
     e->stats.fragments++;
     if (fr->status != DNP3KIT_OK)
         e->stats.bad_fragments++;
-    const dnp3kit_app_header *h = &fr->sum.header;
-    if (h->header_len >= 2 && dnp3kit_app_func_name(h->func)) {
-        /* Responses come from the outstation, everything else from the master. */
-        bool from_master = !dnp3kit_app_func_is_response(h->func);
-        if (from_master != lf->dir) {
-            dnp3kit_finding f = {.code = DNP3KIT_F_LINK_DIR_MISMATCH, .offset = 3, .expected = from_master,
-                                 .actual = lf->dir, .func = h->func};
-            dnp3kit_report(&s, &f);
-        }
-        fr->from_master = from_master;
+    if (fi.decodable) {
         /* Session rules need a decodable header; object-level defects do not stop them. */
-        assoc *a = find_assoc(e, fs, from_master ? lf->src : lf->dst, from_master ? lf->dst : lf->src);
+        assoc *a = find_assoc(e, fs, fi.master, fi.outstation);
         if (a)
-            dnp3kit_analyzer_feed(&a->analyzer, from_master, lf->dst >= DNP3KIT_ADDR_BCAST_NOCONF, msg, len, h,
-                                  &s);
+            dnp3kit_analyzer_feed(&a->analyzer, fi.from_master, fi.broadcast, msg, len, &fi.sum.header, &s);
     }
     e->cur_frag = NULL;
     if (e->cb.on_fragment)

@@ -130,6 +130,50 @@ static void test_no_response_functions(void **state)
     assert_int_equal(s.c.n, 0);
 }
 
+static void test_fragment_classify(void **state)
+{
+    (void)state;
+    uint8_t f[64];
+    dnp3kit_fragment_info fi;
+    tu_findings c;
+    /* a READ with DIR=1 from master 1 to outstation 10 */
+    size_t n = tu_hex("C0 01 3C 01 06", f, sizeof f);
+    tu_findings_init(&c);
+    dnp3kit_fragment_classify(f, n, 1, 10, true, &fi, &c.sink);
+    assert_true(fi.decodable && fi.from_master && !fi.broadcast);
+    assert_int_equal(fi.master, 1);
+    assert_int_equal(fi.outstation, 10);
+    assert_int_equal(fi.status, 0);
+    assert_int_equal(c.n, 0);
+    /* the same request with DIR=0 (seen in a real capture): role from the function, finding */
+    tu_findings_init(&c);
+    dnp3kit_fragment_classify(f, n, 1, 10, false, &fi, &c.sink);
+    assert_true(fi.from_master);
+    assert_int_equal(fi.master, 1);
+    assert_int_equal(fi.outstation, 10);
+    assert_int_equal(tu_count(&c, DNP3KIT_F_LINK_DIR_MISMATCH), 1);
+    /* a response with DIR=1: from the outstation all the same */
+    n = tu_hex("C0 81 00 00", f, sizeof f);
+    tu_findings_init(&c);
+    dnp3kit_fragment_classify(f, n, 10, 1, true, &fi, &c.sink);
+    assert_false(fi.from_master);
+    assert_int_equal(fi.master, 1);
+    assert_int_equal(fi.outstation, 10);
+    assert_int_equal(tu_count(&c, DNP3KIT_F_LINK_DIR_MISMATCH), 1);
+    /* an undefined function: not decodable, the DIR bit decides, no DIR finding */
+    n = tu_hex("C0 70", f, sizeof f);
+    tu_findings_init(&c);
+    dnp3kit_fragment_classify(f, n, 10, 1, false, &fi, &c.sink);
+    assert_false(fi.decodable);
+    assert_false(fi.from_master);
+    assert_int_not_equal(fi.status, 0);
+    assert_int_equal(tu_count(&c, DNP3KIT_F_LINK_DIR_MISMATCH), 0);
+    /* broadcast destination */
+    n = tu_hex("C0 02 50 01 00 07 07 00", f, sizeof f);
+    dnp3kit_fragment_classify(f, n, 1, 0xFFFF, true, &fi, NULL);
+    assert_true(fi.broadcast);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,6 +181,7 @@ int main(void)
         cmocka_unit_test(test_seq_and_confirm_rules),
         cmocka_unit_test(test_select_operate),
         cmocka_unit_test(test_no_response_functions),
+        cmocka_unit_test(test_fragment_classify),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

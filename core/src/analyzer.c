@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dnp3kit/analyzer.h"
+#include "dnp3kit/link.h"
 #include "internal.h"
 
 /* Session findings concern a whole fragment: offset 0. index 1 marks the
@@ -182,4 +183,22 @@ void dnp3kit_analyzer_finish(dnp3kit_analyzer *a, const dnp3kit_sink *sink)
     if (a->uns_con_pending)
         report(sink, DNP3KIT_F_SESSION_CON_NOT_CONFIRMED, 0, a->uns_con_seq, DNP3KIT_FC_UNSOLICITED_RESPONSE);
     a->have_request = a->sol_con_pending = a->uns_con_pending = false;
+}
+
+void dnp3kit_fragment_classify(const uint8_t *frag, size_t len, uint16_t link_src, uint16_t link_dst,
+                               bool link_dir, dnp3kit_fragment_info *out, const dnp3kit_sink *sink)
+{
+    memset(out, 0, sizeof *out);
+    out->status = dnp3kit_app_validate(frag, len, &out->sum, sink);
+    out->from_master = link_dir;
+    const dnp3kit_app_header *h = &out->sum.header;
+    out->decodable = h->header_len >= 2 && dnp3kit_app_func_name(h->func) != NULL;
+    if (out->decodable) {
+        out->from_master = !dnp3kit_app_func_is_response(h->func);
+        if (out->from_master != link_dir) /* clause 9.2.4.1.3: DIR=1 on every frame the master sends */
+            finding_at(sink, DNP3KIT_F_LINK_DIR_MISMATCH, 3, out->from_master, link_dir, 0, h->func);
+    }
+    out->master = out->from_master ? link_src : link_dst;
+    out->outstation = out->from_master ? link_dst : link_src;
+    out->broadcast = link_dst >= DNP3KIT_ADDR_BCAST_NOCONF;
 }

@@ -53,6 +53,26 @@ void dnp3kit_analyzer_feed(dnp3kit_analyzer *a, bool from_master, bool broadcast
 /* End of capture: reports unanswered requests and unconfirmed fragments. */
 void dnp3kit_analyzer_finish(dnp3kit_analyzer *a, const dnp3kit_sink *sink);
 
+/*
+ * What every consumer of a link channel (pcap engine, Wireshark plugin)
+ * decides about one reassembled fragment, decided once here: validation,
+ * the sender's role by function code (responses come from the outstation,
+ * everything else from the master; the DIR bit only when the function is
+ * unknown), a LINK_DIR_MISMATCH finding when the DIR bit says otherwise, and
+ * the association (master, outstation) whose analyzer the fragment feeds.
+ */
+typedef struct dnp3kit_fragment_info {
+    int status;                /* dnp3kit_app_validate's result */
+    dnp3kit_app_summary sum;
+    bool decodable;            /* header and function known: role and association are meaningful */
+    bool from_master;
+    uint16_t master, outstation;
+    bool broadcast;            /* sent to a broadcast address: no response due */
+} dnp3kit_fragment_info;
+
+void dnp3kit_fragment_classify(const uint8_t *frag, size_t len, uint16_t link_src, uint16_t link_dst,
+                               bool link_dir, dnp3kit_fragment_info *out, const dnp3kit_sink *sink);
+
 #ifdef __cplusplus
 }
 #endif
