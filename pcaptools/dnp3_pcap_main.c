@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "fuzz.h"
+#include "replay.h"
 
 enum { EXIT_CLEAN = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2 };
 
@@ -26,6 +28,11 @@ static void usage(FILE *out)
             "           (sequence numbers, request/response matching, confirms, select/operate)\n"
             "  decode   print each application fragment (or link frame) as text or JSON Lines\n"
             "  findings list every finding check can report: name, severity, layer, meaning\n"
+            "  replay   drive a live outstation with a recorded session and compare its answers\n"
+            "           object by object, or serve recorded responses to a live master\n"
+            "           (dnp3-pcap replay --help)\n"
+            "  fuzz     mutate DNP3 at every layer against the core in-process or a live\n"
+            "           target; saves a reproducer capture per crash (dnp3-pcap fuzz --help)\n"
             "\n"
             "common options:\n"
             "  -p, --port N[,N...]    TCP/UDP ports that carry DNP3 (default 20000; repeatable)\n"
@@ -391,6 +398,10 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "findings"))
         return cmd_findings();
+    if (!strcmp(cmd, "replay"))
+        return rp_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "fuzz"))
+        return fz_main(argc - 1, argv + 1);
     bool is_check = !strcmp(cmd, "check"), is_decode = !strcmp(cmd, "decode");
     if (!is_check && !is_decode) {
         fprintf(stderr, "%s: unknown command '%s'\n", prog, cmd);
