@@ -105,18 +105,6 @@ static unsigned next_index(packet_info *pinfo)
     return ++*c;
 }
 
-static unsigned field_width(uint8_t t)
-{
-    switch (t) {
-    case DNP3KIT_FT_FLAGS: case DNP3KIT_FT_U8: case DNP3KIT_FT_STATUS: case DNP3KIT_FT_CONTROL: return 1;
-    case DNP3KIT_FT_U16: case DNP3KIT_FT_I16: case DNP3KIT_FT_RELTIME16: case DNP3KIT_FT_BCD16: return 2;
-    case DNP3KIT_FT_U32: case DNP3KIT_FT_I32: case DNP3KIT_FT_F32: case DNP3KIT_FT_BCD32: return 4;
-    case DNP3KIT_FT_TIME48: return 6;
-    case DNP3KIT_FT_F64: case DNP3KIT_FT_BCD64: return 8;
-    default: return 0;
-    }
-}
-
 static int *const crob_fields[] = {&hf.crob_tcc, &hf.crob_clear, &hf.crob_queue, &hf.crob_op, NULL};
 
 /* ---- Info column ---- */
@@ -314,7 +302,7 @@ static void add_field(proto_tree *t, tvbuff_t *tvb, const dk_frag *fr, const dnp
     int id = dk_field_hf(oh->info, i);
     if (id < 0)
         return;
-    guint w = field_width(f->type);
+    guint w = dnp3kit_field_width(f->type);
     guint o = *off;
     if (f->type == DNP3KIT_FT_BIT || f->type == DNP3KIT_FT_DBIT) {
         /* packed: the octet that holds the bits */

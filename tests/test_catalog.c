@@ -17,18 +17,6 @@ static unsigned row_nfields(const dnp3kit_object_info *info)
     return n;
 }
 
-static unsigned ft_width(uint8_t t)
-{
-    switch (t) {
-    case DNP3KIT_FT_FLAGS: case DNP3KIT_FT_U8: case DNP3KIT_FT_STATUS: case DNP3KIT_FT_CONTROL: return 1;
-    case DNP3KIT_FT_U16: case DNP3KIT_FT_I16: case DNP3KIT_FT_RELTIME16: case DNP3KIT_FT_BCD16: return 2;
-    case DNP3KIT_FT_U32: case DNP3KIT_FT_I32: case DNP3KIT_FT_F32: case DNP3KIT_FT_BCD32: return 4;
-    case DNP3KIT_FT_TIME48: return 6;
-    case DNP3KIT_FT_F64: case DNP3KIT_FT_BCD64: return 8;
-    default: return 0;
-    }
-}
-
 /* Variation used to exercise a row (octet-string rows need a length). */
 static uint8_t test_variation(const dnp3kit_object_info *info)
 {
@@ -47,7 +35,7 @@ static void fill(const dnp3kit_object_info *info, uint8_t var, unsigned k, dnp3k
     if (list)
         olen = 2 * (2 + k);
     for (unsigned i = 0; i < nf; i++)
-        used += ft_width(info->fields[i].type);
+        used += dnp3kit_field_width(info->fields[i].type);
     if (info->size_rule == DNP3KIT_SIZE_FIXED)
         olen = info->size - used;
     if (info->size_rule == DNP3KIT_SIZE_VARIATION)
@@ -249,6 +237,19 @@ static void round_trip(const dnp3kit_object_info *info, enum mode m)
 
 static void test_table_sane(void **state)
 {
+    /* the widths the consistency checks below rely on, by IEEE 1815 encoding */
+    assert_int_equal(dnp3kit_field_width(DNP3KIT_FT_FLAGS), 1);
+    assert_int_equal(dnp3kit_field_width(DNP3KIT_FT_CONTROL), 1);
+    assert_int_equal(dnp3kit_field_width(DNP3KIT_FT_I16), 2);
+    assert_int_equal(dnp3kit_field_width(DNP3KIT_FT_RELTIME16), 2);
+    assert_int_equal(dnp3kit_field_width(DNP3KIT_FT_U32), 4);
+    assert_int_equal(dnp3kit_field_width(DNP3KIT_FT_F32), 4);
+    assert_int_equal(dnp3kit_field_width(DNP3KIT_FT_TIME48), 6);
+    assert_int_equal(dnp3kit_field_width(DNP3KIT_FT_F64), 8);
+    assert_int_equal(dnp3kit_field_width(DNP3KIT_FT_BCD64), 8);
+    assert_int_equal(dnp3kit_field_width(DNP3KIT_FT_OCTETS), 0);
+    assert_int_equal(dnp3kit_field_width(DNP3KIT_FT_BIT), 0);
+
     (void)state;
     size_t n;
     const dnp3kit_object_info *t = dnp3kit_catalog_table(&n);
@@ -265,7 +266,7 @@ static void test_table_sane(void **state)
         unsigned sum = 0, octets = 0;
         for (unsigned k = 0; k < nf; k++) {
             assert_non_null(r->fields[k].name);
-            sum += ft_width(r->fields[k].type);
+            sum += dnp3kit_field_width(r->fields[k].type);
             if (r->fields[k].type == DNP3KIT_FT_OCTETS) {
                 octets++;
                 assert_int_equal(k, nf - 1); /* the rest of the object: last */

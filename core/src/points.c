@@ -27,8 +27,7 @@ static void put_le(uint8_t *p, uint64_t v, unsigned n)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* Wire width of a field type; 0 for OCTETS (the rest) and the packed bits. */
-static unsigned width(uint8_t t)
+unsigned dnp3kit_field_width(uint8_t t)
 {
     switch (t) {
     case DNP3KIT_FT_FLAGS: case DNP3KIT_FT_U8: case DNP3KIT_FT_STATUS: case DNP3KIT_FT_CONTROL:
@@ -184,7 +183,7 @@ static void decode_fields(const dnp3kit_object_info *info, const uint8_t *p, siz
             off = n;
             continue;
         }
-        unsigned w = width(d->type);
+        unsigned w = dnp3kit_field_width(d->type);
         if (w == 0 || n - off < w) {
             as_octets(pt, p, n);
             return;
@@ -357,7 +356,7 @@ static int encode_field(const dnp3kit_field_value *f, uint8_t *out, size_t cap, 
         *off += f->octets_len;
         return 0;
     }
-    unsigned w = width(f->type);
+    unsigned w = dnp3kit_field_width(f->type);
     if (w == 0)
         return DNP3KIT_ERR_ARG;
     uint64_t raw;

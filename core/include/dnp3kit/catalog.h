@@ -54,6 +54,10 @@ typedef enum dnp3kit_field_type {
 
 #define DNP3KIT_MAX_FIELDS 8
 
+/* Wire width in octets of a field type; 0 for OCTETS (the rest of the
+ * object) and for packed bits. */
+unsigned dnp3kit_field_width(uint8_t type);
+
 typedef struct dnp3kit_field {
     uint8_t type;         /* dnp3kit_field_type */
     const char *name;     /* "flags", "value", "time", "on_ms", ... (JSON key, dissector field) */
