@@ -12,7 +12,10 @@ PCAP="$BUILD/pcaptools/dnp3-pcap"
 echo "== dnp3-pcap check of the clean session capture"
 "$PCAP" check captures/clean_session.pcap
 echo "== dnp3-pcap decode (text) of the clean session capture"
-"$PCAP" decode --max-points 8 captures/clean_session.pcap | head -n 60
+# (through a file: `decode | head` would end decode with SIGPIPE under pipefail)
+"$PCAP" decode --max-points 8 captures/clean_session.pcap > "$BUILD/clean_session.txt"
+head -n 60 "$BUILD/clean_session.txt"
+echo "... ($(wc -l < "$BUILD/clean_session.txt") lines in $BUILD/clean_session.txt)"
 echo "== dnp3-pcap check of every bundled capture (defects expected: they are crafted to have them)"
 "$PCAP" check --quiet captures/*.pcap || true
 # A live session: the simulator on loopback, the master's startup sequence and
@@ -38,5 +41,20 @@ if [ -x "$OS" ] && [ -x "$M" ]; then
     "$M" --port "$port" --yes --pcap "$rec/3-ao.pcap" operate ao 0 12.5 --type float
     echo "== dnp3-pcap check of the recordings"
     "$PCAP" check -p "$port" "$rec"/*.pcap
+    echo "== the SBO recording decoded (dnp3-pcap decode)"
+    "$PCAP" decode -p "$port" "$rec/2-sbo.pcap"
+    so=$(find "$BUILD/dissector" -name dnp3kit.so 2>/dev/null | head -n 1)
+    if [ -n "$so" ] && command -v tshark >/dev/null; then
+        echo "== the recordings dissected by tshark with the dnp3kit plugin"
+        # Wireshark loads per-user plugins only for an unprivileged user
+        home="$rec/home"
+        mkdir -p "$home/.local/lib/wireshark/plugins/4.0/epan"
+        cp "$so" "$home/.local/lib/wireshark/plugins/4.0/epan/"
+        chmod -R a+rX "$rec"
+        run_ts() { if [ "$(id -u)" = 0 ]; then setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$home" tshark "$@"; else HOME="$home" tshark "$@"; fi; }
+        for f in "$rec"/1-startup-poll.pcap "$rec"/2-sbo.pcap "$rec"/3-ao.pcap; do
+            run_ts -r "$f" -d "tcp.port==$port,dnp3kit" -Y dnp3kit -T fields -e frame.number -e _ws.col.Info
+        done
+    fi
     kill "$ospid"; wait "$ospid" || true
 fi
