@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Speed of the dnp3kit Wireshark plugin against Wireshark's built-in dnp3, on
-# the benchmark capture written by dnp3-mkbench: the same tshark command, one
-# run each, ratio plugin / built-in (target <= 1.0).
+# the benchmark capture written by dnp3-mkbench: the same tshark command with
+# each, REPS times (default 3) interleaved so noise hits both alike, medians,
+# ratio plugin / built-in (target <= 1.0), all from one run of this script.
 #
 #   bash tests/bench/dissector_bench.sh [BUILD_DIR] [MB]      (defaults: ./build, 220)
 #
@@ -61,6 +62,8 @@ P=$(run -n -r "$F" -c 2000 -T fields -e frame.protocols | grep -c ':dnp3kit$' ||
 B=$(run -n -r "$F" -c 2000 -d tcp.port==20000,dnp3 -T fields -e frame.protocols | grep -c ':dnp3$' || true)
 echo "capture: $CAP ($(($(stat -c %s "$CAP") / 1048576)) MiB, $(run -n -r "$F" -T fields -e frame.number | wc -l) packets); first 2000 packets: $P dnp3kit / $B dnp3"
 echo "machine: $(nproc) CPU, load $(cut -d' ' -f1-3 /proc/loadavg)"
+REPS=${REPS:-3}
+echo "medians of $REPS interleaved runs (REPS=N to change)"
 printf '%-3s %-66s %9s %9s %7s\n' "" "command (built-in: + -d tcp.port==20000,dnp3)" "plugin s" "builtin s" "ratio"
 bench() { # label, plugin args..., --, built-in args...
     local label=$1 pa=() ba=()
@@ -68,9 +71,14 @@ bench() { # label, plugin args..., --, built-in args...
     while [[ $1 != -- ]]; do pa+=("$1"); shift; done
     shift
     ba=("$@")
-    local tp tb
-    tp=$(t "${pa[@]}")
-    tb=$(t "${ba[@]}" -d tcp.port==20000,dnp3)
+    local tp tb ps=() bs=()
+    # REPS runs of each, interleaved so machine noise hits both alike; medians
+    for ((r = 0; r < REPS; r++)); do
+        ps+=("$(t "${pa[@]}")")
+        bs+=("$(t "${ba[@]}" -d tcp.port==20000,dnp3)")
+    done
+    tp=$(printf '%s\n' "${ps[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    tb=$(printf '%s\n' "${bs[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
     printf '%-3s %-66s %9s %9s %7s\n' "$label" "$(printf "%s " "${pa[@]}" | sed "s|$F|FILE|; s|dnp3kit\.|P.|g")" "$tp" "$tb" \
         "$(awk -v p="$tp" -v b="$tb" 'BEGIN { printf "%.2f", p / b }')"
     [[ $label == A ]] && RATIO=$(awk -v p="$tp" -v b="$tb" 'BEGIN { printf "%.2f", p / b }')
