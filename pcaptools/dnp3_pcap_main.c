@@ -20,7 +20,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: %s COMMAND [OPTIONS] FILE...\n"
             "\n"
-            "Check and decode DNP3 (IEEE 1815) traffic in pcap and pcapng captures.\n"
+            "Check, decode, replay and fuzz DNP3 (IEEE 1815) traffic from pcap and pcapng captures.\n"
             "\n"
             "commands:\n"
             "  check    validate every layer (link frames and CRCs, transport segments,\n"

@@ -453,6 +453,9 @@ typedef struct fopts {
     const char *listen_port;    /* --role outstation */
     const char *capture;
     const char *outdir;
+    const char *replay;         /* --replay FILE (--target self) */
+    const char *restart;        /* --restart CMD (live): restarts the target to minimise */
+    size_t history;             /* --history N: cases kept per connection */
     uint64_t seed, count;
     double duration;
     int timeout_ms;
@@ -464,6 +467,8 @@ typedef struct fopts {
 
 typedef struct fstats {
     uint64_t cases, crashes, hangs, silences, closes, restarts;
+    size_t exchange_cases, repro_cases, repro_octets; /* the first live finding */
+    uint64_t trials;
     uint64_t t0;
     char first_repro[512];
 } fstats;
@@ -484,7 +489,13 @@ void fz_usage(FILE *out)
             "CAPTURE, or the catalogue's builders when none is given.\n"
             "  --target self           the dnp3kit core in-process (default): cases run in a\n"
             "                          forked worker, restarted when it crashes or hangs\n"
-            "  --target tcp://H:P      a live outstation; after each case a link status probe\n"
+            "  --target tcp://H:P      a live outstation; after each case a probe: a READ whose\n"
+            "                          SEQ no request of the case carries, answered with that SEQ\n"
+            "  --history N             live: the last N cases of the connection make the exchange a\n"
+            "                          reproducer starts from (default 8)\n"
+            "  --restart CMD           live: shell command that (re)starts the target, so that a\n"
+            "                          crash's exchange can be minimised (cases dropped, then the\n"
+            "                          failing case shrunk); without it only silences are minimised\n"
             "  --role outstation --listen PORT\n"
             "                          act as an outstation and answer a connecting master with\n"
             "                          mutated responses (liveness: it keeps asking)\n"
@@ -496,10 +507,14 @@ void fz_usage(FILE *out)
             "  --out DIR               where reproducers go (default .)\n"
             "  --keep-going            go on after a finding when the target is still reachable\n"
             "  --json                  JSON summary on stdout    -q  no progress lines\n"
+            "  --replay FILE           (--target self) run a reproducer through the core again in a\n"
+            "                          child: exit 1 when it still crashes or hangs, 0 when not\n"
             "  -p, --port N            DNP3 ports of CAPTURE (default 20000)\n"
             "Every crash, hang or silence is saved as DIR/dnp3fuzz-SEED-CASE-KIND.pcap, minimised;\n"
             "`dnp3-pcap replay --role master --target H:P FILE` plays it back (live targets),\n"
-            "`dnp3-pcap check FILE` runs it through the core again (self).\n"
+            "`dnp3-pcap fuzz --replay FILE` runs it through the core again (self).\n"
+            "Test hook: DNP3KIT_FUZZ_SELFTEST=crash|hang makes the self worker abort/hang on a\n"
+            "frame carrying application function code 99 (see docs/dnp3-pcap.md).\n"
             "exit: 0 no finding, 1 findings (reproducers written), 2 usage, capture or connection error\n");
 }
 
@@ -546,6 +561,31 @@ typedef struct shared_state {
     volatile uint64_t sink;
 } shared_state;
 
+/*
+ * Test hook (docs/dnp3-pcap.md, "Testing the fuzzer"): DNP3KIT_FUZZ_SELFTEST=crash
+ * or =hang makes the in-process worker (never the core) abort or hang on a
+ * marker input: a stream holding a link frame whose first segment carries
+ * application function code 99 (unassigned). Read only by the fuzz worker and
+ * the children that minimise and replay its findings.
+ */
+static int selftest_mode; /* 0 off, 1 crash, 2 hang */
+static bool selftest_hit(const uint8_t *p, size_t len)
+{
+    for (size_t j = 0; j + 12 < len; j++)
+        if (p[j] == 0x05 && p[j + 1] == 0x64 && p[j + 2] >= 8 && (p[j + 10] & 0x40) && p[j + 12] == 99)
+            return true;
+    return false;
+}
+static void selftest_check(const uint8_t *p, size_t len)
+{
+    if (!selftest_mode || !selftest_hit(p, len))
+        return;
+    if (selftest_mode == 1)
+        abort();
+    for (;;)
+        pause();
+}
+
 /* Does this stream crash or hang the core? Runs it in a child: 1 crash, 2 hang, 0 fine. */
 static int try_in_child(const uint8_t *p, size_t len, int timeout_ms)
 {
@@ -554,6 +594,7 @@ static int try_in_child(const uint8_t *p, size_t len, int timeout_ms)
         return 0;
     if (pid == 0) {
         alarm((unsigned)(timeout_ms / 1000 + 1));
+        selftest_check(p, len);
         volatile uint64_t h = fz_run_core(p, len);
         (void)h;
         _exit(0);
@@ -619,6 +660,7 @@ static void worker(const fuzz_cfg *c, shared_state *sh, uint64_t from, uint64_t 
     for (uint64_t i = from; i < to; i++) {
         sh->current = i;
         make_case(c, i, false, k);
+        selftest_check(k->buf, k->len);
         acc += fz_run_core(k->buf, k->len);
         sh->done = i + 1;
     }
@@ -654,7 +696,6 @@ static int fuzz_self(const fuzz_cfg *c, const fopts *o, fstats *st)
         }
         if (pid == 0)
             worker(c, sh, next, end);
-        st->restarts++;
         uint64_t seen = sh->current, seen_at = rp_now_ms();
         int status = 0;
         bool exited = false, hung = false, timeup = false;
@@ -701,21 +742,22 @@ static int fuzz_self(const fuzz_cfg *c, const fopts *o, fstats *st)
             st->hangs++;
         else
             st->crashes++;
-        size_t mlen = k->len;
+        size_t mlen = k->len, olen = k->len;
         if (try_in_child(k->buf, k->len, o->timeout_ms) == kind)
             mlen = minimise(k->buf, k->len, kind, o->timeout_ms);
         char path[512];
         write_repro(o, st, bad, kname, k->buf, mlen, k->from_master, NULL, 0, path, sizeof path);
         if (!st->first_repro[0])
             snprintf(st->first_repro, sizeof st->first_repro, "%s", path);
-        fprintf(stderr, "%sdnp3-pcap fuzz: case %" PRIu64 " (%s) %s the core (%s); reproducer %s (%zu octets)\n",
+        fprintf(stderr, "%sdnp3-pcap fuzz: case %" PRIu64 " (%s) %s the core (%s); reproducer %s (%zu octets, minimised from %zu)\n",
                 o->progress ? "\n" : "", bad, k->mutator, hung ? "hangs" : "crashes",
-                hung ? "time limit" : (WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "exit"), path, mlen);
+                hung ? "time limit" : (WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "exit"), path, mlen, olen);
         rc = FZ_EXIT_FOUND;
         next = bad + 1;
         st->cases = next;
         if (o->stop_on_find)
             break;
+        st->restarts++; /* a fresh worker goes on from the next case */
     }
     free(k);
     munmap(sh, sizeof *sh);
@@ -724,27 +766,239 @@ static int fuzz_self(const fuzz_cfg *c, const fopts *o, fstats *st)
 
 /* ---- --target tcp:// ---- */
 
-static int reconnect(const fopts *o, rp_conn *conn, const fuzz_cfg *c)
+/*
+ * A unit is what one case puts on the wire: the case's octets, then the probe
+ * (300 zero octets and a READ whose SEQ no request of the case carries). The
+ * probe is answered by a response with that SEQ or the target is not alive.
+ * The last --history units sent on a connection are the exchange that a
+ * finding's reproducer starts from.
+ */
+typedef struct unit {
+    uint8_t *p;
+    size_t len, case_len;
+    uint8_t seq;
+    uint64_t idx;
+} unit;
+
+static uint8_t g_rot;
+
+static int unit_make(rp_conn *conn, const uint8_t *cp, size_t clen, uint64_t idx, unit *u)
+{
+    u->p = malloc(clen + DNP3KIT_LINK_MAX_FRAME * 2 + 64);
+    if (!u->p)
+        return -1;
+    memcpy(u->p, cp, clen);
+    uint16_t avoid = rp_seqs_in(cp, clen);
+    uint8_t seq = g_rot & 0x0F;
+    for (int t = 0; t < 16 && (avoid >> seq & 1); t++)
+        seq = (uint8_t)((seq + 1) & 0x0F);
+    g_rot = (uint8_t)(seq + 1);
+    int n = rp_probe_build(conn, seq, u->p + clen, DNP3KIT_LINK_MAX_FRAME * 2 + 64);
+    if (n < 0) {
+        free(u->p);
+        u->p = NULL;
+        return -1;
+    }
+    u->len = clen + (size_t)n;
+    u->case_len = clen;
+    u->seq = seq;
+    u->idx = idx;
+    return 0;
+}
+
+/* Send a unit and judge its probe: 1 alive, 0 silent (after a second chance), -1 closed. */
+static int unit_run(rp_conn *conn, const unit *u, int timeout_ms)
+{
+    if (rp_send_raw(conn, u->p, u->len) != 0)
+        return -1;
+    int a = rp_probe_wait(conn, u->seq, timeout_ms);
+    if (a == 0) /* a slow target: one more chance with a fresh probe */
+        a = rp_probe_read(conn, rp_seqs_in(u->p, u->case_len) | (uint16_t)(1u << u->seq), timeout_ms);
+    return a;
+}
+
+typedef struct live {
+    const fopts *o;
+    const fuzz_cfg *c;
+    fstats *st;
+    pid_t kids[64];
+    int nkids;
+} live;
+
+static int connect_target(live *L, rp_conn *conn, bool may_restart)
 {
     char err[256];
-    for (int t = 0; t < 5; t++) {
-        int fd = rp_tcp_connect(o->target, o->timeout_ms, err, sizeof err);
+    uint64_t until = rp_now_ms() + 5000;
+    bool restarted = false;
+    for (;;) {
+        int fd = rp_tcp_connect(L->o->target, L->o->timeout_ms, err, sizeof err);
         if (fd >= 0) {
-            rp_conn_init(conn, fd, true, c->master, c->outstation);
+            rp_conn_init(conn, fd, true, L->c->master, L->c->outstation);
             return 0;
         }
-        usleep(100000);
+        if (!restarted && may_restart && L->o->restart && L->nkids < 64) {
+            fflush(NULL);
+            pid_t pid = fork();
+            if (pid == 0) {
+                setsid();
+                execl("/bin/sh", "sh", "-c", L->o->restart, (char *)NULL);
+                _exit(127);
+            }
+            if (pid > 0) {
+                L->kids[L->nkids++] = pid;
+                L->st->restarts++;
+            }
+            restarted = true;
+            until = rp_now_ms() + 5000;
+        }
+        if ((!restarted && rp_now_ms() > until - 4500) || rp_now_ms() > until)
+            return -1;
+        /* reap restarted targets that died, so that a dead one is not a zombie */
+        for (int i = 0; i < L->nkids; i++)
+            if (L->kids[i] > 0 && waitpid(L->kids[i], NULL, WNOHANG) == L->kids[i])
+                L->kids[i] = -1;
+        usleep(20000);
     }
-    return -1;
+}
+
+/* Does this exchange still make the target fail? A fresh connection (the
+ * target restarted by --restart when it is gone), then every unit. */
+static bool trial(live *L, unit *us, size_t n, uint64_t *trials)
+{
+    rp_conn *conn = malloc(sizeof *conn);
+    if (!conn)
+        return false;
+    (*trials)++;
+    bool failed = false;
+    if (connect_target(L, conn, true) == 0 && rp_probe_read(conn, 0xFFFF & ~1u, L->o->timeout_ms) == 1) {
+        for (size_t i = 0; i < n && !failed; i++) {
+            /* re-make the unit's probe for this connection's transport sequence */
+            unit u;
+            if (unit_make(conn, us[i].p, us[i].case_len, us[i].idx, &u) != 0)
+                break;
+            failed = unit_run(conn, &u, L->o->timeout_ms) != 1;
+            free(u.p);
+        }
+    }
+    rp_conn_close(conn);
+    free(conn);
+    return failed;
+}
+
+/* Minimise an exchange whose last unit failed: drop cases while the failure
+ * still reproduces, then shrink the failing case's octets (drop its frames,
+ * cut its tail). Needs --restart when the failure kills the target. */
+static size_t minimise_live(live *L, unit *us, size_t n, uint64_t *trials)
+{
+    int budget = 48;
+    /* the failing case alone? */
+    if (n > 1 && trial(L, &us[n - 1], 1, trials)) {
+        for (size_t i = 0; i + 1 < n; i++)
+            free(us[i].p);
+        us[0] = us[n - 1];
+        n = 1;
+    }
+    for (size_t i = 0; n > 1 && i + 1 < n && budget > 0; budget--) {
+        unit drop = us[i];
+        memmove(&us[i], &us[i + 1], (n - i - 1) * sizeof *us);
+        if (trial(L, us, n - 1, trials)) {
+            free(drop.p);
+            n--;
+        } else {
+            memmove(&us[i + 1], &us[i], (n - i - 1) * sizeof *us);
+            us[i] = drop;
+            i++;
+        }
+    }
+    /* shrink the failing case */
+    unit *u = &us[n - 1];
+    uint8_t *t = malloc(u->case_len + 1);
+    if (!t)
+        return n;
+    size_t len = u->case_len;
+    for (size_t at = 0; at < len && budget > 0;) {
+        size_t next = at + 1;
+        while (next + 1 < len && !(u->p[next] == 0x05 && u->p[next + 1] == 0x64))
+            next++;
+        if (next + 1 >= len)
+            break;
+        memcpy(t, u->p, at);
+        memcpy(t + at, u->p + next, len - next);
+        uint8_t *keep = u->p;
+        size_t keep_len = u->case_len;
+        u->p = t;
+        u->case_len = len - (next - at);
+        budget--;
+        bool f = trial(L, us, n, trials);
+        u->p = keep;
+        u->case_len = keep_len;
+        if (f) {
+            memcpy(u->p, t, len - (next - at));
+            len -= next - at;
+            u->case_len = len;
+        } else {
+            at = next;
+        }
+    }
+    for (size_t cut = len / 2; cut > 0 && budget > 0; cut /= 2) {
+        if (cut >= len)
+            continue;
+        budget--;
+        size_t keep_len = u->case_len;
+        u->case_len = len - cut;
+        if (trial(L, us, n, trials))
+            len -= cut;
+        u->case_len = keep_len;
+        u->case_len = len;
+    }
+    free(t);
+    return n;
+}
+
+/* The reproducer: each unit (case + probe) as the master's octets. */
+static int write_units(const fopts *o, uint64_t idx, const char *kind, unit *us, size_t n, const fuzz_cfg *c,
+                       size_t *octets, char *path, size_t pcap)
+{
+    snprintf(path, pcap, "%s/dnp3fuzz-%" PRIu64 "-%" PRIu64 "-%s.pcap", o->outdir, o->seed, idx, kind);
+    char err[256];
+    dpc_writer *w = dpc_writer_open(path, err, sizeof err);
+    if (!w) {
+        fprintf(stderr, "dnp3-pcap fuzz: cannot write %s: %s\n", path, err);
+        return -1;
+    }
+    dpc_addr cl = {.family = 4, .ip = {192, 0, 2, 1}, .port = 40000};
+    dpc_addr sv = {.family = 4, .ip = {192, 0, 2, 10}, .port = 20000};
+    uint64_t ts = 1700000000000000ull;
+    int conn = dpc_writer_tcp_open(w, &cl, &sv, true, ts);
+    rp_conn *v = malloc(sizeof *v);
+    *octets = 0;
+    for (size_t i = 0; v && i < n; i++) {
+        rp_conn_init(v, -1, true, c->master, c->outstation);
+        v->tseq = (uint8_t)i;
+        unit u;
+        if (unit_make(v, us[i].p, us[i].case_len, us[i].idx, &u) != 0)
+            continue;
+        for (size_t off = 0; off < u.len; off += 1400)
+            dpc_writer_tcp_send(w, conn, true, u.p + off, u.len - off > 1400 ? 1400 : u.len - off, ts += 1000);
+        *octets += us[i].case_len;
+        free(u.p);
+    }
+    free(v);
+    dpc_writer_tcp_close(w, conn, ts + 1000);
+    return dpc_writer_close(w);
 }
 
 static int fuzz_tcp(const fuzz_cfg *c, const fopts *o, fstats *st)
 {
     rp_conn *conn = malloc(sizeof *conn);
     kase *k = malloc(sizeof *k);
-    if (!conn || !k) {
+    size_t H = o->history ? o->history : 1;
+    unit *hist = calloc(H, sizeof *hist);
+    live L = {.o = o, .c = c, .st = st};
+    if (!conn || !k || !hist) {
         free(conn);
         free(k);
+        free(hist);
         return FZ_EXIT_ERROR;
     }
     char err[256];
@@ -753,19 +1007,22 @@ static int fuzz_tcp(const fuzz_cfg *c, const fopts *o, fstats *st)
         fprintf(stderr, "dnp3-pcap fuzz: %s\n", err);
         free(conn);
         free(k);
+        free(hist);
         return FZ_EXIT_ERROR;
     }
     rp_conn_init(conn, fd, true, c->master, c->outstation);
-    if (rp_probe(conn, o->timeout_ms) != 1) {
-        fprintf(stderr, "dnp3-pcap fuzz: %s does not answer a link status request before fuzzing\n", o->target);
+    if (rp_probe_read(conn, 0, o->timeout_ms) != 1) {
+        fprintf(stderr, "dnp3-pcap fuzz: %s does not answer a READ before fuzzing\n", o->target);
         rp_conn_close(conn);
         free(conn);
         free(k);
+        free(hist);
         return FZ_EXIT_ERROR;
     }
     int rc = FZ_EXIT_CLEAN;
     uint64_t last_prog = rp_now_ms();
     uint64_t end = o->count ? o->count : UINT64_MAX;
+    size_t nh = 0; /* units in hist (oldest first) */
     for (uint64_t i = 0; i < end && !fz_stop; i++) {
         uint64_t now = rp_now_ms();
         if (o->duration > 0 && (double)(now - st->t0) >= o->duration * 1000.0)
@@ -776,47 +1033,78 @@ static int fuzz_tcp(const fuzz_cfg *c, const fopts *o, fstats *st)
         }
         make_case(c, i, true, k);
         k->from_master = true;
-        int alive = rp_send_raw(conn, k->buf, k->len) == 0 ? rp_probe(conn, o->timeout_ms) : -1;
+        if (nh == H) {
+            free(hist[0].p);
+            memmove(hist, hist + 1, (H - 1) * sizeof *hist);
+            nh--;
+        }
+        if (unit_make(conn, k->buf, k->len, i, &hist[nh]) != 0)
+            break;
+        nh++;
+        int alive = unit_run(conn, &hist[nh - 1], o->timeout_ms);
         st->cases = i + 1;
         if (alive == 1)
             continue;
-        const char *kind = NULL;
-        if (alive == 0) {
-            /* silence: one more chance (a slow target), then it is a finding */
-            alive = rp_probe(conn, o->timeout_ms);
-            if (alive == 1)
-                continue;
-            if (alive == 0)
-                kind = "silence";
-        }
+        const char *kind = alive == 0 ? "silence" : NULL;
         rp_conn_close(conn);
         if (!kind) {
             /* the connection closed: a target may close on garbage; if it accepts again, go on */
             usleep(50000);
-            if (reconnect(o, conn, c) == 0 && rp_probe(conn, o->timeout_ms) == 1) {
+            if (connect_target(&L, conn, false) == 0 && rp_probe_read(conn, 0, o->timeout_ms) == 1) {
                 st->closes++;
+                for (size_t q = 0; q < nh; q++)
+                    free(hist[q].p);
+                nh = 0;
                 continue;
             }
+            rp_conn_close(conn);
             kind = "crash";
         }
         if (!strcmp(kind, "crash"))
             st->crashes++;
         else
             st->silences++;
+        size_t exch = nh, n = nh;
+        uint64_t trials = 0;
+        if (o->restart || !strcmp(kind, "silence"))
+            n = minimise_live(&L, hist, nh, &trials);
+        size_t octets = 0, ex_octets = 0;
+        for (size_t q = 0; q < exch && q < n; q++)
+            (void)q;
         char path[512];
-        write_repro(o, st, i, kind, k->buf, k->len, true, NULL, 0, path, sizeof path);
-        if (!st->first_repro[0])
+        write_units(o, i, kind, hist, n, c, &octets, path, sizeof path);
+        if (!st->first_repro[0]) {
             snprintf(st->first_repro, sizeof st->first_repro, "%s", path);
-        fprintf(stderr, "%sdnp3-pcap fuzz: case %" PRIu64 " (%s): target %s; reproducer %s\n", o->progress ? "\n" : "",
-                i, k->mutator, !strcmp(kind, "crash") ? "is gone (connection closed, reconnect refused)" : "went silent",
-                path);
+            st->exchange_cases = exch;
+            st->repro_cases = n;
+            st->repro_octets = octets;
+            st->trials = trials;
+        }
+        (void)ex_octets;
+        fprintf(stderr, "%sdnp3-pcap fuzz: case %" PRIu64 " (%s): target %s; reproducer %s (%zu of the last %zu cases, "
+                        "%zu case octets, %" PRIu64 " minimising trials)\n",
+                o->progress ? "\n" : "", i, k->mutator,
+                !strcmp(kind, "crash") ? "is gone (connection closed, reconnect refused)" : "went silent", path, n, exch,
+                octets, trials);
+        for (size_t q = 0; q < n; q++)
+            free(hist[q].p);
+        nh = 0;
         rc = FZ_EXIT_FOUND;
-        if (o->stop_on_find || reconnect(o, conn, c) != 0)
+        if (o->stop_on_find || connect_target(&L, conn, true) != 0)
             break;
     }
+    for (size_t q = 0; q < nh; q++)
+        free(hist[q].p);
     rp_conn_close(conn);
+    for (int q = 0; q < L.nkids; q++)
+        if (L.kids[q] > 0) {
+            kill(-L.kids[q], SIGTERM);
+            kill(L.kids[q], SIGTERM);
+            waitpid(L.kids[q], NULL, 0);
+        }
     free(conn);
     free(k);
+    free(hist);
     return rc;
 }
 
@@ -934,6 +1222,46 @@ static int fuzz_master(const fuzz_cfg *c, const fopts *o, fstats *st)
     return rc;
 }
 
+/* ---- --target self --replay FILE: run a reproducer through the core again ---- */
+
+static int replay_self(const fopts *o)
+{
+    rp_capture cap;
+    char err[512];
+    if (rp_capture_load(o->replay, &o->cap, &cap, err, sizeof err) != 0) {
+        fprintf(stderr, "dnp3-pcap fuzz: %s\n", err);
+        return FZ_EXIT_ERROR;
+    }
+    size_t len = 0;
+    for (size_t i = 0; i < cap.nchunks; i++)
+        len += cap.chunks[i].len;
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) {
+        rp_capture_free(&cap);
+        return FZ_EXIT_ERROR;
+    }
+    len = 0;
+    for (size_t i = 0; i < cap.nchunks; i++) {
+        memcpy(buf + len, cap.chunks[i].data, cap.chunks[i].len);
+        len += cap.chunks[i].len;
+    }
+    rp_capture_free(&cap);
+    if (!len) {
+        fprintf(stderr, "dnp3-pcap fuzz: no DNP3 payload in %s\n", o->replay);
+        free(buf);
+        return FZ_EXIT_ERROR;
+    }
+    int r = try_in_child(buf, len, o->timeout_ms);
+    free(buf);
+    const char *verdict = r == 1 ? "crash" : r == 2 ? "hang" : "survived";
+    if (o->json)
+        printf("{\"replay\":\"%s\",\"octets\":%zu,\"result\":\"%s\"}\n", o->replay, len, verdict);
+    else
+        printf("fuzz replay %s: %zu octets through the core in a child: %s\n", o->replay, len,
+               r == 1 ? "it crashes" : r == 2 ? "it hangs (time limit)" : "it survives");
+    return r ? FZ_EXIT_FOUND : FZ_EXIT_CLEAN;
+}
+
 /* ---- entry ---- */
 
 int fz_main(int argc, char **argv)
@@ -947,16 +1275,18 @@ int fz_main(int argc, char **argv)
     o.timeout_ms = 1000;
     o.layers = 0xF;
     o.stop_on_find = true;
+    o.history = 8;
     const char *role = "master";
     bool ports_set = false;
-    enum { O_TARGET = 256, O_ROLE, O_LISTEN, O_SEED, O_COUNT, O_DURATION, O_LAYERS, O_TIMEOUT, O_OUT, O_KEEP, O_JSON };
+    enum { O_TARGET = 256, O_ROLE, O_LISTEN, O_SEED, O_COUNT, O_DURATION, O_LAYERS, O_TIMEOUT, O_OUT, O_KEEP, O_JSON, O_REPLAY, O_RESTART, O_HISTORY };
     static const struct option lo[] = {
         {"target", required_argument, NULL, O_TARGET}, {"role", required_argument, NULL, O_ROLE},
         {"listen", required_argument, NULL, O_LISTEN}, {"seed", required_argument, NULL, O_SEED},
         {"count", required_argument, NULL, O_COUNT}, {"duration", required_argument, NULL, O_DURATION},
         {"layers", required_argument, NULL, O_LAYERS}, {"timeout", required_argument, NULL, O_TIMEOUT},
         {"out", required_argument, NULL, O_OUT}, {"keep-going", no_argument, NULL, O_KEEP},
-        {"json", no_argument, NULL, O_JSON}, {"port", required_argument, NULL, 'p'},
+        {"json", no_argument, NULL, O_JSON}, {"replay", required_argument, NULL, O_REPLAY},
+        {"restart", required_argument, NULL, O_RESTART}, {"history", required_argument, NULL, O_HISTORY}, {"port", required_argument, NULL, 'p'},
         {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     optind = 1;
@@ -974,6 +1304,9 @@ int fz_main(int argc, char **argv)
         case O_OUT: o.outdir = optarg; break;
         case O_KEEP: o.stop_on_find = false; break;
         case O_JSON: o.json = true; break;
+        case O_REPLAY: o.replay = optarg; break;
+        case O_RESTART: o.restart = optarg; break;
+        case O_HISTORY: o.history = strtoul(optarg, &end, 10); if (*end || !o.history || o.history > 256) goto bad; break;
         case O_LAYERS: {
             o.layers = 0;
             char buf[128];
@@ -1009,6 +1342,17 @@ int fz_main(int argc, char **argv)
     }
     if (!o.count && !(o.duration > 0))
         o.count = 100000;
+    if (!strcmp(o.target, "self")) {
+        const char *t = getenv("DNP3KIT_FUZZ_SELFTEST");
+        selftest_mode = !t ? 0 : !strcmp(t, "crash") ? 1 : !strcmp(t, "hang") ? 2 : 0;
+    }
+    if (o.replay) {
+        if (strcmp(o.target, "self") || o.capture) {
+            fz_usage(stderr);
+            return FZ_EXIT_ERROR;
+        }
+        return replay_self(&o);
+    }
     o.progress = !o.quiet && isatty(STDERR_FILENO);
     signal(SIGPIPE, SIG_IGN);
     struct stat sb;
@@ -1082,9 +1426,9 @@ int fz_main(int argc, char **argv)
     if (o.json) {
         printf("{\"target\":\"%s\",\"role\":\"%s\",\"seed\":%" PRIu64 ",\"seeds\":%zu,\"cases\":%" PRIu64
                ",\"seconds\":%.3f,\"cases_per_s\":%.0f,\"crashes\":%" PRIu64 ",\"hangs\":%" PRIu64
-               ",\"silences\":%" PRIu64 ",\"closes\":%" PRIu64 ",\"reproducer\":",
+               ",\"silences\":%" PRIu64 ",\"closes\":%" PRIu64 ",\"restarts\":%" PRIu64 ",\"exchange_cases\":%zu,\"repro_cases\":%zu,\"repro_octets\":%zu,\"trials\":%" PRIu64 ",\"reproducer\":",
                !strcmp(role, "outstation") ? "master" : o.target, role, o.seed, c.nseeds, st.cases, secs,
-               secs > 0 ? (double)st.cases / secs : 0.0, st.crashes, st.hangs, st.silences, st.closes);
+               secs > 0 ? (double)st.cases / secs : 0.0, st.crashes, st.hangs, st.silences, st.closes, st.restarts, st.exchange_cases, st.repro_cases, st.repro_octets, st.trials);
         if (st.first_repro[0])
             printf("\"%s\"", st.first_repro);
         else

@@ -488,6 +488,63 @@ int rp_probe(rp_conn *c, int timeout_ms)
     return 1;
 }
 
+uint16_t rp_seqs_in(const uint8_t *p, size_t len)
+{
+    uint16_t used = 0;
+    for (size_t j = 0; j + 11 < len; j++)
+        if (p[j] == 0x05 && p[j + 1] == 0x64 && p[j + 2] >= 6 && (p[j + 10] & DNP3KIT_TRANSPORT_FIR))
+            used |= (uint16_t)(1u << (p[j + 11] & 0x0F));
+    return used;
+}
+
+int rp_probe_build(rp_conn *c, uint8_t seq, uint8_t *out, size_t cap)
+{
+    static const uint8_t pad[DNP3KIT_LINK_MAX_FRAME + 8];
+    if (cap < sizeof pad + 32)
+        return -1;
+    memcpy(out, pad, sizeof pad);
+    uint8_t seg[3] = {(uint8_t)(DNP3KIT_TRANSPORT_FIR | DNP3KIT_TRANSPORT_FIN | (c->tseq & 0x3F)),
+                      (uint8_t)(0xC0 | (seq & 0x0F)), DNP3KIT_FC_READ};
+    c->tseq = (uint8_t)((c->tseq + 1) & 0x3F);
+    uint8_t ctrl = dnp3kit_link_ctrl(c->master, true, false, false, DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA);
+    int n = dnp3kit_link_build(ctrl, c->remote, c->local, seg, sizeof seg, out + sizeof pad, cap - sizeof pad);
+    return n < 0 ? -1 : (int)sizeof pad + n;
+}
+
+int rp_probe_wait(rp_conn *c, uint8_t seq, int timeout_ms)
+{
+    uint64_t deadline = rp_now_ms() + (uint64_t)timeout_ms;
+    const uint8_t *f;
+    size_t n;
+    for (;;) {
+        int r = rp_recv_fragment(c, deadline, &f, &n);
+        if (r <= 0)
+            return r;
+        if (r != 1 || n < 4 || f[1] != DNP3KIT_FC_RESPONSE || !(f[0] & 0x80) || (f[0] & 0x0F) != (seq & 0x0F))
+            continue;
+        if (f[0] & 0x20) {
+            uint8_t cf[2] = {(uint8_t)(0xC0 | (seq & 0x0F)), DNP3KIT_FC_CONFIRM};
+            rp_send_fragment(c, cf, 2);
+        }
+        return 1;
+    }
+}
+
+int rp_probe_read(rp_conn *c, uint16_t avoid_seqs, int timeout_ms)
+{
+    static uint8_t rot;
+    uint8_t seq = rot & 0x0F;
+    for (int t = 0; t < 16; t++, seq = (uint8_t)((seq + 1) & 0x0F))
+        if (!(avoid_seqs >> seq & 1))
+            break;
+    rot = (uint8_t)(seq + 1);
+    uint8_t buf[DNP3KIT_LINK_MAX_FRAME * 2 + 64];
+    int n = rp_probe_build(c, seq, buf, sizeof buf);
+    if (n < 0 || rp_send_raw(c, buf, (size_t)n) != 0)
+        return -1;
+    return rp_probe_wait(c, seq, timeout_ms);
+}
+
 /* ------------------------------------------------------------------------ */
 /* options                                                                  */
 /* ------------------------------------------------------------------------ */
@@ -951,11 +1008,17 @@ static int raw_replay(const rp_capture *c, const ropts *o, uint32_t flow)
                 break;
         }
     }
-    int alive = died ? -1 : rp_probe(conn, o->timeout_ms);
+    /* probe with an application READ whose SEQ no recorded request uses, so
+     * that no late answer to the replayed octets can pass for the probe's */
+    uint16_t avoid = 0;
+    for (size_t i = 0; i < c->nchunks; i++)
+        if (c->chunks[i].from_a && (!flow || c->chunks[i].flow == flow))
+            avoid |= rp_seqs_in(c->chunks[i].data, c->chunks[i].len);
+    int alive = died ? -1 : rp_probe_read(conn, avoid, o->timeout_ms);
     if (alive == 1) {
         /* a crash may take a moment to close the socket: probe once more */
         usleep(100000);
-        alive = rp_probe(conn, o->timeout_ms);
+        alive = rp_probe_read(conn, avoid, o->timeout_ms);
     }
     rp_conn_close(conn);
     free(conn);

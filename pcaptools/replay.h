@@ -100,6 +100,21 @@ int rp_recv_fragment(rp_conn *c, uint64_t deadline_ms, const uint8_t **frag, siz
  * Returns 1 alive, 0 no answer, -1 closed. */
 int rp_probe(rp_conn *c, int timeout_ms);
 
+/* The SEQs (bit n set: SEQ n) of the application fragments that start in a
+ * byte stream (first segments of link frames): a probe picks another one. */
+uint16_t rp_seqs_in(const uint8_t *p, size_t len);
+/* A probe that its answer cannot be confused with: 300 zero octets (they end
+ * any partial frame the case left in the target's link parser), then an
+ * application READ with no objects and application SEQ seq, built into out
+ * (advances c->tseq). Returns the octet count or -1. */
+int rp_probe_build(rp_conn *c, uint8_t seq, uint8_t *out, size_t cap);
+/* Wait for the response (FC 129, FIR) carrying seq; confirms it when asked.
+ * Anything else read meanwhile (answers to the case, unsolicited responses,
+ * link status) is dropped. 1 alive, 0 no answer, -1 closed. */
+int rp_probe_wait(rp_conn *c, uint8_t seq, int timeout_ms);
+/* build + send + wait, with a SEQ outside avoid_seqs. */
+int rp_probe_read(rp_conn *c, uint16_t avoid_seqs, int timeout_ms);
+
 /* ---- the subcommand ---- */
 
 /* argv[0] is "replay". */

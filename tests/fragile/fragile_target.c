@@ -5,8 +5,11 @@
  * object header: a group 30 header with the 8-bit start-stop qualifier
  * (0x00) whose start is greater than its stop (clause 4.2.2.7.3 forbids it).
  * It checks that header before validating the fragment, as careless code
- * would. Usage: dnp3-fragile [--port P] (0 = any; prints
+ * would. Usage: dnp3-fragile [--port P] [--half-dead] (0 = any; prints
  * "listening on 127.0.0.1:PORT" on stderr). One connection at a time.
+ * --half-dead: instead of aborting, the application layer stops answering
+ * for good while the link layer still answers link status requests (a hung
+ * application task): only a probe tied to its case can tell.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -27,13 +30,19 @@ static void send_frame(int fd, uint8_t ctrl, const uint8_t *user, size_t len)
         return;
 }
 
+static int half_dead, app_dead;
+
 static void on_fragment(int fd, const uint8_t *f, size_t len)
 {
-    if (len < 2 || f[1] == DNP3KIT_FC_CONFIRM)
+    if (len < 2 || f[1] == DNP3KIT_FC_CONFIRM || app_dead)
         return;
     /* the bug: trusts the first object header's range */
-    if (len >= 7 && f[2] == 30 && f[4] == 0x00 && f[5] > f[6])
-        abort();
+    if (len >= 7 && f[2] == 30 && f[4] == 0x00 && f[5] > f[6]) {
+        if (!half_dead)
+            abort();
+        app_dead = 1;
+        return;
+    }
     uint8_t rsp[5] = {0xC0, (uint8_t)(0xC0 | (f[0] & 0x0F)), DNP3KIT_FC_RESPONSE, 0, 0};
     send_frame(fd, dnp3kit_link_ctrl(false, true, false, false, DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA), rsp, 5);
 }
@@ -41,9 +50,11 @@ static void on_fragment(int fd, const uint8_t *f, size_t len)
 int main(int argc, char **argv)
 {
     int port = 0;
-    for (int i = 1; i + 1 < argc; i++)
-        if (!strcmp(argv[i], "--port"))
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--port") && i + 1 < argc)
             port = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--half-dead"))
+            half_dead = 1;
     int lfd = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
