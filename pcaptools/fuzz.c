@@ -61,6 +61,8 @@ typedef struct fuzz_cfg {
     uint64_t seed;
     uint16_t master, outstation;
     unsigned layers;            /* bit 0 raw, 1 link, 2 transport, 3 app */
+    bool answer_seq;            /* --role outstation: a solicited response takes seq (before mutation) */
+    uint8_t seq;
 } fuzz_cfg;
 
 static void add_seed(fuzz_cfg *c, const uint8_t *p, size_t len, bool from_master)
@@ -279,6 +281,10 @@ static void make_case(const fuzz_cfg *c, uint64_t idx, bool requests_only, kase 
     uint8_t frag[4096];
     size_t flen = s->len;
     memcpy(frag, s->data, flen);
+    /* A master drops a response whose SEQ is not its request's (clause 4.2.2.4.4),
+     * so answers carry the request's SEQ; the app mutators may still change it. */
+    if (c->answer_seq && flen >= 2 && frag[1] == DNP3KIT_FC_RESPONSE)
+        frag[0] = (uint8_t)((frag[0] & 0xF0) | (c->seq & 0x0F));
     /* pick a layer among the enabled ones */
     unsigned layer;
     do
@@ -1203,6 +1209,8 @@ static int fuzz_master(const fuzz_cfg *c, const fopts *o, fstats *st)
                 lastreq_len = fl > 0 ? (size_t)fl : 0;
             }
         }
+        rc_cfg.answer_seq = true;
+        rc_cfg.seq = f[0] & 0x0F;
         make_case(&rc_cfg, i, true, k);
         if (rp_send_raw(conn, k->buf, k->len) != 0) {
             rp_conn_close(conn);

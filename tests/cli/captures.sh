@@ -67,6 +67,7 @@ done <<'PLANTED'
 clean_session none
 tcp_split_frames none
 udp_ipv6_session none
+read_time none
 tcp_retransmission_reorder tcp_retransmission
 tcp_gap tcp_gap
 link_bad_header_crc link_bad_header_crc

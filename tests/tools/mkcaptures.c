@@ -570,6 +570,28 @@ static void tcp_gap(void)
     close_sess(&s);
 }
 
+/* The outstation's clock read (READ g50v1): what `dnp3-pcap replay
+ * --ignore-time` must disregard when a live device answers with its own time. */
+static void read_time(void)
+{
+    sess s;
+    open_sess(&s, "read_time", false, false);
+    uint8_t req[64], rsp[64];
+    uint8_t q = next_seq(&s);
+    dnp3kit_app_writer w;
+    dnp3kit_app_writer_init(&w, req, sizeof req, dnp3kit_app_ctrl(true, true, false, false, q), DNP3KIT_FC_READ, -1);
+    dnp3kit_app_write_count_header(&w, 50, 1, 1);
+    send_frag(&s, true, req, dnp3kit_app_writer_finish(&w));
+    dnp3kit_app_writer_init(&w, rsp, sizeof rsp, dnp3kit_app_ctrl(true, true, false, false, q), DNP3KIT_FC_RESPONSE, 0);
+    dnp3kit_point p;
+    memset(&p, 0, sizeof p);
+    set_field_types(&p, 50, 1);
+    p.fields[0].v.u = T0 / 1000 + 1234; /* ms since the epoch */
+    dnp3kit_app_write_counted(&w, 50, 1, &p, 1);
+    send_frag(&s, false, rsp, dnp3kit_app_writer_finish(&w));
+    close_sess(&s);
+}
+
 static void udp_ipv6(void)
 {
     sess s;
@@ -589,6 +611,7 @@ int main(int argc, char **argv)
     clean_session();
     tcp_split();
     udp_ipv6();
+    read_time();
     tcp_retrans_reorder();
     tcp_gap();
     corrupt_capture("link_bad_header_crc", 0, 8, 0xFF, false);
