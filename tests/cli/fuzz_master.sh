@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 fzpid=
 cleanup() { [ -n "$fzpid" ] && kill "$fzpid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
-"$PCAP" fuzz --role outstation --listen 0 --seed 7 --count 60 --timeout 2000 --json -q --layers link,transport \
+"$PCAP" fuzz --role outstation --listen 0 --seed 7 --count 60 --timeout 2000 --json -q --layers link,transport --out "$tmp" \
     "$SRC/captures/master_session.pcap" > "$tmp/summary.json" 2> "$tmp/err" &
 fzpid=$!
 port=
