@@ -343,6 +343,8 @@ static void register_fixed_fields(void)
     F(al_confirms, "Confirms", "al.confirms", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0,
       "Frame of the fragment this CONFIRM confirms");
     F(al_points_total, "Points", "al.points", FT_UINT64, BASE_DEC, NULL, 0, "Objects in the fragment's headers");
+    F(al_point_octets, "Object octets", "al.point.octets", FT_BYTES, BASE_NONE, NULL, 0,
+      "The object as octets: its size prefix disagrees with the catalogue's layout");
     F(al_unparsed, "Undecodable rest", "al.unparsed", FT_BYTES, BASE_NONE, NULL, 0, NULL);
 
     /* IIN bits (clause 4.2.2.5) from the core's list. */

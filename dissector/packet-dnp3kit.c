@@ -300,6 +300,11 @@ static void add_field(proto_tree *t, tvbuff_t *tvb, const dk_frag *fr, const dnp
 {
     const dnp3kit_field_value *f = &pt->fields[i];
     int id = dk_field_hf(oh->info, i);
+    /* An object whose size prefix disagrees with the row's layout comes back
+     * from the core as one octet string: it must not go into the row's field
+     * of another type (Wireshark rejects that as a dissector bug). */
+    if (f->type == DNP3KIT_FT_OCTETS && oh->info && oh->info->fields[i].type != DNP3KIT_FT_OCTETS)
+        id = hf.al_point_octets;
     if (id < 0)
         return;
     guint w = dnp3kit_field_width(f->type);
