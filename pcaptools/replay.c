@@ -704,6 +704,32 @@ static void resp_add(resp *r, const uint8_t *p, size_t len)
     r->lens[r->n++] = len;
 }
 
+/* The recorded answer to the request c->msgs[i]: the RESPONSE fragments that
+ * follow it in its flow, up to the one with FIN or the master's next request
+ * (its confirms in between are skipped). Both roles of replay use it. */
+static void recorded_answer(const rp_capture *c, size_t i, resp *out)
+{
+    uint32_t flow = c->msgs[i].flow;
+    for (size_t j = i + 1; j < c->nmsgs; j++) {
+        const rp_msg *r = &c->msgs[j];
+        if (r->flow != flow)
+            continue;
+        dnp3kit_app_header rh;
+        if (dnp3kit_app_header_decode(r->data, r->len, &rh, NULL) != 0)
+            continue;
+        if (r->from_master) {
+            if (rh.func == DNP3KIT_FC_CONFIRM)
+                continue;
+            break;
+        }
+        if (rh.func != DNP3KIT_FC_RESPONSE)
+            continue;
+        resp_add(out, r->data, r->len);
+        if (rh.fin)
+            break;
+    }
+}
+
 typedef struct hdr_view {
     dnp3kit_object_header oh;
     const uint8_t *frag;
@@ -1164,24 +1190,7 @@ static int master_role(const rp_capture *c, const ropts *o)
                 continue;
             /* recorded answer: the RESPONSE fragments after it, up to FIN or the next request */
             resp rec = {0}, live = {0};
-            for (size_t j = i + 1; j < c->nmsgs; j++) {
-                const rp_msg *r = &c->msgs[j];
-                if (r->flow != flow)
-                    continue;
-                dnp3kit_app_header rh;
-                if (dnp3kit_app_header_decode(r->data, r->len, &rh, NULL) != 0)
-                    continue;
-                if (r->from_master) {
-                    if (rh.func == DNP3KIT_FC_CONFIRM)
-                        continue;
-                    break;
-                }
-                if (rh.func != DNP3KIT_FC_RESPONSE)
-                    continue;
-                resp_add(&rec, r->data, r->len);
-                if (rh.fin)
-                    break;
-            }
+            recorded_answer(c, i, &rec);
             if (o->pace_recorded) {
                 if (!t_first)
                     t_first = m->ts_us;
@@ -1411,24 +1420,7 @@ static int outstation_role(const rp_capture *c, const ropts *o)
             ao = m->dst;
         }
         p->req = m;
-        for (size_t j = i + 1; j < c->nmsgs; j++) {
-            const rp_msg *r = &c->msgs[j];
-            if (r->flow != m->flow)
-                continue;
-            dnp3kit_app_header rh;
-            if (dnp3kit_app_header_decode(r->data, r->len, &rh, NULL) != 0)
-                continue;
-            if (r->from_master) {
-                if (rh.func == DNP3KIT_FC_CONFIRM)
-                    continue;
-                break;
-            }
-            if (rh.func != DNP3KIT_FC_RESPONSE)
-                continue;
-            resp_add(&p->rsp, r->data, r->len);
-            if (rh.fin)
-                break;
-        }
+        recorded_answer(c, i, &p->rsp);
         if (p->rsp.n)
             np++;
         else
