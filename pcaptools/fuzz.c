@@ -524,21 +524,35 @@ void fz_usage(FILE *out)
             "exit: 0 no finding, 1 findings (reproducers written), 2 usage, capture or connection error\n");
 }
 
-static int write_repro(const fopts *o, const fstats *st, uint64_t idx, const char *kind, const uint8_t *p,
-                       size_t len, bool from_master, const uint8_t *answer, size_t alen, char *path, size_t pcap)
+/* A reproducer capture DIR/dnp3fuzz-SEED-CASE-KIND.pcap with its TCP
+ * connection open (192.0.2.1:40000 -> 192.0.2.10:20000, fixed times, so the
+ * same case always gives the same file). */
+static dpc_writer *open_repro(const fopts *o, uint64_t idx, const char *kind, char *path, size_t pcap, int *conn,
+                              uint64_t *ts)
 {
-    (void)st;
     snprintf(path, pcap, "%s/dnp3fuzz-%" PRIu64 "-%" PRIu64 "-%s.pcap", o->outdir, o->seed, idx, kind);
     char err[256];
     dpc_writer *w = dpc_writer_open(path, err, sizeof err);
     if (!w) {
         fprintf(stderr, "dnp3-pcap fuzz: cannot write %s: %s\n", path, err);
-        return -1;
+        return NULL;
     }
     dpc_addr cl = {.family = 4, .ip = {192, 0, 2, 1}, .port = 40000};
     dpc_addr sv = {.family = 4, .ip = {192, 0, 2, 10}, .port = 20000};
-    uint64_t ts = 1700000000000000ull;
-    int conn = dpc_writer_tcp_open(w, &cl, &sv, true, ts);
+    *ts = 1700000000000000ull;
+    *conn = dpc_writer_tcp_open(w, &cl, &sv, true, *ts);
+    return w;
+}
+
+static int write_repro(const fopts *o, const fstats *st, uint64_t idx, const char *kind, const uint8_t *p,
+                       size_t len, bool from_master, const uint8_t *answer, size_t alen, char *path, size_t pcap)
+{
+    (void)st;
+    uint64_t ts;
+    int conn;
+    dpc_writer *w = open_repro(o, idx, kind, path, pcap, &conn, &ts);
+    if (!w)
+        return -1;
     if (answer && alen)
         dpc_writer_tcp_send(w, conn, true, answer, alen, ts += 1000);
     /* in chunks of at most 1400 octets, as TCP would carry them */
@@ -965,17 +979,11 @@ static size_t minimise_live(live *L, unit *us, size_t n, uint64_t *trials)
 static int write_units(const fopts *o, uint64_t idx, const char *kind, unit *us, size_t n, const fuzz_cfg *c,
                        size_t *octets, char *path, size_t pcap)
 {
-    snprintf(path, pcap, "%s/dnp3fuzz-%" PRIu64 "-%" PRIu64 "-%s.pcap", o->outdir, o->seed, idx, kind);
-    char err[256];
-    dpc_writer *w = dpc_writer_open(path, err, sizeof err);
-    if (!w) {
-        fprintf(stderr, "dnp3-pcap fuzz: cannot write %s: %s\n", path, err);
+    uint64_t ts;
+    int conn;
+    dpc_writer *w = open_repro(o, idx, kind, path, pcap, &conn, &ts);
+    if (!w)
         return -1;
-    }
-    dpc_addr cl = {.family = 4, .ip = {192, 0, 2, 1}, .port = 40000};
-    dpc_addr sv = {.family = 4, .ip = {192, 0, 2, 10}, .port = 20000};
-    uint64_t ts = 1700000000000000ull;
-    int conn = dpc_writer_tcp_open(w, &cl, &sv, true, ts);
     rp_conn *v = malloc(sizeof *v);
     *octets = 0;
     for (size_t i = 0; v && i < n; i++) {
