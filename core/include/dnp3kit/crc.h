@@ -10,6 +10,20 @@ extern "C" {
 uint16_t dnp3kit_crc16(const uint8_t *p, size_t len);
 /* True when the two octets at p[len], p[len+1] hold the CRC of p[0..len). */
 bool dnp3kit_crc16_check(const uint8_t *p, size_t len);
+/* Checks every data block of a link frame body: q points at the first block
+ * (16 data octets + 2 CRC octets each, the last block shorter), user_len is the
+ * number of data octets (at most 512 are looked at). Returns a mask of the
+ * blocks whose CRC is wrong: bit i for block i + 1; 0 when all are right.
+ * With AVX-512 and VPCLMULQDQ, four blocks per step; never reads past the
+ * body's last CRC octet. */
+uint32_t dnp3kit_crc16_check_blocks(const uint8_t *q, size_t user_len);
+uint32_t dnp3kit_crc16_check_blocks_portable(const uint8_t *q, size_t user_len);
+/* The same CRC by the portable table method, whatever the CPU offers. */
+uint16_t dnp3kit_crc16_portable(const uint8_t *p, size_t len);
+/* Which implementation dnp3kit_crc16 uses here: "vpclmul" (x86-64 AVX-512
+ * carry-less multiply, four blocks at once), "pclmul" (carry-less multiply)
+ * or "table"; chosen at start-up from CPUID. */
+const char *dnp3kit_crc16_impl(void);
 
 #ifdef __cplusplus
 }
