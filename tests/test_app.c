@@ -160,6 +160,12 @@ static void test_defects(void **state)
         {"C1 81 00 00 1E 01 08 FF FF 01 02 03 04 05", DNP3KIT_ERR_INVALID, DNP3KIT_F_APP_OBJECT_TRUNCATED},
         /* 0x5B with a zero size */
         {"C1 81 00 00 46 05 5B 01 00 00", DNP3KIT_ERR_INVALID, DNP3KIT_F_APP_ZERO_SIZE_OBJECT},
+        /* 0x5B on g30v1 (defined size 5) declaring 3 octets: flagged, still walked */
+        {"C1 81 00 00 1E 01 5B 01 03 00 AA BB CC", 0, DNP3KIT_F_APP_OBJECT_SIZE_MISMATCH},
+        /* two such objects under one header: reported once */
+        {"C1 81 00 00 1E 01 5B 02 03 00 AA BB CC 03 00 AA BB CC", 0, DNP3KIT_F_APP_OBJECT_SIZE_MISMATCH},
+        /* g110v4 (size = variation) declaring 2 octets */
+        {"C1 81 00 00 6E 04 5B 01 02 00 AA BB", 0, DNP3KIT_F_APP_OBJECT_SIZE_MISMATCH},
         /* 0x5B with a size beyond the fragment */
         {"C1 81 00 00 46 05 5B 01 FF 00 01", DNP3KIT_ERR_INVALID, DNP3KIT_F_APP_OBJECT_TRUNCATED},
         /* huge count of size-prefixed objects: bounded by the fragment */

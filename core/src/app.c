@@ -254,12 +254,20 @@ int dnp3kit_object_iter_next(dnp3kit_object_iter *it, dnp3kit_object_header *oh,
         const uint8_t *d = p + oh->header_len;
         uint64_t off = 0;
         oh->has_data = true;
+        /* An object with a defined size must declare exactly that size; the
+         * prefix still frames the data, so the walk goes on (first one reported). */
+        uint32_t defined = dnp3kit_object_size(info, v);
         for (uint64_t k = 0; k < oh->count; k++) {
             if (drem - off < oh->prefix_size) {
                 need = off + oh->prefix_size;
                 break;
             }
             uint64_t osize = le(d + off, oh->prefix_size);
+            if (defined && osize != defined) {
+                report(sink, DNP3KIT_F_APP_OBJECT_SIZE_MISMATCH, oh->data_offset + (size_t)off, defined, osize,
+                       num, g, v, q, it->func);
+                defined = 0;
+            }
             if (osize == 0) {
                 report(sink, DNP3KIT_F_APP_ZERO_SIZE_OBJECT, oh->data_offset + (size_t)off, 0, k, num, g, v, q,
                        it->func);
