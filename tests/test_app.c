@@ -166,6 +166,9 @@ static void test_defects(void **state)
         {"C1 81 00 00 1E 01 5B 02 03 00 AA BB CC 03 00 AA BB CC", 0, DNP3KIT_F_APP_OBJECT_SIZE_MISMATCH},
         /* g110v4 (size = variation) declaring 2 octets */
         {"C1 81 00 00 6E 04 5B 01 02 00 AA BB", 0, DNP3KIT_F_APP_OBJECT_SIZE_MISMATCH},
+        /* g0v255 list (data type 254): the length octet counts octets (3 pairs = 6),
+         * so the g80v1 header after it is a header, not list content */
+        {"C0 81 00 00 00 FF 00 00 00 FE 06 14 00 15 01 16 02 50 01 00 07 07 00", 0, DNP3KIT_F_COUNT_},
         /* 0x5B with a size beyond the fragment */
         {"C1 81 00 00 46 05 5B 01 FF 00 01", DNP3KIT_ERR_INVALID, DNP3KIT_F_APP_OBJECT_TRUNCATED},
         /* huge count of size-prefixed objects: bounded by the fragment */
@@ -191,6 +194,35 @@ static void test_defects(void **state)
         tu_findings_init(&c2);
         assert_int_equal(dnp3kit_app_validate(f, f_len, NULL, &c2.sink), cases[i].rc);
     }
+}
+
+/* g0 data type 255 is the extended attribute list: its value holds the length
+ * octet + 256 octets (stepfunc's and other public parsers' reading of IEEE 1815
+ * table 5-16). Here 256 octets (length octet 0), then a g80v1 header that must
+ * be found as the second header with its own data. */
+static void test_attribute_lists(void **state)
+{
+    (void)state;
+    uint8_t f[4 + 5 + 2 + 256 + 6];
+    size_t n = 0;
+    const uint8_t head[] = {0xC0, 0x81, 0x00, 0x00, 0x00, 0xFF, 0x00, 0x00, 0x00, 0xFF, 0x00};
+    memcpy(f, head, sizeof head);
+    n = sizeof head;
+    for (int i = 0; i < 128; i++) {
+        f[n++] = (uint8_t)(196 + i % 60); /* variation */
+        f[n++] = (uint8_t)(i & 1);        /* properties */
+    }
+    const uint8_t tail[] = {0x50, 0x01, 0x00, 0x07, 0x07, 0x00};
+    memcpy(f + n, tail, sizeof tail);
+    n += sizeof tail;
+    walk w;
+    assert_int_equal(walk_frag(f, n, &w, NULL), 0);
+    assert_int_equal(w.n, 2);
+    assert_int_equal(w.h[0].data_len, 2 + 256);
+    assert_int_equal(w.h[1].group, 80);
+    assert_int_equal(w.h[1].data_len, 1);
+    /* and the whole fragment validates */
+    assert_int_equal(dnp3kit_app_validate(f, n, NULL, NULL), 0);
 }
 
 static void test_validate_rules(void **state)
@@ -267,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_integrity_poll),
         cmocka_unit_test(test_qualifiers),
         cmocka_unit_test(test_defects),
+        cmocka_unit_test(test_attribute_lists),
         cmocka_unit_test(test_validate_rules),
         cmocka_unit_test(test_names),
     };

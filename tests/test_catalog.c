@@ -68,7 +68,7 @@ static void fill(const dnp3kit_object_info *info, uint8_t var, unsigned k, dnp3k
     }
     if (info->size_rule == DNP3KIT_SIZE_ATTRIBUTE) { /* data type and length must describe the value */
         pt->fields[0].v.u = list ? 254 : 1 + k % 2;
-        pt->fields[1].v.u = list ? olen / 2 : olen;
+        pt->fields[1].v.u = olen; /* the length octet counts octets, for lists too */
     }
     pt->nfields = (uint8_t)nf;
 }

@@ -5,6 +5,7 @@
 
 #include "dnp3kit/app.h"
 #include "dnp3kit/catalog.h"
+#include "internal.h"
 
 const char *dnp3kit_app_func_name(uint8_t func)
 {
@@ -285,7 +286,7 @@ int dnp3kit_object_iter_next(dnp3kit_object_iter *it, dnp3kit_object_header *oh,
         /* No object data; an index prefix still lists indices (READ with 0x17/0x28). */
         need = oh->count * oh->prefix_size;
     } else if (attribute) {
-        /* g0: [index prefix] data type code, length, value; type 254 is a list of 2-octet items */
+        /* g0: [index prefix] data type code, length, value (attr_value_len) */
         const uint8_t *d = p + oh->header_len;
         uint64_t off = 0;
         for (uint64_t k = 0; k < oh->count; k++) {
@@ -294,7 +295,7 @@ int dnp3kit_object_iter_next(dnp3kit_object_iter *it, dnp3kit_object_header *oh,
                 break;
             }
             off += oh->prefix_size;
-            uint64_t osize = 2 + (d[off] == 254 ? 2u * d[off + 1] : d[off + 1]);
+            uint64_t osize = 2 + (uint64_t)attr_value_len(d[off], d[off + 1]);
             if (drem - off < osize) {
                 need = off + osize;
                 break;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dnp3kit/catalog.h"
+#include "internal.h"
 
 static uint64_t le(const uint8_t *p, unsigned n)
 {
@@ -164,8 +165,8 @@ static void decode_fields(const dnp3kit_object_info *info, const uint8_t *p, siz
 {
     unsigned nf = nfields_of(info);
     if (info->size_rule == DNP3KIT_SIZE_ATTRIBUTE) {
-        /* g0 (A.1): data type, length, value; type 254 lists 2-octet items */
-        if (n < 2 || n != 2 + (size_t)(p[0] == 254 ? 2u * p[1] : p[1])) {
+        /* g0 (A.1): data type, length, value (attr_value_len) */
+        if (n < 2 || n != 2 + (size_t)attr_value_len(p[0], p[1])) {
             as_octets(pt, p, n);
             return;
         }
@@ -325,7 +326,7 @@ int dnp3kit_point_iter_next(dnp3kit_point_iter *pi, dnp3kit_point *pt)
         case DNP3KIT_SIZE_ATTRIBUTE:
             if (end - pos < 2)
                 return DNP3KIT_ERR_INVALID;
-            osize = 2 + (uint64_t)(frag[pos] == 254 ? 2u * frag[pos + 1] : frag[pos + 1]);
+            osize = 2 + (uint64_t)attr_value_len(frag[pos], frag[pos + 1]);
             break;
         default: /* free format needs a size prefix */
             return DNP3KIT_ERR_INVALID;
@@ -437,9 +438,10 @@ int dnp3kit_point_encode(const dnp3kit_object_info *info, uint8_t variation, con
         if (nf != 3)
             return DNP3KIT_ERR_ARG;
         const dnp3kit_field_value *val = &pt->fields[2];
-        uint64_t items = pt->fields[0].v.u == 254 ? val->octets_len / 2 : val->octets_len;
-        if (items > 255 || pt->fields[1].v.u != items ||
-            (pt->fields[0].v.u == 254 && val->octets_len % 2))
+        uint64_t type = pt->fields[0].v.u, len = pt->fields[1].v.u;
+        bool list = type == 254 || type == 255;
+        if (type > 255 || len > 255 || attr_value_len((uint8_t)type, (uint8_t)len) != val->octets_len ||
+            (list && val->octets_len % 2))
             return DNP3KIT_ERR_ARG;
     }
     if (info->size_rule == DNP3KIT_SIZE_VARIATION &&
