@@ -15,7 +15,7 @@
 # tshark runs on a 20 MiB capture written by the same generator with the same
 # seed (byte-identical to the first ~20 MiB of the big one, then its last
 # exchanges complete and the connections close); its rate is extrapolated per MB.
-# Then peak RSS (GNU time -v, else getrusage through dnp3-mkbench --rss) and
+# Then the CRC implementations side by side (dnp3-crcbench), peak RSS (GNU time -v, else getrusage through dnp3-mkbench --rss) and
 # heap allocations under valgrind for 2 MiB and 20 MiB captures (the count must
 # not grow with the number of frames). When a target is missed (or PROFILE=1),
 # callgrind profiles check on the 20 MiB capture.
@@ -42,7 +42,7 @@ if [[ ! -f $BUILD/CMakeCache.txt ]]; then
     cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
 say "== building dnp3-mkbench and dnp3-pcap in $BUILD"
-if ! cmake --build "$BUILD" --target dnp3-mkbench dnp3-pcap -j2 >"$BUILD/bench-build.log" 2>&1; then
+if ! cmake --build "$BUILD" --target dnp3-mkbench dnp3-pcap dnp3-crcbench -j2 >"$BUILD/bench-build.log" 2>&1; then
     tail -30 "$BUILD/bench-build.log" >&2
     die "build failed (log: $BUILD/bench-build.log)"
 fi
@@ -121,7 +121,7 @@ done
 
 rate() { awk -v n="$1" -v t="$2" 'BEGIN { printf "%.1f", n / t }'; }
 say ""
-say "machine: $(nproc) CPU ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)), load $(cut -d' ' -f1-3 /proc/loadavg); build: ${BUILD_TYPE:-?}"
+say "machine: $(nproc) CPU ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)), load $(cut -d' ' -f1-3 /proc/loadavg); build: ${BUILD_TYPE:-?}; $("$CHECK" --version | sed -n 's/.*(\(CRC: [a-z]*\)).*/\1/p')"
 printf '%-46s %9s %9s %10s %13s %14s\n' "command" "file MiB" "median s" "MB/s" "packets/s" "link frames/s"
 row() { # name size packets frames seconds
     local mbps
@@ -150,6 +150,10 @@ say ""
 say "check / tshark     = ${R_TSHARK}x        (target >= 50x: $V_TSHARK)"
 say "check / cat        = ${R_CAT}%        (target >= 25%: $V_CAT)"
 say "check / read loop  = ${R_READ}%"
+
+say
+say "== CRC: the link layer's frame-body check, portable and on this CPU"
+"$BUILD/tests/bench/dnp3-crcbench" 64 "$REPS"
 
 # ---- memory ----
 say ""
