@@ -34,43 +34,17 @@ static int cmp(const void *a, const void *b)
 
 static volatile uint32_t sink_;
 
-typedef double (*run_fn)(const uint8_t *buf, size_t len);
-
-static double run_blocks(const uint8_t *b, size_t len, uint16_t (*fn)(const uint8_t *, size_t))
+/* One dnp3kit_crc16 call per n octets, records stride octets apart. */
+static double run_single(const uint8_t *b, size_t len, size_t n, size_t stride)
 {
     uint32_t acc = 0;
     double t = now();
-    for (size_t i = 0; i + 18 <= len; i += 18)
-        acc += fn(b + i, 16);
+    for (size_t i = 0; i + n <= len; i += stride)
+        acc += dnp3kit_crc16(b + i, n);
     t = now() - t;
     sink_ += acc;
     return t;
 }
-static double blocks_auto(const uint8_t *b, size_t len) { return run_blocks(b, len, dnp3kit_crc16); }
-
-static double run_headers(const uint8_t *b, size_t len, uint16_t (*fn)(const uint8_t *, size_t))
-{
-    uint32_t acc = 0;
-    double t = now();
-    for (size_t i = 0; i + 10 <= len; i += 10)
-        acc += fn(b + i, 8);
-    t = now() - t;
-    sink_ += acc;
-    return t;
-}
-static double headers_auto(const uint8_t *b, size_t len) { return run_headers(b, len, dnp3kit_crc16); }
-
-static double run_long(const uint8_t *b, size_t len, uint16_t (*fn)(const uint8_t *, size_t))
-{
-    uint32_t acc = 0;
-    double t = now();
-    for (size_t i = 0; i + 256 <= len; i += 256)
-        acc += fn(b + i, 256);
-    t = now() - t;
-    sink_ += acc;
-    return t;
-}
-static double long_auto(const uint8_t *b, size_t len) { return run_long(b, len, dnp3kit_crc16); }
 
 static double run_bodies(const uint8_t *b, size_t len, uint32_t (*fn)(const uint8_t *, size_t))
 {
@@ -84,11 +58,6 @@ static double run_bodies(const uint8_t *b, size_t len, uint32_t (*fn)(const uint
         fprintf(stderr, "crcbench: a body failed its check\n");
     return t;
 }
-static double bodies_table(const uint8_t *b, size_t len)
-{
-    return run_bodies(b, len, dnp3kit_crc16_check_blocks_portable);
-}
-static double bodies_auto(const uint8_t *b, size_t len) { return run_bodies(b, len, dnp3kit_crc16_check_blocks); }
 
 int main(int argc, char **argv)
 {
@@ -127,16 +96,14 @@ int main(int argc, char **argv)
         }
     struct {
         const char *shape, *method;
-        run_fn fn;
-        const uint8_t *b;
-        double per;     /* CRC'd octets per buffer octet */
-        int vs_prev;    /* print the ratio to the previous row */
+        size_t n, stride; /* single CRCs of n octets every stride octets; 0: frame bodies */
+        uint32_t (*body)(const uint8_t *, size_t);
     } runs[] = {
-        {"8-octet headers", "table", headers_auto, buf, 8.0 / 10, 0},
-        {"16-octet blocks", "table", blocks_auto, buf, 16.0 / 18, 0},
-        {"256-octet buffers", "table", long_auto, buf, 1.0, 0},
-        {"250-octet frame bodies", "table", bodies_table, bodies, (double)BODY_DATA / BODY_WIRE, 0},
-        {"250-octet frame bodies", dnp3kit_crc16_impl(), bodies_auto, bodies, (double)BODY_DATA / BODY_WIRE, 1},
+        {"8-octet headers", "table", 8, 10, NULL},
+        {"16-octet blocks", "table", 16, 18, NULL},
+        {"256-octet buffers", "table", 256, 256, NULL},
+        {"250-octet frame bodies", "table", 0, 0, dnp3kit_crc16_check_blocks_portable},
+        {"250-octet frame bodies", dnp3kit_crc16_impl(), 0, 0, dnp3kit_crc16_check_blocks},
     };
     printf("CRC-16/DNP over %zu MiB, medians of %d (frame bodies on this CPU: %s)\n", mb, reps,
            dnp3kit_crc16_impl());
@@ -145,11 +112,12 @@ int main(int argc, char **argv)
     for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
         double t[99];
         for (int k = 0; k < reps; k++)
-            t[k] = runs[r].fn(runs[r].b, len);
+            t[k] = runs[r].body ? run_bodies(bodies, len, runs[r].body) : run_single(buf, len, runs[r].n, runs[r].stride);
         qsort(t, (size_t)reps, sizeof t[0], cmp);
-        double mbs = (double)len * runs[r].per / t[reps / 2] / 1e6;
+        double per = runs[r].body ? (double)BODY_DATA / BODY_WIRE : (double)runs[r].n / (double)runs[r].stride;
+        double mbs = (double)len * per / t[reps / 2] / 1e6;
         printf("%-24s %-8s %10.0f", runs[r].shape, runs[r].method, mbs);
-        if (runs[r].vs_prev)
+        if (r > 0 && runs[r].body && runs[r - 1].body)
             printf("   (%.2fx table)", mbs / prev);
         printf("\n");
         prev = mbs;
