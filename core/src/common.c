@@ -202,6 +202,9 @@ int dnp3kit_finding_format(const dnp3kit_finding *f, char *buf, size_t cap)
     case DNP3KIT_F_APP_ZERO_SIZE_OBJECT:
         return snprintf(buf, cap, "object header %u: g%uv%u object %llu", f->index, f->group,
                         f->variation, a);
+    case DNP3KIT_F_APP_OBJECT_SIZE_MISMATCH:
+        return snprintf(buf, cap, "object header %u: g%uv%u size prefix %llu, defined size %llu", f->index,
+                        f->group, f->variation, a, e);
     case DNP3KIT_F_APP_OBJECTS_NOT_EXPECTED:
     case DNP3KIT_F_APP_MULTI_FRAGMENT_REQUEST:
     case DNP3KIT_F_APP_BAD_CONTROL_BITS:

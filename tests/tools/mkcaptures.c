@@ -629,5 +629,7 @@ int main(int argc, char **argv)
     bad_response_capture("app_huge_count_tiny_payload", "1E 01 08 FF FF 01 D2 04 00 00");
     bad_response_capture("app_free_format_zero_size", "46 05 5B 01 00 00");
     bad_response_capture("app_zero_size_huge_count", "3C 01 09 FF FF FF FF");
+    /* g30v1 (5 octets) under 0x5B declaring 3, then a well-formed g30v1 */
+    bad_response_capture("app_size_prefix_mismatch", "1E 01 5B 01 03 00 01 02 03 1E 01 00 00 00 01 D2 04 00 00");
     return failures ? 1 : 0;
 }
