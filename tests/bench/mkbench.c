@@ -5,6 +5,9 @@
  *                                  the project's pcap writer
  *   dnp3-mkbench --read FILE       read FILE with read(2) in 1 MiB blocks (the
  *                                  "C read loop" baseline); prints the octets
+ *   dnp3-mkbench --pcap-read FILE  read FILE's records through libpcap
+ *                                  (pcap_next_ex), touching each record; the
+ *                                  "libpcap read loop" reference
  *   dnp3-mkbench --rss CMD [ARG..] run CMD, then print its peak RSS (getrusage)
  *                                  to stderr as "maxrss_kb N"; exit status is CMD's
  *
@@ -29,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -584,6 +588,32 @@ static int read_loop(const char *path)
     return 0;
 }
 
+static int pcap_read_loop(const char *path)
+{
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t *pc = pcap_open_offline(path, err);
+    if (!pc) {
+        fprintf(stderr, "%s: %s\n", path, err);
+        return 2;
+    }
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    uint64_t records = 0, octets = 0;
+    unsigned x = 0;
+    int rc;
+    while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
+        records++;
+        octets += h->caplen;
+        if (h->caplen)
+            x ^= data[h->caplen - 1];
+    }
+    if (rc == PCAP_ERROR)
+        fprintf(stderr, "%s: %s\n", path, pcap_geterr(pc));
+    pcap_close(pc);
+    printf("%" PRIu64 " records, %" PRIu64 " octets (%u)\n", records, octets, x);
+    return rc == PCAP_ERROR ? 2 : 0;
+}
+
 static int run_rss(char **argv)
 {
     pid_t pid = fork();
@@ -610,11 +640,14 @@ int main(int argc, char **argv)
 {
     if (argc >= 3 && !strcmp(argv[1], "--read"))
         return read_loop(argv[2]);
+    if (argc >= 3 && !strcmp(argv[1], "--pcap-read"))
+        return pcap_read_loop(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "--rss"))
         return run_rss(argv + 2);
     if (argc < 2 || argc > 3 || argv[1][0] == '-') {
         fprintf(stderr, "usage: dnp3-mkbench OUT.pcap [MB]   (default 220 MiB)\n"
                         "       dnp3-mkbench --read FILE\n"
+                        "       dnp3-mkbench --pcap-read FILE\n"
                         "       dnp3-mkbench --rss CMD [ARGS...]\n");
         return 2;
     }

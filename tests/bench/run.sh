@@ -10,6 +10,7 @@
 # one run and prints the medians side by side:
 #   cat FILE > /dev/null                   plain read (coreutils cat)
 #   dnp3-mkbench --read FILE               plain read (C read(2) loop, 1 MiB blocks)
+#   dnp3-mkbench --pcap-read FILE          libpcap read loop (pcap_next_ex, no decoding)
 #   dnp3-pcap check --quiet FILE
 #   tshark -r PREFIX -Y dnp3 -T fields -e dnp3.al.func
 # tshark runs on a 20 MiB capture written by the same generator with the same
@@ -108,6 +109,7 @@ say "== timing: $REPS repetitions (tshark: $TSHARK_REPS), medians"
 for ((r = 1; r <= REPS; r++)); do
     ALL[cat]+="$(elapsed catf "$BIG") "
     ALL[read]+="$(elapsed "$MK" --read "$BIG") "
+    ALL[pcap]+="$(elapsed "$MK" --pcap-read "$BIG") "
     ALL[check]+="$(elapsed "$CHECK" check --quiet "$BIG") "
     if ((r <= TSHARK_REPS)); then
         ALL[tshark]+="$(elapsed tsharkf "$PREFIX") "
@@ -115,7 +117,7 @@ for ((r = 1; r <= REPS; r++)); do
     printf '.'
 done
 printf '\n'
-for k in cat read check tshark; do
+for k in cat read pcap check tshark; do
     T[$k]=$(tr ' ' '\n' <<<"${ALL[$k]}" | grep . | median)
 done
 
@@ -131,6 +133,7 @@ row() { # name size packets frames seconds
 }
 row "cat FILE > /dev/null" "$B_SIZE" "$B_PKTS" "$B_LINK" "${T[cat]}"
 row "dnp3-mkbench --read FILE (C read loop)" "$B_SIZE" "$B_PKTS" "$B_LINK" "${T[read]}"
+row "dnp3-mkbench --pcap-read FILE (libpcap loop)" "$B_SIZE" "$B_PKTS" "$B_LINK" "${T[pcap]}"
 row "dnp3-pcap check --quiet FILE" "$B_SIZE" "$B_PKTS" "$B_LINK" "${T[check]}"
 row "tshark -Y dnp3 -e dnp3.al.func (${PREFIX_MB} MiB)*" "$P_SIZE" "$P_PKTS" "$P_LINK" "${T[tshark]}"
 say "* tshark timed on the ${PREFIX_MB} MiB capture; its rate is extrapolated per MB to the full file"
@@ -140,9 +143,11 @@ CHECK_MBPS=$(rate "$B_SIZE" "${T[check]}")
 TSHARK_MBPS=$(rate "$P_SIZE" "${T[tshark]}")
 CAT_MBPS=$(rate "$B_SIZE" "${T[cat]}")
 READ_MBPS=$(rate "$B_SIZE" "${T[read]}")
+PCAP_MBPS=$(rate "$B_SIZE" "${T[pcap]}")
 R_TSHARK=$(awk -v a="$CHECK_MBPS" -v b="$TSHARK_MBPS" 'BEGIN { printf "%.1f", a / b }')
 R_CAT=$(awk -v a="$CHECK_MBPS" -v b="$CAT_MBPS" 'BEGIN { printf "%.1f", 100 * a / b }')
 R_READ=$(awk -v a="$CHECK_MBPS" -v b="$READ_MBPS" 'BEGIN { printf "%.1f", 100 * a / b }')
+R_PCAP=$(awk -v a="$CHECK_MBPS" -v b="$PCAP_MBPS" 'BEGIN { printf "%.1f", 100 * a / b }')
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v >= t) ? "met" : "MISSED" }'; }
 V_TSHARK=$(verdict "$R_TSHARK" 50)
 V_CAT=$(verdict "$R_CAT" 25)
@@ -150,6 +155,7 @@ say ""
 say "check / tshark     = ${R_TSHARK}x        (target >= 50x: $V_TSHARK)"
 say "check / cat        = ${R_CAT}%        (target >= 25%: $V_CAT)"
 say "check / read loop  = ${R_READ}%"
+say "check / libpcap    = ${R_PCAP}%        (libpcap's own record loop, no decoding)"
 
 say
 say "== CRC: the link layer's frame-body check, portable and on this CPU"
