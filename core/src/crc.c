@@ -62,14 +62,18 @@ static int cpu_has_avx512_clmul(void)
 #endif
 }
 
+#ifdef CRC_HAVE_CLMUL
 static void init_groups(void);
+#endif
 
 __attribute__((constructor)) static void crc_init(void)
 {
     init_tables();
     use_avx512 = cpu_has_avx512_clmul();
+#ifdef CRC_HAVE_CLMUL
     if (use_avx512)
         init_groups();
+#endif
 }
 
 static uint16_t crc_table(uint16_t crc, const uint8_t *p, size_t len)
