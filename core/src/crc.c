@@ -18,7 +18,8 @@
  * below are rho_63 of: x^80 mod P, x^16 mod P (= P - x^16), floor(x^79 / P). */
 #include "dnp3kit/crc.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* DNP3KIT_NO_SIMD (CMake option of the same name) builds the portable path only. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(DNP3KIT_NO_SIMD)
 #include <cpuid.h>
 #include <immintrin.h>
 #define CRC_HAVE_CLMUL 1
