@@ -10,7 +10,7 @@ CC=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
 [ -n "$CC" ] || { echo "no C compiler in $BUILD/CMakeCache.txt"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$CC" -std=c17 -O1 -Wall -Wextra -Wpedantic -Werror -DDNP3KIT_NO_SIMD \
+"$CC" -std=c17 -D_DEFAULT_SOURCE -O1 -Wall -Wextra -Wpedantic -Werror -DDNP3KIT_NO_SIMD \
     -I"$SRC/core/include" -I"$SRC/core/src" -I"$SRC/tests" \
     -DDNP3KIT_SHARED_CAPTURES="\"${3:-/nonexistent}\"" \
     "$SRC"/core/src/*.c "$SRC/tests/test_link.c" "$SRC/tests/testutil.c" -lcmocka -lm -o "$tmp/test_link_portable"
