@@ -5,6 +5,7 @@
 # fresh target again. Also: --target self is deterministic and survives.
 # Usage: fuzz_fragile.sh BUILD_DIR SOURCE_DIR [SHARED]   (exit 77: skipped)
 set -uo pipefail
+. "$(dirname "$0")/lib.sh"
 BUILD=$1 SRC=$2
 FR="$BUILD/tests/fragile/dnp3-fragile"
 PCAP="$BUILD/pcaptools/dnp3-pcap"
@@ -16,13 +17,7 @@ fail=0
 start_fragile() {
     "$FR" --port 0 2> "$tmp/fr.log" &
     frpid=$!
-    port=
-    for _ in $(seq 100); do
-        port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$tmp/fr.log" 2>/dev/null | sed 's/.*://')
-        [ -n "$port" ] && break
-        sleep 0.05
-    done
-    [ -n "$port" ] || { echo "FAIL: fragile target did not start"; exit 1; }
+    port=$(listening_port "$tmp/fr.log") || { echo "FAIL: fragile target did not start"; exit 1; }
 }
 mkdir "$tmp/out"
 start_fragile
@@ -62,7 +57,7 @@ timeout 60 "$PCAP" fuzz --duration 1 --out "$tmp" -q > /dev/null 2>&1; rc=$?
 printf 'junk' > "$tmp/junk.pcap"
 timeout 30 "$PCAP" fuzz --count 10 "$tmp/junk.pcap" > /dev/null 2> "$tmp/err"; rc=$?
 [ "$rc" = 2 ] && grep -q 'cannot read' "$tmp/err" || { echo "FAIL: broken capture exit $rc"; fail=1; }
-dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+dead=$(free_port)
 timeout 30 "$PCAP" fuzz --count 10 --target "tcp://127.0.0.1:$dead" > /dev/null 2> "$tmp/err"; rc=$?
 [ "$rc" = 2 ] && grep -q 'cannot connect' "$tmp/err" || { echo "FAIL: unreachable target exit $rc: $(cat "$tmp/err")"; fail=1; }
 timeout 30 "$PCAP" fuzz --count 10 --target bogus > /dev/null 2>&1; rc=$?

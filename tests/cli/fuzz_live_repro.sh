@@ -9,6 +9,7 @@
 #    reported as a silence (a link-status probe would call it alive).
 # Usage: fuzz_live_repro.sh BUILD_DIR SOURCE_DIR [SHARED]   (exit 77: skipped)
 set -uo pipefail
+. "$(dirname "$0")/lib.sh"
 BUILD=$1
 FR="$BUILD/tests/fragile/dnp3-fragile"
 PCAP="$BUILD/pcaptools/dnp3-pcap"
@@ -20,13 +21,7 @@ fail=0
 start_fragile() {
     "$FR" --port 0 "$@" 2> "$tmp/fr.log" &
     frpid=$!
-    port=
-    for _ in $(seq 100); do
-        port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$tmp/fr.log" 2>/dev/null | sed 's/.*://')
-        [ -n "$port" ] && break
-        sleep 0.05
-    done
-    [ -n "$port" ] || { echo "FAIL: fragile target did not start"; exit 1; }
+    port=$(listening_port "$tmp/fr.log") || { echo "FAIL: fragile target did not start"; exit 1; }
 }
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 replay_crashes() { # REPRO: a fresh target dies (abort) when it is replayed

@@ -5,6 +5,7 @@
 # some answers must be accepted (the fuzzer answers with the request's SEQ,
 # else a master drops every response), and the fuzzer counts its cases.
 set -uo pipefail
+. "$(dirname "$0")/lib.sh"
 BUILD=$1 SRC=$2
 PCAP="$BUILD/pcaptools/dnp3-pcap"
 M="$BUILD/master/dnp3-master"
@@ -16,13 +17,7 @@ trap cleanup EXIT
 "$PCAP" fuzz --role outstation --listen 0 --seed 7 --count 60 --timeout 2000 --json -q --layers link,transport --out "$tmp" \
     "$SRC/captures/master_session.pcap" > "$tmp/summary.json" 2> "$tmp/err" &
 fzpid=$!
-port=
-for _ in $(seq 100); do
-    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/err" | head -n 1)
-    [ -n "$port" ] && break
-    sleep 0.05
-done
-[ -n "$port" ] || { echo "FAIL: fuzzer did not listen"; cat "$tmp/err"; exit 1; }
+port=$(listening_port "$tmp/err") || { echo "FAIL: fuzzer did not listen"; cat "$tmp/err"; exit 1; }
 fail=0 answered=0 polls=0
 for i in $(seq 40); do
     kill -0 "$fzpid" 2>/dev/null || break

@@ -3,6 +3,7 @@
 # the simulator survives (no crash, no silence) and still answers a poll.
 # Usage: fuzz_simulator.sh BUILD_DIR SOURCE_DIR [SHARED]   (exit 77: skipped)
 set -uo pipefail
+. "$(dirname "$0")/lib.sh"
 BUILD=$1 SRC=$2
 OS="$BUILD/tests/harness/dnp3-outstation"
 PCAP="$BUILD/pcaptools/dnp3-pcap"
@@ -14,13 +15,7 @@ trap '[ -n "$simpid" ] && kill "$simpid" 2>/dev/null; rm -rf "$tmp"' EXIT
 fail=0
 "$OS" --port 0 --unsolicited 2> "$tmp/sim.log" &
 simpid=$!
-port=
-for _ in $(seq 100); do
-    port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$tmp/sim.log" 2>/dev/null | head -1 | sed 's/.*://')
-    [ -n "$port" ] && break
-    sleep 0.05
-done
-[ -n "$port" ] || { echo "FAIL: simulator did not start"; exit 1; }
+port=$(listening_port "$tmp/sim.log") || { echo "FAIL: simulator did not start"; exit 1; }
 for seeds in "" "$SRC/captures/master_session.pcap"; do
     timeout 60 "$PCAP" fuzz --target "tcp://127.0.0.1:$port" --duration 5 --seed 3 --out "$tmp" --json -q $seeds > "$tmp/json" 2> "$tmp/err"; rc=$?
     [ "$rc" = 0 ] || { echo "FAIL: fuzzing the simulator ($seeds) exit $rc: $(cat "$tmp/json" "$tmp/err")"; fail=1; }

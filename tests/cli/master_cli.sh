@@ -8,6 +8,7 @@
 # With MASTER_SESSION_OUT=FILE.pcap, also writes the merged session there
 # (used to make captures/master_session.pcap; the simulator then listens on 20000).
 set -uo pipefail
+. "$(dirname "$0")/lib.sh"
 BUILD=$1 SRC=$2
 M="$BUILD/master/dnp3-master"
 OS="$BUILD/tests/harness/dnp3-outstation"
@@ -21,14 +22,11 @@ fail=0
 if [ -n "${MASTER_SESSION_OUT:-}" ]; then
     port=20000
 else
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    port=$(free_port)
 fi
 "$OS" --port "$port" --unsolicited 2>"$tmp/sim.log" &
 simpid=$!
-for _ in $(seq 100); do
-    python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$port)))" && break
-    sleep 0.05
-done
+wait_connectable "$port" || { echo "FAIL: simulator did not start"; cat "$tmp/sim.log"; exit 1; }
 
 n=0
 # run EXPECTED_EXIT ARGS... : one dnp3-master invocation, recorded
@@ -96,7 +94,7 @@ run 2 read xx 1
 run 2 bogus
 run 2 --port 0 poll
 # communication error: nothing listens there
-deadport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+deadport=$(free_port)
 timeout 30 "$M" --port "$deadport" --retries 0 poll > /dev/null 2> "$tmp/err"; rc=$?
 [ "$rc" = 3 ] || { echo "FAIL: refused connection exit $rc, want 3"; fail=1; }
 grep -q "127.0.0.1:$deadport" "$tmp/err" || { echo "FAIL: connection error lacks host:port: $(cat "$tmp/err")"; fail=1; }

@@ -3,6 +3,7 @@
 # it reports the lost connection, reconnects, and runs the startup sequence
 # again before it goes on polling (the outstation may have restarted).
 set -uo pipefail
+. "$(dirname "$0")/lib.sh"
 BUILD=$1
 M="$BUILD/master/dnp3-master"
 OS="$BUILD/tests/harness/dnp3-outstation"
@@ -11,15 +12,11 @@ tmp=$(mktemp -d)
 ospid=
 cleanup() { [ -n "$ospid" ] && kill "$ospid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 start_os() {
     "$OS" --port "$port" > /dev/null 2>&1 &
     ospid=$!
-    for _ in $(seq 100); do
-        python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$port)))" && return 0
-        sleep 0.05
-    done
-    return 1
+    wait_connectable "$port"
 }
 start_os || { echo "FAIL: simulator did not start"; exit 1; }
 timeout 40 "$M" --port "$port" monitor --duration 14 --interval 0.3 > "$tmp/out" 2> "$tmp/err" &

@@ -3,6 +3,7 @@
 # outstation's clock (g50v1); a live simulator answers with its own time, so
 # the replay differs (exit 1, the time named in the diff) unless --ignore-time.
 set -uo pipefail
+. "$(dirname "$0")/lib.sh"
 BUILD=$1 SRC=$2
 PCAP="$BUILD/pcaptools/dnp3-pcap"
 OS="$BUILD/tests/harness/dnp3-outstation"
@@ -13,13 +14,7 @@ cleanup() { [ -n "$ospid" ] && kill "$ospid" 2>/dev/null; wait 2>/dev/null; rm -
 trap cleanup EXIT
 "$OS" --port 0 --no-need-time 2> "$tmp/os.err" &
 ospid=$!
-port=
-for _ in $(seq 100); do
-    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/os.err" | head -n 1)
-    [ -n "$port" ] && break
-    sleep 0.05
-done
-[ -n "$port" ] || { echo "FAIL: simulator did not listen"; exit 1; }
+port=$(listening_port "$tmp/os.err") || { echo "FAIL: simulator did not listen"; exit 1; }
 fail=0
 # the simulator reports DEVICE_RESTART after start: not what this test is about
 R() { timeout 30 "$PCAP" replay --role master --target "127.0.0.1:$port" --ignore-iin DEVICE_RESTART "$@"; }

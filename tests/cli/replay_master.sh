@@ -5,6 +5,7 @@
 # bad input (broken file, no DNP3, unreachable target) gives exit 2.
 # Usage: replay_master.sh BUILD_DIR SOURCE_DIR [SHARED]   (exit 77: skipped)
 set -uo pipefail
+. "$(dirname "$0")/lib.sh"
 BUILD=$1 SRC=$2
 OS="$BUILD/tests/harness/dnp3-outstation"
 PCAP="$BUILD/pcaptools/dnp3-pcap"
@@ -18,13 +19,7 @@ fail=0
 start_sim() {
     "$OS" --port 0 "$@" 2> "$tmp/sim.log" &
     simpid=$!
-    port=
-    for _ in $(seq 100); do
-        port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$tmp/sim.log" 2>/dev/null | head -1 | sed 's/.*://')
-        [ -n "$port" ] && break
-        sleep 0.05
-    done
-    [ -n "$port" ] || { echo "FAIL: simulator did not start"; cat "$tmp/sim.log"; exit 1; }
+    port=$(listening_port "$tmp/sim.log") || { echo "FAIL: simulator did not start"; cat "$tmp/sim.log"; exit 1; }
 }
 R() { timeout 60 "$PCAP" replay "$@"; }
 
@@ -64,7 +59,7 @@ R --role master --target "127.0.0.1:$port" "$tmp/broken.pcap" > /dev/null 2> "$t
 R --role master --target "127.0.0.1:$port" -p 20001 "$SRC/captures/master_session.pcap" > /dev/null 2> "$tmp/err"; rc=$?
 [ "$rc" = 2 ] && grep -q 'no DNP3' "$tmp/err" || { echo "FAIL: no-DNP3 capture exit $rc: $(cat "$tmp/err")"; fail=1; }
 stop_sim
-dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+dead=$(free_port)
 R --role master --target "127.0.0.1:$dead" "$SRC/captures/master_session.pcap" > /dev/null 2> "$tmp/err"; rc=$?
 [ "$rc" = 2 ] && grep -q "cannot connect to 127.0.0.1:$dead" "$tmp/err" || { echo "FAIL: unreachable exit $rc: $(cat "$tmp/err")"; fail=1; }
 R --role master "$SRC/captures/master_session.pcap" > /dev/null 2>&1; rc=$?

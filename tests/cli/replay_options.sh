@@ -7,6 +7,7 @@
 # --ignore-time (needs a simulator clock knob or a crafted capture).
 # Usage: replay_options.sh BUILD_DIR SOURCE_DIR [SHARED]   (exit 77: skipped)
 set -uo pipefail
+. "$(dirname "$0")/lib.sh"
 BUILD=$1 SRC=$2
 OS="$BUILD/tests/harness/dnp3-outstation"
 PCAP="$BUILD/pcaptools/dnp3-pcap"
@@ -20,13 +21,7 @@ fail=0
 start_sim() {
     "$OS" --port 0 "$@" 2> "$tmp/sim.log" &
     simpid=$!
-    port=
-    for _ in $(seq 100); do
-        port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$tmp/sim.log" 2>/dev/null | head -1 | sed 's/.*://')
-        [ -n "$port" ] && break
-        sleep 0.05
-    done
-    [ -n "$port" ] || { echo "FAIL: simulator did not start"; exit 1; }
+    port=$(listening_port "$tmp/sim.log") || { echo "FAIL: simulator did not start"; exit 1; }
 }
 R() { timeout 50 "$PCAP" replay --role master --target "127.0.0.1:$port" "$@"; }
 ms() { date +%s%3N; }

@@ -5,6 +5,7 @@
 # poll too; an unknown request is answered and logged.
 # Usage: replay_outstation.sh BUILD_DIR SOURCE_DIR [SHARED]   (exit 77: skipped)
 set -uo pipefail
+. "$(dirname "$0")/lib.sh"
 BUILD=$1 SRC=$2
 OS="$BUILD/tests/harness/dnp3-outstation"
 M="$BUILD/master/dnp3-master"
@@ -20,13 +21,7 @@ start() {
     local log=$1; shift
     "$@" 2> "$log" &
     pid=$!
-    port=
-    for _ in $(seq 100); do
-        port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$log" 2>/dev/null | head -1 | sed 's/.*://')
-        [ -n "$port" ] && break
-        sleep 0.05
-    done
-    [ -n "$port" ] || { echo "FAIL: $1 did not start: $(cat "$log")"; exit 1; }
+    port=$(listening_port "$log") || { echo "FAIL: $1 did not start: $(cat "$log")"; exit 1; }
 }
 start "$tmp/sim.log" "$OS" --port 0 --set ai.3=78 --set bi.2=1
 timeout 30 "$M" --port "$port" --timeout 2000 --pcap "$tmp/rec.pcap" poll > /dev/null 2>&1 || { echo "FAIL: recording poll"; fail=1; }

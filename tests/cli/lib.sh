@@ -1,0 +1,27 @@
+# Helpers shared by the tests/cli scripts that run servers on loopback.
+# Source it: . "$(dirname "$0")/lib.sh"
+
+# listening_port LOG: wait (up to 5 s) until LOG holds the line
+# "listening on 127.0.0.1:PORT" that dnp3-outstation, dnp3-fragile and
+# dnp3-pcap (replay/fuzz --listen) print when started with port 0; print PORT.
+listening_port() {
+    local log=$1 p
+    for _ in $(seq 100); do
+        p=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log" 2>/dev/null | head -n 1)
+        [ -n "$p" ] && { echo "$p"; return 0; }
+        sleep 0.05
+    done
+    return 1
+}
+
+# wait_connectable PORT: wait (up to 5 s) until 127.0.0.1:PORT accepts a connection.
+wait_connectable() {
+    for _ in $(seq 100); do
+        python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$1)))" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
