@@ -100,7 +100,6 @@ static uint16_t crc_table(uint16_t crc, const uint8_t *p, size_t len)
     return crc;
 }
 
-
 static void ensure_ready(void)
 {
     if (__builtin_expect(!__atomic_load_n(&tab_ready, __ATOMIC_ACQUIRE), 0))
@@ -196,33 +195,25 @@ AVX512_TARGET static uint32_t blocks_avx512(const uint8_t *q, size_t user_len)
 }
 #endif
 
-uint32_t dnp3kit_crc16_check_blocks(const uint8_t *q, size_t user_len)
-{
-    ensure_ready();
-    if (user_len == 0)
-        return 0;
-    if (user_len > 16 * 32)
-        user_len = 16 * 32;
-#ifdef CRC_HAVE_CLMUL
-    if (use_avx512)
-        return blocks_avx512(q, user_len);
-#endif
-    return blocks_table(q, user_len);
-}
+/* The mask has a bit per block: 32 blocks of 16 at most. */
+#define BLOCKS_MAX_LEN (16 * 32)
 
 uint32_t dnp3kit_crc16_check_blocks_portable(const uint8_t *q, size_t user_len)
 {
     ensure_ready();
-    return blocks_table(q, user_len > 16 * 32 ? 16 * 32 : user_len);
+    return blocks_table(q, user_len > BLOCKS_MAX_LEN ? BLOCKS_MAX_LEN : user_len);
+}
+
+uint32_t dnp3kit_crc16_check_blocks(const uint8_t *q, size_t user_len)
+{
+#ifdef CRC_HAVE_CLMUL
+    if (use_avx512 && user_len > 0)
+        return blocks_avx512(q, user_len > BLOCKS_MAX_LEN ? BLOCKS_MAX_LEN : user_len);
+#endif
+    return dnp3kit_crc16_check_blocks_portable(q, user_len);
 }
 
 uint16_t dnp3kit_crc16(const uint8_t *p, size_t len)
-{
-    ensure_ready();
-    return (uint16_t)~crc_table(0, p, len);
-}
-
-uint16_t dnp3kit_crc16_portable(const uint8_t *p, size_t len)
 {
     ensure_ready();
     return (uint16_t)~crc_table(0, p, len);

@@ -88,7 +88,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i + BODY_WIRE <= len; i += BODY_WIRE)
         for (size_t left = BODY_DATA, q = i; left > 0;) {
             size_t n = left < 16 ? left : 16;
-            uint16_t c = dnp3kit_crc16_portable(bodies + q, n);
+            uint16_t c = dnp3kit_crc16(bodies + q, n);
             bodies[q + n] = (uint8_t)c;
             bodies[q + n + 1] = (uint8_t)(c >> 8);
             q += n + 2;

@@ -18,8 +18,6 @@ bool dnp3kit_crc16_check(const uint8_t *p, size_t len);
  * body's last CRC octet. */
 uint32_t dnp3kit_crc16_check_blocks(const uint8_t *q, size_t user_len);
 uint32_t dnp3kit_crc16_check_blocks_portable(const uint8_t *q, size_t user_len);
-/* The same CRC by the portable table method, whatever the CPU offers. */
-uint16_t dnp3kit_crc16_portable(const uint8_t *p, size_t len);
 /* Which implementation dnp3kit_crc16_check_blocks uses here: "vpclmul"
  * (x86-64 AVX-512 carry-less multiply, four blocks at once) or "table";
  * chosen at start-up from CPUID. dnp3kit_crc16 always uses the table. */
