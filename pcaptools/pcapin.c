@@ -132,17 +132,6 @@ void dpc_options_default(dpc_options *o)
     o->udp = true;
 }
 
-int dpc_addr_format(const dpc_addr *a, char *buf, size_t cap)
-{
-    if (a->family == 6) {
-        char ip[INET6_ADDRSTRLEN];
-        if (!inet_ntop(AF_INET6, a->ip, ip, sizeof ip))
-            snprintf(ip, sizeof ip, "?");
-        return snprintf(buf, cap, "[%s]:%u", ip, a->port);
-    }
-    return snprintf(buf, cap, "%u.%u.%u.%u:%u", a->ip[0], a->ip[1], a->ip[2], a->ip[3], a->port);
-}
-
 /* ---- reporting ---- */
 
 static void report(reader *r, dpc_flow *f, bool from_a, dnp3kit_finding_code code, uint64_t expected,

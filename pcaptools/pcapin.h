@@ -16,19 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "dnp3kit/common.h"
+#include "capture.h" /* dpc_addr, and the writer the tools share */
 
 #define DPC_MAX_FLOWS 4096
 #define DPC_TCP_WINDOW (256 * 1024)
 #define DPC_MAX_PORTS 16
-
-typedef struct dpc_addr {
-    uint8_t family;   /* 4 or 6 */
-    uint8_t ip[16];   /* IPv4 in the first 4 octets */
-    uint16_t port;
-} dpc_addr;
-
-/* "192.0.2.1:20000" or "[2001:db8::1]:20000" */
-int dpc_addr_format(const dpc_addr *a, char *buf, size_t cap);
 
 typedef struct dpc_flow {
     uint32_t id;            /* 1-based, in order of first appearance */
@@ -90,32 +82,5 @@ int dpc_read_file(const char *path, const dpc_options *opt, const dpc_callbacks 
  */
 int dpc_read_mem(const uint8_t *p, size_t len, const dpc_options *opt, const dpc_callbacks *cb,
                  void *ctx, dpc_stats *stats, char *errbuf, size_t errcap);
-
-/* ---- writing captures (crafted captures, session recording, benchmarks) ---- */
-
-/* Writes Ethernet/IPv4|IPv6/TCP|UDP packets with consistent TCP sequence numbers
- * through libpcap's dump API. */
-typedef struct dpc_writer dpc_writer;
-
-dpc_writer *dpc_writer_open(const char *path, char *errbuf, size_t errcap);
-/* Initial sequence numbers for connections opened after this call (default:
- * fixed values derived from the connection id). Lets tests cross 2^32. */
-void dpc_writer_set_isn(dpc_writer *w, uint32_t client_isn, uint32_t server_isn);
-/* Declare a TCP connection between client and server; writes the three-way
- * handshake when handshake is true. Returns a connection id >= 0. */
-int dpc_writer_tcp_open(dpc_writer *w, const dpc_addr *client, const dpc_addr *server, bool handshake,
-                        uint64_t ts_us);
-/* One TCP segment carrying p[0..len) from client (from_client) or server. */
-int dpc_writer_tcp_send(dpc_writer *w, int conn, bool from_client, const uint8_t *p, size_t len,
-                        uint64_t ts_us);
-/* A segment with explicit sequence offset relative to the direction's ISN+1
- * (to craft retransmissions, reordering, gaps). */
-int dpc_writer_tcp_send_at(dpc_writer *w, int conn, bool from_client, uint32_t rel_seq, const uint8_t *p,
-                           size_t len, uint64_t ts_us);
-/* FIN from both sides. */
-int dpc_writer_tcp_close(dpc_writer *w, int conn, uint64_t ts_us);
-int dpc_writer_udp(dpc_writer *w, const dpc_addr *src, const dpc_addr *dst, const uint8_t *p, size_t len,
-                   uint64_t ts_us);
-int dpc_writer_close(dpc_writer *w);
 
 #endif

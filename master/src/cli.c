@@ -20,7 +20,7 @@
 #include "dnp3kit/dnp3kit.h"
 #include "dnp3kit/master.h"
 #include "dnp3kit/render.h"
-#include "pcapin.h"
+#include "capture.h"
 
 enum { EXIT_OK = 0, EXIT_OUTSTATION = 1, EXIT_USAGE = 2, EXIT_COMM = 3 };
 
@@ -467,22 +467,6 @@ static uint64_t now_us(void)
     return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
 }
 
-static void to_dpc(const struct sockaddr_storage *ss, dpc_addr *a)
-{
-    memset(a, 0, sizeof *a);
-    if (ss->ss_family == AF_INET6) {
-        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
-        a->family = 6;
-        memcpy(a->ip, &s6->sin6_addr, 16);
-        a->port = ntohs(s6->sin6_port);
-    } else {
-        const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
-        a->family = 4;
-        memcpy(a->ip, &s4->sin_addr, 4);
-        a->port = ntohs(s4->sin_port);
-    }
-}
-
 static void rec_wire(void *user, int ev, bool tx, const uint8_t *p, size_t n)
 {
     recorder *r = user;
@@ -492,8 +476,8 @@ static void rec_wire(void *user, int ev, bool tx, const uint8_t *p, size_t n)
         struct sockaddr_storage ss[2];
         memcpy(ss, p, sizeof ss);
         dpc_addr c, s;
-        to_dpc(&ss[0], &c);
-        to_dpc(&ss[1], &s);
+        dpc_addr_from_sockaddr((const struct sockaddr *)&ss[0], &c);
+        dpc_addr_from_sockaddr((const struct sockaddr *)&ss[1], &s);
         r->conn = dpc_writer_tcp_open(r->w, &c, &s, true, now_us());
     } else if (ev == DNP3KIT_WIRE_DATA && r->conn >= 0) {
         dpc_writer_tcp_send(r->w, r->conn, tx, p, n, now_us());

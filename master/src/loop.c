@@ -1,9 +1,11 @@
 /*
- * Socket loop: many sessions, one thread, epoll. Each session keeps one TCP
- * connection, reconnecting after its retry delay; timers come from the
- * sessions themselves (dnp3kit_master_session_next_timer).
+ * Socket loop: many sessions, one thread, epoll. Each session keeps one
+ * channel (channel.h: TCP, UDP ...) open, reopening it after its retry
+ * delay; timers come from the sessions themselves
+ * (dnp3kit_master_session_next_timer).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +14,12 @@
 #include <unistd.h>
 
 #include "dnp3kit/master.h"
+#include "channel.h"
 #include "master_private.h"
 
 typedef struct conn {
     dnp3kit_master_session *s;
-    int fd;
+    master_channel ch;
     bool used, connecting, want_out;
     uint64_t next_connect, connect_deadline;
 } conn;
@@ -25,7 +28,23 @@ struct dnp3kit_master_loop {
     int ep;
     conn *c;
     size_t n, cap;
+    dnp3kit_master_loop_log_fn log;
+    void *log_user;
 };
+
+static void conn_note(dnp3kit_master_loop *l, const conn *c, const char *msg)
+{
+    if (l->log && msg[0])
+        l->log(l->log_user, (int)(c - l->c), msg);
+}
+
+static void channel_note(void *user, master_channel *ch, const char *msg);
+
+void dnp3kit_master_loop_set_log(dnp3kit_master_loop *l, dnp3kit_master_loop_log_fn fn, void *user)
+{
+    l->log = fn;
+    l->log_user = user;
+}
 
 dnp3kit_master_loop *dnp3kit_master_loop_new(void)
 {
@@ -43,11 +62,9 @@ dnp3kit_master_loop *dnp3kit_master_loop_new(void)
 static void conn_close(dnp3kit_master_loop *l, conn *c, uint64_t now, bool failed_connect,
                        const dnp3kit_error_detail *why)
 {
-    if (c->fd >= 0) {
-        epoll_ctl(l->ep, EPOLL_CTL_DEL, c->fd, NULL);
-        close(c->fd);
-    }
-    c->fd = -1;
+    if (c->ch.fd >= 0)
+        epoll_ctl(l->ep, EPOLL_CTL_DEL, c->ch.fd, NULL);
+    master_channel_close(&c->ch);
     bool was_connecting = c->connecting;
     c->connecting = false;
     c->want_out = false;
@@ -64,8 +81,8 @@ void dnp3kit_master_loop_free(dnp3kit_master_loop *l)
     if (!l)
         return;
     for (size_t i = 0; i < l->n; i++)
-        if (l->c[i].used && l->c[i].fd >= 0)
-            close(l->c[i].fd);
+        if (l->c[i].used)
+            master_channel_close(&l->c[i].ch);
     close(l->ep);
     free(l->c);
     free(l);
@@ -96,7 +113,9 @@ int dnp3kit_master_loop_add(dnp3kit_master_loop *l, dnp3kit_master_session *s, d
     conn *c = &l->c[i];
     memset(c, 0, sizeof *c);
     c->s = s;
-    c->fd = -1;
+    master_channel_init(&c->ch, dnp3kit_master_session_config(s));
+    c->ch.log = channel_note;
+    c->ch.log_user = l;
     c->used = true;
     return (int)i;
 }
@@ -106,7 +125,7 @@ void dnp3kit_master_loop_remove(dnp3kit_master_loop *l, int handle)
     if (handle < 0 || (size_t)handle >= l->n || !l->c[handle].used)
         return;
     conn *c = &l->c[handle];
-    if (c->fd >= 0)
+    if (c->ch.fd >= 0)
         conn_close(l, c, dnp3kit_master_now_ms(), false, NULL);
     c->used = false;
 }
@@ -117,7 +136,7 @@ static void set_events(dnp3kit_master_loop *l, conn *c, bool out)
     memset(&ev, 0, sizeof ev);
     ev.events = EPOLLIN | (out ? EPOLLOUT : 0);
     ev.data.u64 = (uint64_t)(c - l->c);
-    epoll_ctl(l->ep, EPOLL_CTL_MOD, c->fd, &ev);
+    epoll_ctl(l->ep, EPOLL_CTL_MOD, c->ch.fd, &ev);
     c->want_out = out;
 }
 
@@ -125,8 +144,8 @@ static void flush(dnp3kit_master_loop *l, conn *c, uint64_t now)
 {
     const uint8_t *p;
     size_t n;
-    while (c->fd >= 0 && !c->connecting && (n = dnp3kit_master_session_pending(c->s, &p)) > 0) {
-        ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (c->ch.fd >= 0 && !c->connecting && (n = dnp3kit_master_session_pending(c->s, &p)) > 0) {
+        ssize_t w = c->ch.ops->write(&c->ch, p, n);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
@@ -135,40 +154,49 @@ static void flush(dnp3kit_master_loop *l, conn *c, uint64_t now)
                     set_events(l, c, true);
                 return;
             }
+            conn_note(l, c, c->ch.why);
             conn_close(l, c, now, false, NULL);
             return;
         }
         dnp3kit_master_session_sent(c->s, (size_t)w);
     }
-    if (c->fd >= 0 && !c->connecting && c->want_out)
+    if (c->ch.fd >= 0 && !c->connecting && c->want_out)
         set_events(l, c, false);
+}
+
+static void channel_note(void *user, master_channel *ch, const char *msg)
+{
+    conn_note(user, (const conn *)(const void *)((char *)ch - offsetof(conn, ch)), msg);
 }
 
 static void start_connect(dnp3kit_master_loop *l, conn *c, uint64_t now)
 {
     const dnp3kit_master_config *cfg = dnp3kit_master_session_config(c->s);
     dnp3kit_error_detail d;
-    int fd = master_tcp_start(cfg->host, cfg->port, &d);
-    if (fd < 0) {
+    int r = master_channel_open(&c->ch, &d);
+    if (r < 0) {
         c->next_connect = now + cfg->retry_delay_ms;
         dnp3kit_master_session_connect_failed(c->s, now, &d);
         return;
     }
     struct epoll_event ev;
     memset(&ev, 0, sizeof ev);
-    ev.events = EPOLLOUT | EPOLLIN;
+    ev.events = EPOLLIN | (r == 1 ? EPOLLOUT : 0);
     ev.data.u64 = (uint64_t)(c - l->c);
-    if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-        close(fd);
+    if (epoll_ctl(l->ep, EPOLL_CTL_ADD, c->ch.fd, &ev) < 0) {
+        master_channel_close(&c->ch);
         master_connect_error(&d, cfg->host, cfg->port, DNP3KIT_ERR_CONNECT, strerror(errno));
         c->next_connect = now + cfg->retry_delay_ms;
         dnp3kit_master_session_connect_failed(c->s, now, &d);
         return;
     }
-    c->fd = fd;
-    c->connecting = true;
-    c->want_out = true;
+    c->connecting = r == 1;
+    c->want_out = r == 1;
     c->connect_deadline = now + cfg->connect_timeout_ms;
+    if (r == 0) {
+        dnp3kit_master_session_connected(c->s, now);
+        flush(l, c, now);
+    }
 }
 
 int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
@@ -179,9 +207,9 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
         conn *c = &l->c[i];
         if (!c->used)
             continue;
-        if (c->fd < 0 && now >= c->next_connect)
+        if (c->ch.fd < 0 && now >= c->next_connect)
             start_connect(l, c, now);
-        if (c->fd < 0 && c->next_connect < next)
+        if (c->ch.fd < 0 && c->next_connect < next)
             next = c->next_connect;
         if (c->connecting && c->connect_deadline < next)
             next = c->connect_deadline;
@@ -202,18 +230,20 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
     uint8_t buf[8192];
     for (int k = 0; k < nev; k++) {
         size_t i = (size_t)evs[k].data.u64;
-        if (i >= l->n || !l->c[i].used || l->c[i].fd < 0)
+        if (i >= l->n || !l->c[i].used || l->c[i].ch.fd < 0)
             continue;
         conn *c = &l->c[i];
-        const dnp3kit_master_config *cfg = dnp3kit_master_session_config(c->s);
         if (c->connecting) {
             if (!(evs[k].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
                 continue;
             dnp3kit_error_detail d;
-            if (master_tcp_finish(c->fd, cfg->host, cfg->port, &d) < 0) {
+            int r = c->ch.ops->finish(&c->ch, &d);
+            if (r < 0) {
                 conn_close(l, c, now, true, &d);
                 continue;
             }
+            if (r > 0)
+                continue;
             c->connecting = false;
             set_events(l, c, false);
             dnp3kit_master_session_connected(c->s, now);
@@ -222,7 +252,7 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
         }
         if (evs[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
             for (;;) {
-                ssize_t n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+                ssize_t n = c->ch.ops->read(&c->ch, buf, sizeof buf);
                 if (n > 0) {
                     dnp3kit_master_session_recv(c->s, buf, (size_t)n, now);
                     if ((size_t)n < sizeof buf)
@@ -233,11 +263,12 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
                     break;
                 if (n < 0 && errno == EINTR)
                     continue;
+                conn_note(l, c, c->ch.why);
                 conn_close(l, c, now, false, NULL);
                 break;
             }
         }
-        if (c->fd >= 0)
+        if (c->ch.fd >= 0)
             flush(l, c, now);
     }
     for (size_t i = 0; i < l->n; i++) {
@@ -254,11 +285,11 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
         }
         if (dnp3kit_master_session_next_timer(c->s) <= now)
             dnp3kit_master_session_tick(c->s, now);
-        if (c->fd >= 0 && dnp3kit_master_session_wants_close(c->s)) {
+        if (c->ch.fd >= 0 && dnp3kit_master_session_wants_close(c->s)) {
             conn_close(l, c, now, false, NULL);
             continue;
         }
-        if (c->fd >= 0 && !c->connecting)
+        if (c->ch.fd >= 0 && !c->connecting)
             flush(l, c, now);
     }
     return nev;

@@ -14,13 +14,14 @@
 #include <unistd.h>
 
 #include "dnp3kit/master.h"
+#include "channel.h"
 #include "master_private.h"
 
 struct dnp3kit_master {
     pthread_mutex_t mu;
     dnp3kit_master_config cfg;
     dnp3kit_master_session *s;
-    int fd;
+    master_channel ch;
     bool want_conn;
     uint64_t next_connect;
     /* completion of the task the current call waits for */
@@ -42,7 +43,17 @@ struct dnp3kit_master {
     void *t_user;
     void (*uns)(void *, const dnp3kit_master_result *);
     void *uns_user;
+    void (*log)(void *, const char *);
+    void *log_user;
 };
+
+static void ch_note(void *user, master_channel *ch, const char *msg)
+{
+    (void)ch;
+    dnp3kit_master *m = user;
+    if (m->log)
+        m->log(m->log_user, msg);
+}
 
 static void cb_done(void *user, uint32_t id, bool internal, int err, const dnp3kit_error_detail *d,
                     dnp3kit_master_result *r)
@@ -117,7 +128,9 @@ dnp3kit_master *dnp3kit_master_new(const dnp3kit_master_config *cfg, dnp3kit_err
         return NULL;
     }
     m->cfg = *cfg;
-    m->fd = -1;
+    master_channel_init(&m->ch, dnp3kit_master_session_config(m->s));
+    m->ch.log = ch_note;
+    m->ch.log_user = m;
     pthread_mutex_init(&m->mu, NULL);
     return m;
 }
@@ -127,6 +140,14 @@ void dnp3kit_master_set_wire_hook(dnp3kit_master *m, dnp3kit_master_wire_fn fn, 
     pthread_mutex_lock(&m->mu);
     m->wire = fn;
     m->wire_user = user;
+    pthread_mutex_unlock(&m->mu);
+}
+
+void dnp3kit_master_set_log(dnp3kit_master *m, void (*fn)(void *user, const char *msg), void *user)
+{
+    pthread_mutex_lock(&m->mu);
+    m->log = fn;
+    m->log_user = user;
     pthread_mutex_unlock(&m->mu);
 }
 
@@ -153,10 +174,9 @@ void dnp3kit_master_set_unsolicited(dnp3kit_master *m, void (*fn)(void *, const 
 
 static void drop_conn(dnp3kit_master *m, uint64_t now)
 {
-    if (m->fd < 0)
+    if (!master_channel_is_open(&m->ch))
         return;
-    close(m->fd);
-    m->fd = -1;
+    master_channel_close(&m->ch);
     if (m->wire)
         m->wire(m->wire_user, DNP3KIT_WIRE_CLOSED, false, NULL, 0);
     m->next_connect = now + m->cfg.retry_delay_ms;
@@ -168,47 +188,41 @@ static void try_connect(dnp3kit_master *m, uint64_t deadline)
 {
     dnp3kit_error_detail d;
     uint64_t now = dnp3kit_master_now_ms();
-    int fd = master_tcp_start(m->cfg.host, m->cfg.port, &d);
-    if (fd >= 0) {
+    int r = master_channel_open(&m->ch, &d);
+    if (r == 1) {
         uint64_t until = now + m->cfg.connect_timeout_ms;
         if (until > deadline)
             until = deadline;
-        for (;;) {
-            struct pollfd p = {fd, POLLOUT, 0};
+        while (r == 1) {
+            struct pollfd p = {m->ch.fd, POLLOUT, 0};
             uint64_t t = dnp3kit_master_now_ms();
             int ms = t >= until ? 0 : (int)(until - t);
-            int r = poll(&p, 1, ms);
-            if (r < 0 && errno == EINTR)
+            int pr = poll(&p, 1, ms);
+            if (pr < 0 && errno == EINTR)
                 continue;
-            if (r == 0) {
+            if (pr == 0) {
                 master_connect_error(&d, m->cfg.host, m->cfg.port, DNP3KIT_ERR_TIMEOUT, "connection timed out");
                 d.timeout_s = m->cfg.connect_timeout_ms / 1000.0;
                 snprintf(d.message, sizeof d.message, "cannot connect to %s:%u: no answer within %.3f s",
                          m->cfg.host, m->cfg.port, d.timeout_s);
-                close(fd);
-                fd = -1;
-            } else if (master_tcp_finish(fd, m->cfg.host, m->cfg.port, &d) < 0) {
-                close(fd);
-                fd = -1;
+                master_channel_close(&m->ch);
+                r = -1;
+            } else {
+                r = m->ch.ops->finish(&m->ch, &d);
             }
-            break;
         }
     }
     now = dnp3kit_master_now_ms();
-    if (fd < 0) {
+    if (r < 0) {
         m->next_connect = now + m->cfg.retry_delay_ms;
         m->conn_err = d;
         dnp3kit_master_session_connect_failed(m->s, now, &d);
         return;
     }
-    m->fd = fd;
     if (m->wire) {
         struct sockaddr_storage a[2];
-        socklen_t l = sizeof a[0];
-        memset(a, 0, sizeof a);
-        getsockname(fd, (struct sockaddr *)&a[0], &l);
-        l = sizeof a[1];
-        getpeername(fd, (struct sockaddr *)&a[1], &l);
+        a[0] = m->ch.local;
+        a[1] = m->ch.peer;
         m->wire(m->wire_user, DNP3KIT_WIRE_CONNECTED, true, (const uint8_t *)a, sizeof a);
     }
     dnp3kit_master_session_connected(m->s, now);
@@ -218,13 +232,14 @@ static bool flush(dnp3kit_master *m)
 {
     const uint8_t *p;
     size_t n;
-    while (m->fd >= 0 && (n = dnp3kit_master_session_pending(m->s, &p)) > 0) {
-        ssize_t w = send(m->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (master_channel_is_open(&m->ch) && (n = dnp3kit_master_session_pending(m->s, &p)) > 0) {
+        ssize_t w = m->ch.ops->write(&m->ch, p, n);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return true;
+            master_channel_note(&m->ch, "%s: %s", m->ch.ops->name, m->ch.why);
             drop_conn(m, dnp3kit_master_now_ms());
             return false;
         }
@@ -265,7 +280,7 @@ static int drive(dnp3kit_master *m, pred_fn pred, uint64_t deadline)
             return DNP3KIT_OK;
         if (now >= deadline)
             return DNP3KIT_ERR_TIMEOUT;
-        if (m->fd < 0) {
+        if (!master_channel_is_open(&m->ch)) {
             if (dnp3kit_master_session_tasks(m->s) == 0 && !m->want_conn)
                 return DNP3KIT_ERR_CLOSED;
             if (now >= m->next_connect) {
@@ -281,7 +296,7 @@ static int drive(dnp3kit_master *m, pred_fn pred, uint64_t deadline)
             continue;
         }
         bool want_out = flush(m);
-        if (m->fd < 0)
+        if (!master_channel_is_open(&m->ch))
             continue;
         if (pred(m))
             return DNP3KIT_OK;
@@ -289,18 +304,19 @@ static int drive(dnp3kit_master *m, pred_fn pred, uint64_t deadline)
         if (until > deadline)
             until = deadline;
         int ms = until <= now ? 0 : (until - now > 1000 ? 1000 : (int)(until - now));
-        struct pollfd pf = {m->fd, (short)(POLLIN | (want_out ? POLLOUT : 0)), 0};
+        struct pollfd pf = {m->ch.fd, (short)(POLLIN | (want_out ? POLLOUT : 0)), 0};
         int r = poll(&pf, 1, ms);
         if (r < 0 && errno != EINTR)
             return DNP3KIT_ERR_IO;
         now = dnp3kit_master_now_ms();
         if (r > 0 && (pf.revents & (POLLIN | POLLHUP | POLLERR))) {
-            ssize_t n = recv(m->fd, buf, sizeof buf, MSG_DONTWAIT);
+            ssize_t n = m->ch.ops->read(&m->ch, buf, sizeof buf);
             if (n > 0) {
                 if (m->wire)
                     m->wire(m->wire_user, DNP3KIT_WIRE_DATA, false, buf, (size_t)n);
                 dnp3kit_master_session_recv(m->s, buf, (size_t)n, now);
             } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+                master_channel_note(&m->ch, "%s: %s", m->ch.ops->name, m->ch.why);
                 drop_conn(m, now);
                 continue;
             }
@@ -366,16 +382,16 @@ int dnp3kit_master_connect(dnp3kit_master *m, dnp3kit_error_detail *err)
     dnp3kit_error_detail_clear(d);
     pthread_mutex_lock(&m->mu);
     int rc = DNP3KIT_OK;
-    if (m->fd < 0) {
+    if (!master_channel_is_open(&m->ch)) {
         m->want_conn = true;
-        for (uint32_t attempt = 0; attempt <= m->cfg.retries && m->fd < 0; attempt++) {
+        for (uint32_t attempt = 0; attempt <= m->cfg.retries && !master_channel_is_open(&m->ch); attempt++) {
             uint64_t now = dnp3kit_master_now_ms();
             if (attempt > 0 && m->next_connect > now)
                 poll(NULL, 0, (int)(m->next_connect - now));
             m->startup_done = false;
             try_connect(m, now + m->cfg.connect_timeout_ms + 1000);
         }
-        if (m->fd < 0) {
+        if (!master_channel_is_open(&m->ch)) {
             *d = m->conn_err; /* the reason of the last attempt */
             snprintf(d->message + strlen(d->message), sizeof d->message - strlen(d->message), " (%u attempts)",
                      m->cfg.retries + 1);

@@ -8,10 +8,6 @@
 /* True when every queued task was started by the session itself. */
 bool master_session_only_internal(const dnp3kit_master_session *s);
 
-/* Start a non-blocking TCP connect to host:port. Returns the fd (connect in
- * progress or done) or -1 with d filled (ERR_CONNECT, host, port). */
-int master_tcp_start(const char *host, uint16_t port, dnp3kit_error_detail *d);
-/* Result of a connect in progress once writable: 0 or -1 with d filled. */
-int master_tcp_finish(int fd, const char *host, uint16_t port, dnp3kit_error_detail *d);
+/* d = {code, host, port, "cannot connect to host:port: why"}. */
 void master_connect_error(dnp3kit_error_detail *d, const char *host, uint16_t port, int code, const char *why);
 #endif

@@ -40,6 +40,15 @@ typedef enum dnp3kit_time_sync_mode {
     DNP3KIT_TIME_SYNC_NON_LAN = 2 /* DELAY_MEASURE + WRITE g50v1 corrected by the delay (clause 5.3.2) */
 } dnp3kit_time_sync_mode;
 
+/* How the master reaches the outstation (docs/transports.md). */
+typedef enum dnp3kit_transport {
+    DNP3KIT_TRANSPORT_TCP = 0,    /* TCP client to host:port (default) */
+    DNP3KIT_TRANSPORT_UDP = 1     /* UDP datagrams to host:port from local_port (IEEE 1815 UDP-only mode) */
+} dnp3kit_transport;
+
+/* "tcp", "udp"; "?" otherwise. */
+const char *dnp3kit_transport_name(dnp3kit_transport t);
+
 typedef struct dnp3kit_master_config {
     char host[64];                /* numeric IPv4/IPv6 address or name; default "127.0.0.1" */
     uint16_t port;                /* default 20000 */
@@ -57,6 +66,8 @@ typedef struct dnp3kit_master_config {
     bool startup;                 /* run the startup sequence on every connection; default false */
     bool iin_reactions;           /* clear DEVICE_RESTART, integrity on EVENT_BUFFER_OVERFLOW; default true */
     uint32_t max_points;          /* points kept per result (the rest counted in dropped); default 100000 */
+    dnp3kit_transport transport;  /* default TCP */
+    uint16_t local_port;          /* UDP: port to send from and receive on; 0 = any (default) */
 } dnp3kit_master_config;
 
 void dnp3kit_master_config_default(dnp3kit_master_config *cfg);
@@ -228,6 +239,10 @@ void dnp3kit_master_loop_free(dnp3kit_master_loop *l);
 int dnp3kit_master_loop_add(dnp3kit_master_loop *l, dnp3kit_master_session *s, dnp3kit_error_detail *err);
 /* Remove and disconnect (the session is left as if closed). */
 void dnp3kit_master_loop_remove(dnp3kit_master_loop *l, int handle);
+/* Notes from the channels (a datagram from an unexpected peer dropped, why a
+ * connection was lost ...); handle as returned by loop_add. May be NULL. */
+typedef void (*dnp3kit_master_loop_log_fn)(void *user, int handle, const char *msg);
+void dnp3kit_master_loop_set_log(dnp3kit_master_loop *l, dnp3kit_master_loop_log_fn fn, void *user);
 /* Run I/O and timers for at most timeout_ms (0: do what is ready). Returns the number of events handled or an error. */
 int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms);
 /* Monotonic clock in ms used by the loop and the blocking API. */
@@ -249,9 +264,13 @@ void dnp3kit_master_set_trace(dnp3kit_master *m,
                               void (*on_frame)(void *user, bool tx, const dnp3kit_link_frame *f),
                               void (*on_fragment)(void *user, bool tx, const uint8_t *frag, size_t len),
                               void (*on_finding)(void *user, const dnp3kit_finding *f), void *user);
+/* Notes from the channel: why a connection was lost, a datagram from an
+ * unexpected peer dropped ... (one line each, no newline). May be NULL. */
+void dnp3kit_master_set_log(dnp3kit_master *m, void (*fn)(void *user, const char *msg), void *user);
 void dnp3kit_master_set_unsolicited(dnp3kit_master *m,
                                     void (*fn)(void *user, const dnp3kit_master_result *r), void *user);
-/* Connect (TCP, connection timeout, retries with delay); runs the startup sequence when configured. */
+/* Open the channel (cfg.transport: TCP connect with its timeout, UDP socket
+ * bound), retries with delay; runs the startup sequence when configured. */
 int dnp3kit_master_connect(dnp3kit_master *m, dnp3kit_error_detail *err);
 /* Run any request; r may be NULL. Blocks until the task ends (bounded by timeouts and retries). */
 int dnp3kit_master_run(dnp3kit_master *m, const dnp3kit_master_request *rq, dnp3kit_master_result *r,

@@ -4,8 +4,10 @@
  * reader (ours, tshark, Zeek) accepts them. TCP connections keep per
  * direction sequence numbers so the stream reassembles as written.
  */
-#include "pcapin.h"
+#include "capture.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +69,33 @@ static uint16_t fold(uint32_t acc)
     while (acc >> 16)
         acc = (acc & 0xFFFF) + (acc >> 16);
     return (uint16_t)~acc;
+}
+
+int dpc_addr_format(const dpc_addr *a, char *buf, size_t cap)
+{
+    if (a->family == 6) {
+        char ip[INET6_ADDRSTRLEN];
+        if (!inet_ntop(AF_INET6, a->ip, ip, sizeof ip))
+            snprintf(ip, sizeof ip, "?");
+        return snprintf(buf, cap, "[%s]:%u", ip, a->port);
+    }
+    return snprintf(buf, cap, "%u.%u.%u.%u:%u", a->ip[0], a->ip[1], a->ip[2], a->ip[3], a->port);
+}
+
+void dpc_addr_from_sockaddr(const struct sockaddr *sa, dpc_addr *a)
+{
+    memset(a, 0, sizeof *a);
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)sa;
+        a->family = 6;
+        memcpy(a->ip, &s6->sin6_addr, 16);
+        a->port = ntohs(s6->sin6_port);
+    } else {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)(const void *)sa;
+        a->family = 4;
+        memcpy(a->ip, &s4->sin_addr, 4);
+        a->port = ntohs(s4->sin_port);
+    }
 }
 
 dpc_writer *dpc_writer_open(const char *path, char *errbuf, size_t errcap)
