@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 typedef struct dpc_addr {
-    uint8_t family;   /* 4 or 6 */
+    uint8_t family;   /* 4 or 6; 0: an end of a serial line */
     uint8_t ip[16];   /* IPv4 in the first 4 octets */
     uint16_t port;
 } dpc_addr;
@@ -48,5 +48,23 @@ int dpc_writer_tcp_close(dpc_writer *w, int conn, uint64_t ts_us);
 int dpc_writer_udp(dpc_writer *w, const dpc_addr *src, const dpc_addr *dst, const uint8_t *p, size_t len,
                    uint64_t ts_us);
 int dpc_writer_close(dpc_writer *w);
+
+/*
+ * Serial recordings use LINKTYPE_RTAC_SERIAL (250): a 12-octet header per
+ * record (seconds and microseconds, big-endian; an event type that gives the
+ * direction; control lines; a footer) and then the octets as they crossed the
+ * line. Chosen because it is a registered link type that Wireshark reads
+ * (its rtacser dissector hands the payload to DNP3 by preference or Decode
+ * As) and that carries direction and time per record, which a serial line
+ * has no addresses to give; dnp3-pcap reads it as one byte stream per
+ * direction (docs/transports.md).
+ */
+#define DPC_LINKTYPE_RTAC_SERIAL 250
+#define DPC_RTAC_HEADER 12
+#define DPC_RTAC_TX 0x01 /* DATA_TX_START: sent by the recording side (the master) */
+#define DPC_RTAC_RX 0x02 /* DATA_RX_START: received from the line */
+dpc_writer *dpc_writer_open_serial(const char *path, char *errbuf, size_t errcap);
+/* One record of octets sent by the master (from_master) or the outstation. */
+int dpc_writer_serial(dpc_writer *w, bool from_master, const uint8_t *p, size_t len, uint64_t ts_us);
 
 #endif

@@ -30,6 +30,7 @@ typedef struct wconn {
 } wconn;
 
 struct dpc_writer {
+    int dlt;
     pcap_t *pd;
     pcap_dumper_t *d;
     wconn *conns;
@@ -73,6 +74,8 @@ static uint16_t fold(uint32_t acc)
 
 int dpc_addr_format(const dpc_addr *a, char *buf, size_t cap)
 {
+    if (a->family == 0) /* the ends of a serial line (pcapin.c: port 1 = the recording side) */
+        return snprintf(buf, cap, "serial:%s", a->port == 1 ? "master" : "outstation");
     if (a->family == 6) {
         char ip[INET6_ADDRSTRLEN];
         if (!inet_ntop(AF_INET6, a->ip, ip, sizeof ip))
@@ -98,7 +101,7 @@ void dpc_addr_from_sockaddr(const struct sockaddr *sa, dpc_addr *a)
     }
 }
 
-dpc_writer *dpc_writer_open(const char *path, char *errbuf, size_t errcap)
+static dpc_writer *open_dlt(const char *path, int dlt, char *errbuf, size_t errcap)
 {
     dpc_writer *w = calloc(1, sizeof *w);
     if (!w) {
@@ -106,7 +109,8 @@ dpc_writer *dpc_writer_open(const char *path, char *errbuf, size_t errcap)
             snprintf(errbuf, errcap, "out of memory");
         return NULL;
     }
-    w->pd = pcap_open_dead(DLT_EN10MB, SNAPLEN);
+    w->pd = pcap_open_dead(dlt, SNAPLEN);
+    w->dlt = dlt;
     if (!w->pd) {
         if (errbuf && errcap)
             snprintf(errbuf, errcap, "pcap_open_dead failed");
@@ -123,6 +127,36 @@ dpc_writer *dpc_writer_open(const char *path, char *errbuf, size_t errcap)
     }
     w->ip_id = 1;
     return w;
+}
+
+dpc_writer *dpc_writer_open(const char *path, char *errbuf, size_t errcap)
+{
+    return open_dlt(path, DLT_EN10MB, errbuf, errcap);
+}
+
+dpc_writer *dpc_writer_open_serial(const char *path, char *errbuf, size_t errcap)
+{
+    return open_dlt(path, DPC_LINKTYPE_RTAC_SERIAL, errbuf, errcap);
+}
+
+int dpc_writer_serial(dpc_writer *w, bool from_master, const uint8_t *p, size_t len, uint64_t ts_us)
+{
+    if (w->dlt != DPC_LINKTYPE_RTAC_SERIAL || len > SNAPLEN - DPC_RTAC_HEADER)
+        return -1;
+    uint8_t *f = w->frame;
+    put32(f, (uint32_t)(ts_us / 1000000u));
+    put32(f + 4, (uint32_t)(ts_us % 1000000u));
+    f[8] = from_master ? DPC_RTAC_TX : DPC_RTAC_RX;
+    f[9] = 0;     /* control lines: not sampled */
+    put16(f + 10, 0);
+    memcpy(f + DPC_RTAC_HEADER, p, len);
+    struct pcap_pkthdr h;
+    memset(&h, 0, sizeof h);
+    h.ts.tv_sec = (time_t)(ts_us / 1000000u);
+    h.ts.tv_usec = (suseconds_t)(ts_us % 1000000u);
+    h.caplen = h.len = (bpf_u_int32)(DPC_RTAC_HEADER + len);
+    pcap_dump((u_char *)w->d, &h, f);
+    return 0;
 }
 
 void dpc_writer_set_isn(dpc_writer *w, uint32_t client_isn, uint32_t server_isn)

@@ -285,7 +285,7 @@ static void json_context(const dnp3kit_out *o, const dpe_where *w, bool from_mas
         dnp3kit_json_string(o, src, strlen(src));
         dnp3kit_outf(o, ",\"dst\":");
         dnp3kit_json_string(o, dst, strlen(dst));
-        dnp3kit_outf(o, ",\"transport\":\"%s\",", w->flow->tcp ? "tcp" : "udp");
+        dnp3kit_outf(o, ",\"transport\":\"%s\",", w->flow->serial ? "serial" : w->flow->tcp ? "tcp" : "udp");
     }
     dnp3kit_outf(o, "\"link_src\":%u,\"link_dst\":%u,\"dir\":\"%s\",", w->link_src, w->link_dst,
                  from_master ? "master" : "outstation");

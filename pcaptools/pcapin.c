@@ -739,9 +739,43 @@ static void ethertype(reader *r, uint16_t etype, const uint8_t *p, size_t len)
     network(r, etype, p, len);
 }
 
+/* LINKTYPE_RTAC_SERIAL (capture.h): one serial line is one flow, a byte
+ * stream per direction; a = the recording side (events DATA_TX_*). */
+static void rtac_serial(reader *r, const uint8_t *p, size_t len)
+{
+    static const uint8_t none[16];
+    if (len < DPC_RTAC_HEADER) {
+        truncated(r, DPC_RTAC_HEADER, len);
+        return;
+    }
+    uint8_t ev = p[8];
+    bool tx = ev == DPC_RTAC_TX || ev == 0x03; /* DATA_TX_START, DATA_TX_END */
+    if (!tx && ev != DPC_RTAC_RX && ev != 0x04) /* status changes, capture notes: no line data */
+        return;
+    fkey k;
+    make_key(&k, 0, 0, none, tx ? 1 : 2, none, tx ? 2 : 1);
+    uint32_t hash = key_hash(&k);
+    entry *e = lookup(r, &k, hash);
+    if (!e) {
+        ippair ip = {0, none, none, false};
+        fkey ka;
+        make_key(&ka, 0, 0, none, 1, none, 2);
+        e = create(r, &ka, hash, true, &ip, 1, 2);
+        e->f.serial = true;
+        open_flow(r, e);
+    } else {
+        touch(r, e);
+    }
+    r->st->dnp3_packets++;
+    deliver(r, e, is_from_a(e, &k), p + DPC_RTAC_HEADER, len - DPC_RTAC_HEADER);
+}
+
 static void datalink(reader *r, const uint8_t *p, size_t len)
 {
     switch (r->dlt) {
+    case DPC_LINKTYPE_RTAC_SERIAL:
+        rtac_serial(r, p, len);
+        return;
     case DLT_EN10MB:
         if (len < 14) {
             truncated(r, 14, len);
@@ -798,7 +832,7 @@ static void datalink(reader *r, const uint8_t *p, size_t len)
 
 static bool supported(int dlt)
 {
-    return dlt == DLT_EN10MB || dlt == DLT_LINUX_SLL || dlt == DLT_LINUX_SLL2 || dlt == DLT_NULL ||
+    return dlt == DPC_LINKTYPE_RTAC_SERIAL || dlt == DLT_EN10MB || dlt == DLT_LINUX_SLL || dlt == DLT_LINUX_SLL2 || dlt == DLT_NULL ||
            dlt == DLT_LOOP || dlt == DLT_RAW || dlt == DLT_IPV4 || dlt == DLT_IPV6;
 }
 

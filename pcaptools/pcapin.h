@@ -24,7 +24,8 @@
 
 typedef struct dpc_flow {
     uint32_t id;            /* 1-based, in order of first appearance */
-    bool tcp;               /* else UDP */
+    bool tcp;               /* a byte stream (TCP or serial); else UDP datagrams */
+    bool serial;            /* a serial line (LINKTYPE_RTAC_SERIAL): a = the recording side */
     dpc_addr a, b;          /* a = the endpoint that sent the first packet seen */
     void *user;             /* for the consumer; set in on_flow_open */
 } dpc_flow;

@@ -16,6 +16,7 @@ const char *dnp3kit_transport_name(dnp3kit_transport t)
     switch (t) {
     case DNP3KIT_TRANSPORT_TCP: return "tcp";
     case DNP3KIT_TRANSPORT_UDP: return "udp";
+    case DNP3KIT_TRANSPORT_SERIAL: return "serial";
     }
     return "?";
 }
@@ -25,7 +26,9 @@ void master_channel_init(master_channel *ch, const dnp3kit_master_config *cfg)
     memset(ch, 0, sizeof *ch);
     ch->cfg = cfg;
     ch->fd = -1;
-    ch->ops = cfg->transport == DNP3KIT_TRANSPORT_UDP ? &master_channel_udp : &master_channel_tcp;
+    ch->ops = cfg->transport == DNP3KIT_TRANSPORT_UDP      ? &master_channel_udp
+              : cfg->transport == DNP3KIT_TRANSPORT_SERIAL ? &master_channel_serial
+                                                           : &master_channel_tcp;
 }
 
 void master_channel_close(master_channel *ch)
@@ -81,4 +84,42 @@ void master_channel_addr_text(const struct sockaddr_storage *ss, char *b, size_t
         inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof ip);
         snprintf(b, cap, "%s:%u", ip, ntohs(s4->sin_port));
     }
+}
+
+void master_peer_name(const dnp3kit_master_config *cfg, char *b, size_t cap)
+{
+    if (cfg->transport == DNP3KIT_TRANSPORT_SERIAL)
+        snprintf(b, cap, "serial %s", cfg->serial.device);
+    else if (strchr(cfg->host, ':'))
+        snprintf(b, cap, "[%s]:%u", cfg->host, cfg->port);
+    else
+        snprintf(b, cap, "%s:%u", cfg->host, cfg->port);
+}
+
+int master_serial_validate(const dnp3kit_serial_config *c, dnp3kit_error_detail *d)
+{
+    d->code = DNP3KIT_ERR_ARG;
+    if (!memchr(c->device, '\0', sizeof c->device) || !c->device[0])
+        snprintf(d->message, sizeof d->message, "serial device: empty or longer than %zu characters",
+                 sizeof c->device - 1);
+    else if (master_serial_speed(c->baud) == 0)
+        snprintf(d->message, sizeof d->message, "serial baud rate %u: not one the port can be set to (300-4000000)",
+                 c->baud);
+    else if (c->data_bits < 5 || c->data_bits > 8)
+        snprintf(d->message, sizeof d->message, "serial data bits %u: must be 5-8", c->data_bits);
+    else if (c->parity != 'N' && c->parity != 'E' && c->parity != 'O')
+        snprintf(d->message, sizeof d->message, "serial parity '%c': must be N, E or O", c->parity ? c->parity : '?');
+    else if (c->stop_bits != 1 && c->stop_bits != 2)
+        snprintf(d->message, sizeof d->message, "serial stop bits %u: must be 1 or 2", c->stop_bits);
+    else if (c->flow != DNP3KIT_FLOW_NONE && c->flow != DNP3KIT_FLOW_RTSCTS && c->flow != DNP3KIT_FLOW_XONXOFF)
+        snprintf(d->message, sizeof d->message, "serial flow control %d: must be none, rtscts or xonxoff",
+                 (int)c->flow);
+    else if (c->turnaround_ms > 1000)
+        snprintf(d->message, sizeof d->message, "serial turnaround %u ms: must be 0-1000", c->turnaround_ms);
+    else if (c->inter_char_ms > 60000)
+        snprintf(d->message, sizeof d->message, "serial inter-character timeout %u ms: must be 0-60000",
+                 c->inter_char_ms);
+    else
+        return d->code = DNP3KIT_OK, DNP3KIT_OK;
+    return DNP3KIT_ERR_ARG;
 }

@@ -42,6 +42,7 @@ struct master_channel {
     char why[160];                  /* last read/write failure, for the log */
     master_channel_log_fn log;
     void *log_user;
+    void *state;                    /* backend's own (serial: framer, timing) */
 };
 
 /* Pick the backend for cfg->transport; the channel starts closed. */
@@ -67,4 +68,5 @@ void master_channel_addr_text(const struct sockaddr_storage *ss, char *b, size_t
 
 extern const master_channel_ops master_channel_tcp;
 extern const master_channel_ops master_channel_udp;
+extern const master_channel_ops master_channel_serial;
 #endif

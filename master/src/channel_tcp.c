@@ -51,8 +51,6 @@ static ssize_t tcp_read(master_channel *ch, uint8_t *buf, size_t cap)
     ssize_t n = recv(ch->fd, buf, cap, MSG_DONTWAIT);
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
         snprintf(ch->why, sizeof ch->why, "%s", strerror(errno));
-    else if (n == 0)
-        snprintf(ch->why, sizeof ch->why, "closed by the outstation");
     return n;
 }
 

@@ -21,6 +21,7 @@
 #include "dnp3kit/master.h"
 #include "dnp3kit/render.h"
 #include "capture.h"
+#include "cli_endpoint.h"
 
 enum { EXIT_OK = 0, EXIT_OUTSTATION = 1, EXIT_USAGE = 2, EXIT_COMM = 3 };
 
@@ -50,7 +51,8 @@ static const char *usage_text =
     "  --master N            master link address (default 1)\n"
     "  --outstation N        outstation link address (default 10)\n"
     "  --json                machine-readable output\n"
-    "  --pcap FILE           record the session as a capture (Ethernet/IP/TCP)\n"
+    "  --pcap FILE           record the session as a capture (Ethernet/IP/TCP or UDP; serial:\n"
+    "                        LINKTYPE_RTAC_SERIAL, see docs/transports.md)\n"
     "  -v, -vv               print every fragment (-vv: and link frame, findings) on stderr\n"
     "  --timeout MS          response timeout (default 5000)\n"
     "  --connect-timeout MS  (default 5000)\n"
@@ -141,11 +143,23 @@ static int parse_args(int argc, char **argv, opts *o)
     }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(usage_text, stdout);
+            fputs("\ntransports (docs/transports.md):\n", stdout);
+            fputs(cli_endpoint_help, stdout);
             exit(EXIT_OK);
         }
         if (!strcmp(a, "--version")) {
             printf("dnp3-master %s\n", DNP3KIT_VERSION_STRING);
             exit(EXIT_OK);
+        }
+        if (a[1] == '-' && v) {
+            char why[160];
+            int er = cli_endpoint_option(&o->cfg, a + 2, v, why, sizeof why);
+            if (er < 0)
+                return usage_error("%s", why);
+            if (er > 0) {
+                i++;
+                continue;
+            }
         }
         if (!strcmp(a, "--host")) {
             NEEDV();
@@ -208,6 +222,7 @@ static int parse_args(int argc, char **argv, opts *o)
         else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) o->verbose++;
         else if (!strcmp(a, "-vv")) o->verbose += 2;
         else if (!strcmp(a, "--startup")) o->cfg.startup = true;
+        else if (!strcmp(a, "--rs485")) o->cfg.serial.rs485 = true;
         else if (!strcmp(a, "--clear")) o->clear = true;
         else if (!strcmp(a, "--lan")) o->lan = true;
         else if (!strcmp(a, "--non-lan")) o->non_lan = true;
@@ -458,6 +473,9 @@ static void tr_finding(void *user, const dnp3kit_finding *f)
 typedef struct recorder {
     dpc_writer *w;
     int conn;
+    bool udp;           /* datagrams: each read and write is one UDP packet */
+    bool serial;        /* LINKTYPE_RTAC_SERIAL records, one per read and write */
+    dpc_addr me, peer;
 } recorder;
 
 static uint64_t now_us(void)
@@ -475,16 +493,27 @@ static void rec_wire(void *user, int ev, bool tx, const uint8_t *p, size_t n)
     if (ev == DNP3KIT_WIRE_CONNECTED && n == 2 * sizeof(struct sockaddr_storage)) {
         struct sockaddr_storage ss[2];
         memcpy(ss, p, sizeof ss);
-        dpc_addr c, s;
-        dpc_addr_from_sockaddr((const struct sockaddr *)&ss[0], &c);
-        dpc_addr_from_sockaddr((const struct sockaddr *)&ss[1], &s);
-        r->conn = dpc_writer_tcp_open(r->w, &c, &s, true, now_us());
+        dpc_addr_from_sockaddr((const struct sockaddr *)&ss[0], &r->me);
+        dpc_addr_from_sockaddr((const struct sockaddr *)&ss[1], &r->peer);
+        if (!r->udp && !r->serial)
+            r->conn = dpc_writer_tcp_open(r->w, &r->me, &r->peer, true, now_us());
+    } else if (ev == DNP3KIT_WIRE_DATA && r->serial) {
+        dpc_writer_serial(r->w, tx, p, n, now_us());
+    } else if (ev == DNP3KIT_WIRE_DATA && r->udp) {
+        dpc_writer_udp(r->w, tx ? &r->me : &r->peer, tx ? &r->peer : &r->me, p, n, now_us());
     } else if (ev == DNP3KIT_WIRE_DATA && r->conn >= 0) {
         dpc_writer_tcp_send(r->w, r->conn, tx, p, n, now_us());
     } else if (ev == DNP3KIT_WIRE_CLOSED && r->conn >= 0) {
         dpc_writer_tcp_close(r->w, r->conn, now_us());
         r->conn = -1;
     }
+}
+
+/* Channel notes (a datagram from an unexpected peer, why a connection was lost). */
+static void cli_log(void *user, const char *msg)
+{
+    (void)user;
+    fprintf(stderr, "dnp3-master: %s\n", msg);
 }
 
 /* ---- commands ---- */
@@ -840,10 +869,12 @@ int main(int argc, char **argv)
     dnp3kit_master *m = dnp3kit_master_new(&o.cfg, &d);
     if (!m)
         return usage_error("%s", d.message);
-    recorder rec = {NULL, -1};
+    recorder rec = {NULL, -1, o.cfg.transport == DNP3KIT_TRANSPORT_UDP, o.cfg.transport == DNP3KIT_TRANSPORT_SERIAL,
+                    {0}, {0}};
+    dnp3kit_master_set_log(m, cli_log, NULL);
     if (o.pcap) {
         char eb[256];
-        rec.w = dpc_writer_open(o.pcap, eb, sizeof eb);
+        rec.w = rec.serial ? dpc_writer_open_serial(o.pcap, eb, sizeof eb) : dpc_writer_open(o.pcap, eb, sizeof eb);
         if (!rec.w) {
             dnp3kit_master_free(m);
             fprintf(stderr, "dnp3-master: cannot write %s: %s\n", o.pcap, eb);

@@ -263,7 +263,8 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
                     break;
                 if (n < 0 && errno == EINTR)
                     continue;
-                conn_note(l, c, c->ch.why);
+                if (n < 0)
+                    conn_note(l, c, c->ch.why);
                 conn_close(l, c, now, false, NULL);
                 break;
             }

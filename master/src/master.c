@@ -316,7 +316,8 @@ static int drive(dnp3kit_master *m, pred_fn pred, uint64_t deadline)
                     m->wire(m->wire_user, DNP3KIT_WIRE_DATA, false, buf, (size_t)n);
                 dnp3kit_master_session_recv(m->s, buf, (size_t)n, now);
             } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-                master_channel_note(&m->ch, "%s: %s", m->ch.ops->name, m->ch.why);
+                if (n < 0)
+                    master_channel_note(&m->ch, "%s: %s", m->ch.ops->name, m->ch.why);
                 drop_conn(m, now);
                 continue;
             }

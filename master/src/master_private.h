@@ -10,4 +10,10 @@ bool master_session_only_internal(const dnp3kit_master_session *s);
 
 /* d = {code, host, port, "cannot connect to host:port: why"}. */
 void master_connect_error(dnp3kit_error_detail *d, const char *host, uint16_t port, int code, const char *why);
+/* "host:port" ("[v6]:port"), or "serial DEVICE". */
+void master_peer_name(const dnp3kit_master_config *cfg, char *b, size_t cap);
+/* DNP3KIT_OK or ERR_ARG with d->message naming the serial field and its range. */
+int master_serial_validate(const dnp3kit_serial_config *c, dnp3kit_error_detail *d);
+/* termios speed_t for a baud rate; 0 when termios has none. */
+unsigned master_serial_speed(uint32_t baud);
 #endif

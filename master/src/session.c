@@ -81,6 +81,7 @@ struct dnp3kit_master_session {
     dnp3kit_finding last_error; /* most recent error-severity finding since the step began */
     bool have_last_error;
     dnp3kit_sink sink;
+    char peer[160];         /* "host:port" or the serial device, for messages */
 };
 
 /* ---- small helpers ---- */
@@ -146,6 +147,10 @@ void dnp3kit_master_config_default(dnp3kit_master_config *c)
     c->startup = false;
     c->iin_reactions = true;
     c->max_points = 100000;
+    c->serial.baud = 9600;
+    c->serial.data_bits = 8;
+    c->serial.parity = 'N';
+    c->serial.stop_bits = 1;
 }
 
 int dnp3kit_master_config_validate(const dnp3kit_master_config *c, dnp3kit_error_detail *err)
@@ -196,8 +201,11 @@ int dnp3kit_master_config_validate(const dnp3kit_master_config *c, dnp3kit_error
                DNP3KIT_ERR_ARG;
     if (c->max_points < 1 || c->max_points > 10000000)
         return detail_msg(d, "max points %" PRIu32 ": must be 1-10000000", c->max_points), DNP3KIT_ERR_ARG;
-    if (c->transport != DNP3KIT_TRANSPORT_TCP && c->transport != DNP3KIT_TRANSPORT_UDP)
-        return detail_msg(d, "transport %d: must be tcp or udp", (int)c->transport), DNP3KIT_ERR_ARG;
+    if (c->transport != DNP3KIT_TRANSPORT_TCP && c->transport != DNP3KIT_TRANSPORT_UDP &&
+        c->transport != DNP3KIT_TRANSPORT_SERIAL)
+        return detail_msg(d, "transport %d: must be tcp, udp or serial", (int)c->transport), DNP3KIT_ERR_ARG;
+    if (c->transport == DNP3KIT_TRANSPORT_SERIAL && master_serial_validate(&c->serial, d) != DNP3KIT_OK)
+        return DNP3KIT_ERR_ARG;
     dnp3kit_error_detail_clear(d);
     return DNP3KIT_OK;
 }
@@ -867,11 +875,11 @@ static void attempt_failed(dnp3kit_master_session *s, task *t, int code)
     }
     const char *what = t->rq.type == DNP3KIT_TASK_LINK_STATUS ? "REQUEST_LINK_STATUS" : func_name(t->func);
     if (code == DNP3KIT_ERR_TIMEOUT)
-        detail_msg(&d, "no response to %s from %s:%u within %.3f s (%" PRIu32 " attempt%s)%s", what, s->cfg.host,
-                   s->cfg.port, d.timeout_s, t->attempts, t->attempts == 1 ? "" : "s", extra);
+        detail_msg(&d, "no response to %s from %s within %.3f s (%" PRIu32 " attempt%s)%s", what, s->peer,
+                   d.timeout_s, t->attempts, t->attempts == 1 ? "" : "s", extra);
     else
-        detail_msg(&d, "connection to %s:%u lost waiting for the response to %s (%" PRIu32 " attempt%s)%s",
-                   s->cfg.host, s->cfg.port, what, t->attempts, t->attempts == 1 ? "" : "s", extra);
+        detail_msg(&d, "connection to %s lost waiting for the response to %s (%" PRIu32 " attempt%s)%s",
+                   s->peer, what, t->attempts, t->attempts == 1 ? "" : "s", extra);
     finish(s, code, &d);
 }
 
@@ -1155,6 +1163,7 @@ dnp3kit_master_session *dnp3kit_master_session_new(const dnp3kit_master_config *
     s->uns.control_status = -1;
     dnp3kit_link_parser_init(&s->lp);
     dnp3kit_reassembler_init(&s->ra, s->rabuf, cfg->max_fragment_size);
+    master_peer_name(cfg, s->peer, sizeof s->peer);
     return s;
 }
 
@@ -1221,7 +1230,7 @@ void dnp3kit_master_session_connect_failed(dnp3kit_master_session *s, uint64_t n
             d = *why;
         } else {
             fail_detail(s, t, &d, DNP3KIT_ERR_CONNECT);
-            detail_msg(&d, "cannot connect to %s:%u", s->cfg.host, s->cfg.port);
+            detail_msg(&d, "cannot connect to %s", s->peer);
         }
         finish(s, d.code ? d.code : DNP3KIT_ERR_CONNECT, &d);
     }
@@ -1252,7 +1261,7 @@ void dnp3kit_master_session_closed(dnp3kit_master_session *s, uint64_t now_ms)
             if (s->cb.on_task_done) {
                 dnp3kit_error_detail d;
                 fail_detail(s, x, &d, DNP3KIT_ERR_CLOSED);
-                detail_msg(&d, "connection to %s:%u closed", s->cfg.host, s->cfg.port);
+                detail_msg(&d, "connection to %s closed", s->peer);
                 s->cb.on_task_done(s->user, x->id, true, DNP3KIT_ERR_CLOSED, &d, &x->res);
             }
             task_free(x);

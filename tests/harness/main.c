@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "outstation.h"
+#include "serial.h"
 
 #define CONN_OUT_MAX (1u << 20)
 
@@ -36,11 +37,15 @@ typedef struct port {
     uint16_t number;
     int tcp_fd, udp_fd;
     size_t first;           /* first outstation of this port */
+    /* UDP: a frame may be split across datagrams, so the parser lives on
+     * between datagrams of the same sender (reset when the sender changes). */
+    dnp3kit_link_parser udp_lp;
+    struct sockaddr_storage udp_from;
 } port;
 
 typedef struct binding {
     int conn;               /* connection index, -1 none, -2 UDP peer */
-    struct sockaddr_in peer;
+    struct sockaddr_storage peer;
 } binding;
 
 static volatile sig_atomic_t stop_flag;
@@ -64,7 +69,8 @@ typedef struct opts {
     const char *bind;
     uint16_t port_lo, port_hi;
     uint32_t count;
-    bool udp, print;
+    bool udp, print, pty;
+    const char *serial;     /* --serial DEVICE[:BAUD[,8N1]] */
     uint32_t change_every;
     uint32_t max_conns;
     dnp3kit_os_config cfg;
@@ -83,6 +89,8 @@ static void usage(FILE *f)
             "                       [--max-fragment N] [--select-timeout MS] [--confirm-timeout MS]\n"
             "                       [--fault KIND[:ARG][,every=N|,p=P]] [--seed N] [--no-need-time]\n"
             "                       [--max-connections N] [--print]\n"
+            "                       [--serial DEVICE[:BAUD[,8N1]] | --pty]  (a serial line instead of TCP;\n"
+            "                       --pty creates a pseudo-terminal and prints its path)\n"
             "Runs until SIGINT/SIGTERM (exit 0). See docs/dnp3-outstation.md.\n");
 }
 
@@ -166,6 +174,7 @@ static int apply(opts *o, const char *key, const char *val, bool *used_val)
     /* switches */
     if (!strcmp(key, "udp")) { o->udp = true; return 0; }
     if (!strcmp(key, "print")) { o->print = true; return 0; }
+    if (!strcmp(key, "pty")) { o->pty = true; return 0; }
     if (!strcmp(key, "unsolicited")) { o->cfg.unsolicited = true; return 0; }
     if (!strcmp(key, "no-need-time")) { o->cfg.need_time = false; return 0; }
     if (!val) {
@@ -182,6 +191,10 @@ static int apply(opts *o, const char *key, const char *val, bool *used_val)
         }
     if (!strcmp(key, "bind")) {
         o->bind = strdup(val);
+        return 0;
+    }
+    if (!strcmp(key, "serial")) {
+        o->serial = strdup(val);
         return 0;
     }
     if (!strcmp(key, "port")) {
@@ -336,29 +349,40 @@ static int set_nonblock(int fd)
     return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
+static socklen_t peer_len(const struct sockaddr_storage *ss)
+{
+    return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
 static int open_socket(int type, const char *addr, uint16_t portno, uint16_t *actual)
 {
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(portno);
-    if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1) {
-        fprintf(stderr, "dnp3-outstation: bad bind address %s (IPv4 expected)\n", addr);
+    struct sockaddr_storage ss;
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+    memset(&ss, 0, sizeof ss);
+    if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(portno);
+    } else if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(portno);
+    } else {
+        fprintf(stderr, "dnp3-outstation: bad bind address %s (numeric IPv4 or IPv6 expected)\n", addr);
         return -1;
     }
-    int fd = socket(AF_INET, type, 0);
+    int fd = socket(ss.ss_family, type, 0);
     if (fd < 0)
         return -1;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || (type == SOCK_STREAM && listen(fd, 1024) != 0)) {
+    if (bind(fd, (struct sockaddr *)&ss, peer_len(&ss)) != 0 || (type == SOCK_STREAM && listen(fd, 1024) != 0)) {
         fprintf(stderr, "dnp3-outstation: cannot listen on %s:%u: %s\n", addr, portno, strerror(errno));
         close(fd);
         return -1;
     }
-    socklen_t sl = sizeof sa;
-    getsockname(fd, (struct sockaddr *)&sa, &sl);
-    *actual = ntohs(sa.sin_port);
+    socklen_t sl = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &sl);
+    *actual = ntohs(ss.ss_family == AF_INET6 ? s6->sin6_port : s4->sin_port);
     set_nonblock(fd);
     return fd;
 }
@@ -401,7 +425,7 @@ static void conn_flush(size_t ci)
 {
     conn *c = &S.conns[ci];
     while (c->out_len) {
-        ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL);
+        ssize_t n = write(c->fd, c->out, c->out_len); /* a socket or a tty; SIGPIPE is ignored */
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -441,7 +465,7 @@ static void drain(uint64_t now)
             while (pi + 1 < S.nports && S.ports[pi + 1].first <= i)
                 pi++;
             /* one datagram per drain; close-mid-fragment has no meaning on UDP */
-            sendto(S.ports[pi].udp_fd, p, n, 0, (struct sockaddr *)&b->peer, sizeof b->peer);
+            sendto(S.ports[pi].udp_fd, p, n, 0, (struct sockaddr *)&b->peer, peer_len(&b->peer));
             os->want_close = false;
         } else {
             os->want_close = false; /* no master to send it to */
@@ -450,7 +474,8 @@ static void drain(uint64_t now)
     }
 }
 
-static void dispatch(unsigned pi, const dnp3kit_link_frame *f, int ci, const struct sockaddr_in *peer, uint64_t now)
+static void dispatch(unsigned pi, const dnp3kit_link_frame *f, int ci, const struct sockaddr_storage *peer,
+                     uint64_t now)
 {
     port *pt = &S.ports[pi];
     size_t per = S.o.count;
@@ -482,7 +507,7 @@ static void conn_read(size_t ci, uint64_t now)
 {
     uint8_t buf[16384];
     for (;;) {
-        ssize_t n = recv(S.conns[ci].fd, buf, sizeof buf, 0);
+        ssize_t n = read(S.conns[ci].fd, buf, sizeof buf);
         if (n == 0) {
             conn_close(ci);
             return;
@@ -508,17 +533,21 @@ static void udp_read(unsigned pi, uint64_t now)
 {
     uint8_t buf[65536];
     for (int k = 0; k < 64; k++) {
-        struct sockaddr_in peer;
+        port *pt = &S.ports[pi];
+        struct sockaddr_storage peer;
+        memset(&peer, 0, sizeof peer); /* compared whole with memcmp */
         socklen_t sl = sizeof peer;
-        ssize_t n = recvfrom(S.ports[pi].udp_fd, buf, sizeof buf, 0, (struct sockaddr *)&peer, &sl);
+        ssize_t n = recvfrom(pt->udp_fd, buf, sizeof buf, 0, (struct sockaddr *)&peer, &sl);
         if (n <= 0)
             return;
-        dnp3kit_link_parser lp;
-        dnp3kit_link_parser_init(&lp);
+        if (memcmp(&peer, &pt->udp_from, sizeof peer) != 0) {
+            dnp3kit_link_parser_init(&pt->udp_lp);
+            pt->udp_from = peer;
+        }
         const uint8_t *p = buf;
         size_t len = (size_t)n;
         dnp3kit_link_frame f;
-        while (dnp3kit_link_parser_step(&lp, &p, &len, &f, NULL) == 1)
+        while (dnp3kit_link_parser_step(&pt->udp_lp, &p, &len, &f, NULL) == 1)
             dispatch(pi, &f, -2, &peer, now);
     }
 }
@@ -614,7 +643,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    S.nports = (unsigned)(o->port_hi - o->port_lo + 1);
+    S.nports = o->serial || o->pty ? 1u : (unsigned)(o->port_hi - o->port_lo + 1);
     S.nos = (size_t)S.nports * o->count;
     if (S.nos > 100000 || (uint32_t)o->cfg.address + o->count - 1 > DNP3KIT_ADDR_MAX_UNICAST) {
         fprintf(stderr, "dnp3-outstation: too many outstations\n");
@@ -649,7 +678,19 @@ int main(int argc, char **argv)
         }
         S.bind[i].conn = -1;
     }
-    for (unsigned pi = 0; pi < S.nports; pi++) {
+    char line_name[160] = "";
+    int keep_fd = -1;
+    if (o->serial || o->pty) {
+        /* one line, every outstation on it (multi-drop by link address) */
+        S.ports[0].tcp_fd = S.ports[0].udp_fd = -1;
+        int fd = os_serial_open(o->serial, o->pty, line_name, sizeof line_name, &keep_fd);
+        if (fd < 0 || !(S.conns = calloc(1, sizeof *S.conns)))
+            return 3;
+        S.nconns = S.cap_conns = 1;
+        S.conns[0].fd = fd;
+        dnp3kit_link_parser_init(&S.conns[0].lp);
+    }
+    for (unsigned pi = 0; pi < S.nports && !line_name[0]; pi++) {
         port *p = &S.ports[pi];
         p->first = (size_t)pi * o->count;
         p->udp_fd = -1;
@@ -671,7 +712,10 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (S.nports == 1)
+    if (line_name[0])
+        fprintf(stderr, "dnp3-outstation: serial on %s, addresses %u..%u, master %u\n", line_name, o->cfg.address,
+                (unsigned)(o->cfg.address + o->count - 1), o->cfg.master);
+    else if (S.nports == 1)
         fprintf(stderr, "dnp3-outstation: listening on %s:%u%s, addresses %u..%u, master %u\n", o->bind,
                 S.ports[0].number, o->udp ? " (tcp+udp)" : "", o->cfg.address,
                 (unsigned)(o->cfg.address + o->count - 1), o->cfg.master);
@@ -769,8 +813,11 @@ int main(int argc, char **argv)
             conn_close(ci);
     for (size_t i = 0; i < S.nos; i++)
         dnp3kit_outstation_free(&S.os[i]);
+    if (keep_fd >= 0)
+        close(keep_fd);
     for (unsigned pi = 0; pi < S.nports; pi++) {
-        close(S.ports[pi].tcp_fd);
+        if (S.ports[pi].tcp_fd >= 0)
+            close(S.ports[pi].tcp_fd);
         if (S.ports[pi].udp_fd >= 0)
             close(S.ports[pi].udp_fd);
     }

@@ -43,10 +43,37 @@ typedef enum dnp3kit_time_sync_mode {
 /* How the master reaches the outstation (docs/transports.md). */
 typedef enum dnp3kit_transport {
     DNP3KIT_TRANSPORT_TCP = 0,    /* TCP client to host:port (default) */
-    DNP3KIT_TRANSPORT_UDP = 1     /* UDP datagrams to host:port from local_port (IEEE 1815 UDP-only mode) */
+    DNP3KIT_TRANSPORT_UDP = 1,    /* UDP datagrams to host:port from local_port (IEEE 1815 UDP-only mode) */
+    DNP3KIT_TRANSPORT_SERIAL = 2  /* a serial port (RS-232/RS-485), serial.* */
 } dnp3kit_transport;
 
-/* "tcp", "udp"; "?" otherwise. */
+typedef enum dnp3kit_flow_control {
+    DNP3KIT_FLOW_NONE = 0,
+    DNP3KIT_FLOW_RTSCTS = 1,      /* hardware (CRTSCTS) */
+    DNP3KIT_FLOW_XONXOFF = 2      /* software (IXON/IXOFF) */
+} dnp3kit_flow_control;
+
+typedef struct dnp3kit_serial_config {
+    char device[128];             /* e.g. /dev/ttyUSB0 */
+    uint32_t baud;                /* 300-4000000 (a rate termios knows); default 9600 */
+    uint8_t data_bits;            /* 5-8; default 8 */
+    char parity;                  /* 'N', 'E' or 'O'; default 'N' */
+    uint8_t stop_bits;            /* 1 or 2; default 1 */
+    dnp3kit_flow_control flow;    /* default NONE */
+    bool rs485;                   /* RS-485 half-duplex by the driver (TIOCSRS485); where the driver has
+                                   * none, the turnaround timing below is what keeps the line free */
+    uint32_t inter_char_ms;       /* a gap this long inside a frame drops the partial frame; 0 = off (default) */
+    uint32_t turnaround_ms;       /* least time from the last octet received to the next sent, 0-1000; default 0 */
+} dnp3kit_serial_config;
+
+/* "DEVICE[:BAUD[,FRAMING]]" (e.g. "/dev/ttyUSB0:9600,8N1", "/dev/ttyS1:115200,8E1") into c
+ * (fields not given are left as they are). 0, or -1 with why[] naming the bad part. */
+int dnp3kit_serial_parse(const char *spec, dnp3kit_serial_config *c, char *why, size_t cap);
+/* Put an open tty in raw mode with c's rate, framing and flow control. 0; 1 when the device
+ * refused parity/stop bits and runs without them (why[] says so); -1 with why[]. */
+int dnp3kit_serial_configure(int fd, const dnp3kit_serial_config *c, char *why, size_t cap);
+
+/* "tcp", "udp", "serial"; "?" otherwise. */
 const char *dnp3kit_transport_name(dnp3kit_transport t);
 
 typedef struct dnp3kit_master_config {
@@ -68,6 +95,7 @@ typedef struct dnp3kit_master_config {
     uint32_t max_points;          /* points kept per result (the rest counted in dropped); default 100000 */
     dnp3kit_transport transport;  /* default TCP */
     uint16_t local_port;          /* UDP: port to send from and receive on; 0 = any (default) */
+    dnp3kit_serial_config serial; /* SERIAL */
 } dnp3kit_master_config;
 
 void dnp3kit_master_config_default(dnp3kit_master_config *cfg);

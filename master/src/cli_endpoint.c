@@ -1,0 +1,123 @@
+/* dnp3-master's endpoint options: one syntax for every transport (docs/transports.md). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_endpoint.h"
+
+const char cli_endpoint_help[] =
+    "  --tcp HOST[:PORT]     TCP client to the outstation (the default; same as --host/--port)\n"
+    "  --udp HOST[:PORT]     UDP datagrams to the outstation (IEEE 1815 UDP-only mode);\n"
+    "                        IPv6 as [ADDR]:PORT\n"
+    "  --local-port P        UDP: local port to send from and receive on (default: any)\n"
+    "  --serial DEV[:BAUD[,FRAMING]]  serial port, e.g. /dev/ttyUSB0:9600,8N1 or /dev/ttyS1:115200,8E1\n"
+    "                        (BAUD 300-4000000, default 9600; FRAMING data bits 5-8, parity N/E/O,\n"
+    "                        stop bits 1/2, default 8N1)\n"
+    "  --flow none|rtscts|xonxoff  serial flow control (default none)\n"
+    "  --rs485               serial: RS-485 half-duplex by the driver (TIOCSRS485) where it has it\n"
+    "  --turnaround MS       serial: least time from the last octet received to the next sent (0-1000)\n"
+    "  --inter-char-timeout MS  serial: a gap this long inside a frame drops the frame (default off)\n";
+
+static int port_of(const char *s, uint16_t *port)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (!*s || *end || errno || v == 0 || v > 65535)
+        return -1;
+    *port = (uint16_t)v;
+    return 0;
+}
+
+int cli_endpoint_parse(const char *s, char *host, size_t hcap, uint16_t *port, char *why, size_t wcap)
+{
+    const char *h = s, *p = NULL;
+    size_t hl;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || (close[1] && close[1] != ':')) {
+            snprintf(why, wcap, "'%s': [IPV6]:PORT expected", s);
+            return -1;
+        }
+        h = s + 1;
+        hl = (size_t)(close - h);
+        p = close[1] ? close + 2 : NULL;
+    } else {
+        const char *c = strchr(s, ':');
+        if (c && strchr(c + 1, ':'))
+            c = NULL; /* a bare IPv6 address: no port */
+        hl = c ? (size_t)(c - s) : strlen(s);
+        p = c ? c + 1 : NULL;
+    }
+    if (hl == 0 || hl >= hcap) {
+        snprintf(why, wcap, "'%s': host empty or longer than %zu characters", s, hcap - 1);
+        return -1;
+    }
+    if (p && port_of(p, port) < 0) {
+        snprintf(why, wcap, "'%s': port must be 1-65535", s);
+        return -1;
+    }
+    memcpy(host, h, hl);
+    host[hl] = 0;
+    return 0;
+}
+
+static int ms_of(const char *val, uint32_t max, uint32_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(val, &end, 10);
+    if (!*val || *end || errno || v > max)
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+int cli_endpoint_option(dnp3kit_master_config *cfg, const char *name, const char *val, char *why, size_t wcap)
+{
+    if (!strcmp(name, "serial")) {
+        char w[200];
+        if (dnp3kit_serial_parse(val, &cfg->serial, w, sizeof w) < 0) {
+            snprintf(why, wcap, "--serial: %s", w);
+            return -1;
+        }
+        cfg->transport = DNP3KIT_TRANSPORT_SERIAL;
+        return 1;
+    }
+    if (!strcmp(name, "flow")) {
+        if (!strcmp(val, "none"))
+            cfg->serial.flow = DNP3KIT_FLOW_NONE;
+        else if (!strcmp(val, "rtscts"))
+            cfg->serial.flow = DNP3KIT_FLOW_RTSCTS;
+        else if (!strcmp(val, "xonxoff"))
+            cfg->serial.flow = DNP3KIT_FLOW_XONXOFF;
+        else {
+            snprintf(why, wcap, "--flow: none, rtscts or xonxoff, not '%s'", val);
+            return -1;
+        }
+        return 1;
+    }
+    if (!strcmp(name, "turnaround") || !strcmp(name, "inter-char-timeout")) {
+        uint32_t *f = name[0] == 't' ? &cfg->serial.turnaround_ms : &cfg->serial.inter_char_ms;
+        if (ms_of(val, name[0] == 't' ? 1000 : 60000, f) < 0) {
+            snprintf(why, wcap, "--%s: milliseconds (0-%u), not '%s'", name, name[0] == 't' ? 1000 : 60000, val);
+            return -1;
+        }
+        return 1;
+    }
+    if (!strcmp(name, "tcp") || !strcmp(name, "udp")) {
+        if (cli_endpoint_parse(val, cfg->host, sizeof cfg->host, &cfg->port, why, wcap) < 0)
+            return -1;
+        cfg->transport = name[0] == 't' ? DNP3KIT_TRANSPORT_TCP : DNP3KIT_TRANSPORT_UDP;
+        return 1;
+    }
+    if (!strcmp(name, "local-port")) {
+        if (port_of(val, &cfg->local_port) < 0) {
+            snprintf(why, wcap, "--local-port: 1-65535, not '%s'", val);
+            return -1;
+        }
+        return 1;
+    }
+    return 0;
+}

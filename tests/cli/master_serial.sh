@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# dnp3-master over a serial line (pseudo-terminals, no hardware) against
+# dnp3-outstation --pty: poll, SBO control and unsolicited responses at
+# 9600 8N1 and 115200 8E1; the recording (LINKTYPE_RTAC_SERIAL) checks clean
+# and decodes in dnp3-pcap; through a relay (serial_relay.py): the
+# outstation's octets one at a time with gaps, noise between frames (reported,
+# frames after it still taken), a frame split by a pause longer than the
+# inter-character timeout (dropped and reported, the retry answered), and the
+# master's turnaround before transmitting.
+# Usage: master_serial.sh BUILD_DIR SOURCE_DIR   (exit 77: skipped)
+set -uo pipefail
+BUILD=$1 SRC=$2
+M="$BUILD/master/dnp3-master"
+OS="$BUILD/tests/harness/dnp3-outstation"
+PCAP="$BUILD/pcaptools/dnp3-pcap"
+[ -x "$M" ] && [ -x "$OS" ] && [ -x "$PCAP" ] || { echo "skip: dnp3-master, dnp3-outstation or dnp3-pcap not built"; exit 77; }
+tmp=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+fail=0
+FAILM() { echo "FAIL: $*"; fail=1; }
+
+# wait_line FILE SED-EXPR: print the first match (up to 5 s)
+wait_line() {
+    local v
+    for _ in $(seq 100); do
+        v=$(sed -n "$2" "$1" 2>/dev/null | head -n 1)
+        [ -n "$v" ] && { echo "$v"; return 0; }
+        sleep 0.05
+    done
+    return 1
+}
+"$OS" --pty --unsolicited --change-every 200 2>"$tmp/sim.log" &
+pids+=($!)
+dev=$(wait_line "$tmp/sim.log" 's/.*serial on \(\/dev\/[^,]*\),.*/\1/p') || { echo "FAIL: simulator gave no pty"; cat "$tmp/sim.log"; exit 1; }
+m() { timeout 30 "$M" --timeout 2000 --retries 1 --retry-delay 100 "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null; }
+points() { python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["points"]))' "$tmp/out"; }
+
+for line in 9600,8N1 115200,8E1; do
+    m --serial "$dev:$line" --pcap "$tmp/s.pcap" --json poll || FAILM "poll at $line: $(cat "$tmp/err")"
+    [ "$(points)" -ge 50 ] || FAILM "poll at $line: $(points) points"
+    "$PCAP" check --quiet "$tmp/s.pcap" > "$tmp/check" 2>&1 || FAILM "check on the serial recording ($line): $(head -5 "$tmp/check")"
+    "$PCAP" decode "$tmp/s.pcap" > "$tmp/dec" 2>&1
+    grep -q 'serial:master -> serial:outstation' "$tmp/dec" && grep -q '^READ' "$tmp/dec" && grep -q '^RESPONSE' "$tmp/dec" ||
+        FAILM "serial recording does not decode with direction ($line): $(head -5 "$tmp/dec")"
+    m --serial "$dev:$line" --yes operate bo 1 on --sbo || FAILM "SBO at $line: $(cat "$tmp/err")"
+    grep -q 'operate: OK' "$tmp/out" || FAILM "SBO at $line printed $(cat "$tmp/out")"
+    timeout 30 "$M" --serial "$dev:$line" --timeout 2000 monitor --duration 2 --interval 60 > "$tmp/mon" 2>&1 < /dev/null
+    grep -q -- '-- unsolicited' "$tmp/mon" || FAILM "no unsolicited response at $line: $(head -5 "$tmp/mon")"
+done
+
+# relay RUN-NAME ARGS: start a relay; sets $rdev
+relay() {
+    local name=$1; shift
+    python3 "$SRC/tests/cli/serial_relay.py" "$dev" "$@" > "$tmp/$name.log" 2>&1 &
+    rpid=$!
+    pids+=($rpid)
+    rdev=$(wait_line "$tmp/$name.log" 's/^relay on //p') || { echo "FAIL: relay $name did not start"; cat "$tmp/$name.log"; exit 1; }
+}
+relay_end() { kill "$rpid"; wait "$rpid" 2>/dev/null; }
+
+# one octet at a time, 3 ms apart (shorter than the inter-character timeout)
+relay bytewise --bytewise 3
+m --serial "$rdev" --inter-char-timeout 50 --json poll || FAILM "poll one octet at a time: $(cat "$tmp/err")"
+[ "$(points)" -ge 50 ] || FAILM "one octet at a time: $(points) points"
+relay_end
+
+# noise before every frame: reported, resynchronised, every frame still taken
+relay noise --noise
+m --serial "$rdev" -vv --json poll || FAILM "poll through noise: $(cat "$tmp/err")"
+[ "$(points)" -ge 50 ] || FAILM "through noise: $(points) points"
+grep -qi 'link_garbage\|garbage' "$tmp/err" || FAILM "noise not reported: $(grep '!!!' "$tmp/err" | head -3)"
+relay_end
+grep -q '^noise [1-9]' "$tmp/noise.log" || FAILM "the relay injected no noise"
+
+# a pause inside a frame longer than the inter-character timeout: the partial
+# frame is dropped and reported; the master's retry gets whole frames
+relay split --split-gap 300
+m --serial "$rdev" --inter-char-timeout 100 --timeout 1000 --retries 0 poll
+grep -q 'inter-character timeout' "$tmp/err" || FAILM "split frame not reported: $(head -3 "$tmp/err")"
+relay_end
+
+# turnaround: never transmits sooner than 80 ms after the last octet received
+relay turn
+timeout 30 "$M" --serial "$rdev" --turnaround 80 --timeout 2000 startup > "$tmp/out" 2> "$tmp/err" < /dev/null || FAILM "startup with turnaround: $(cat "$tmp/err")"
+relay_end
+t=$(sed -n 's/^turnaround_min_ms //p' "$tmp/turn.log")
+python3 -c "import sys; t=float(sys.argv[1]); sys.exit(0 if t >= 79 else 1)" "$t" || FAILM "turnaround $t ms, want >= 80"
+
+# bad settings are named
+timeout 10 "$M" --serial "$dev:12345" poll > /dev/null 2> "$tmp/err"; rc=$?
+[ "$rc" = 2 ] && grep -q 'baud' "$tmp/err" || FAILM "bad baud: exit $rc, $(cat "$tmp/err")"
+timeout 10 "$M" --serial /nonexistent/tty --retries 0 poll > /dev/null 2> "$tmp/err"; rc=$?
+[ "$rc" = 3 ] && grep -q 'cannot open serial port /nonexistent/tty' "$tmp/err" || FAILM "missing device: exit $rc, $(cat "$tmp/err")"
+
+[ "$fail" = 0 ] && echo "master_serial: all passed"
+exit "$fail"
