@@ -49,7 +49,8 @@ static const char *usage_text =
     "  --host H              outstation address (default 127.0.0.1)\n"
     "  --port P              TCP port (default 20000)\n"
     "  --master N            master link address (default 1)\n"
-    "  --outstation N        outstation link address (default 10)\n"
+    "  --outstation N        outstation link address (default 10); give it several times to poll\n"
+    "                        several outstations in turn on one line (multi-drop; poll only)\n"
     "  --json                machine-readable output\n"
     "  --pcap FILE           record the session as a capture (Ethernet/IP/TCP or UDP; serial:\n"
     "                        LINKTYPE_RTAC_SERIAL, see docs/transports.md)\n"
@@ -84,6 +85,8 @@ typedef struct opts {
     double duration, interval;
     const char *pos[8];
     int npos;
+    uint16_t outs[32];  /* every --outstation given (several: multi-drop, polled in turn) */
+    int nouts;
 } opts;
 
 static int usage_error(const char *fmt, const char *arg)
@@ -170,7 +173,16 @@ static int parse_args(int argc, char **argv, opts *o)
         }
         UOPT("--port", 65535, o->cfg.port)
         UOPT("--master", 65535, o->cfg.master_address)
-        UOPT("--outstation", 65535, o->cfg.outstation_address)
+        if (!strcmp(a, "--outstation")) {
+            NEEDV();
+            if (!parse_u(v, 65535, &u))
+                return usage_error("bad value for --outstation: '%s'", v);
+            if (o->nouts >= (int)(sizeof o->outs / sizeof o->outs[0]))
+                return usage_error("at most 32 --outstation addresses (got '%s' after 32)", v);
+            o->outs[o->nouts++] = (uint16_t)u;
+            o->cfg.outstation_address = (uint16_t)u;
+            continue;
+        }
         UOPT("--timeout", 3600000, o->cfg.response_timeout_ms)
         UOPT("--connect-timeout", 3600000, o->cfg.connect_timeout_ms)
         UOPT("--select-timeout", 3600000, o->cfg.select_timeout_ms)
@@ -840,6 +852,53 @@ static int run(dnp3kit_master *m, opts *o)
     return usage_error("unknown command '%s'", cmd);
 }
 
+/* Several outstations on one channel (multi-drop): each polled in turn, one
+ * request on the wire at a time; a silent one costs its own timeout and
+ * retries, then the next is polled. Exit status: the worst of them. */
+static int run_multi(opts *o, recorder *rec)
+{
+    if (strcmp(o->pos[0], "poll") != 0 || o->npos != 1)
+        return usage_error("several --outstation addresses: only 'poll' (not '%s')", o->pos[0]);
+    if (o->json)
+        return usage_error("%s", "several --outstation addresses: --json is not supported yet");
+    int worst = EXIT_OK, answered = 0;
+    for (int i = 0; i < o->nouts; i++) {
+        dnp3kit_master_config c = o->cfg;
+        c.outstation_address = o->outs[i];
+        dnp3kit_error_detail d;
+        dnp3kit_master *m = dnp3kit_master_new(&c, &d);
+        if (!m)
+            return usage_error("%s", d.message);
+        dnp3kit_master_set_log(m, cli_log, NULL);
+        if (rec->w)
+            dnp3kit_master_set_wire_hook(m, rec_wire, rec);
+        if (o->verbose)
+            dnp3kit_master_set_trace(m, tr_frame, tr_fragment, tr_finding, o);
+        dnp3kit_master_result r = {0};
+        uint64_t t0 = dnp3kit_master_now_ms();
+        int rc = dnp3kit_master_connect(m, &d);
+        if (rc == DNP3KIT_OK)
+            rc = dnp3kit_master_integrity_poll(m, &r, &d);
+        printf("outstation %u: ", o->outs[i]);
+        if (rc == DNP3KIT_OK) {
+            printf("OK in %.3f s\n", (double)(dnp3kit_master_now_ms() - t0) / 1000.0);
+            print_result(o, &r);
+            answered++;
+        } else {
+            printf("%s [%s]\n", d.message[0] ? d.message : dnp3kit_strerror(rc), dnp3kit_err_name(rc));
+            int e = exit_code(rc);
+            if (e > worst)
+                worst = e;
+        }
+        fflush(stdout);
+        dnp3kit_master_result_free(&r);
+        dnp3kit_master_close(m);
+        dnp3kit_master_free(m);
+    }
+    printf("%d of %d outstations answered\n", answered, o->nouts);
+    return worst;
+}
+
 static bool known_command(const char *c)
 {
     static const char *const cmds[] = {"poll", "read", "operate", "freeze", "time-sync", "restart", "unsolicited",
@@ -863,6 +922,22 @@ int main(int argc, char **argv)
     if (!known_command(o.pos[0]))
         return usage_error("unknown command '%s'", o.pos[0]);
     signal(SIGPIPE, SIG_IGN);
+    if (o.nouts > 1) {
+        recorder mrec = {NULL, -1, o.cfg.transport == DNP3KIT_TRANSPORT_UDP,
+                         o.cfg.transport == DNP3KIT_TRANSPORT_SERIAL, {0}, {0}};
+        if (o.pcap) {
+            char eb[256];
+            mrec.w = mrec.serial ? dpc_writer_open_serial(o.pcap, eb, sizeof eb) : dpc_writer_open(o.pcap, eb, sizeof eb);
+            if (!mrec.w) {
+                fprintf(stderr, "dnp3-master: cannot write %s: %s\n", o.pcap, eb);
+                return EXIT_USAGE;
+            }
+        }
+        rc = run_multi(&o, &mrec);
+        if (mrec.w)
+            dpc_writer_close(mrec.w);
+        return rc;
+    }
     dnp3kit_error_detail d;
     bool startup = o.cfg.startup;
     o.cfg.startup = false; /* run explicitly below, so a failure is reported as such */

@@ -60,9 +60,10 @@ relay() {
 }
 relay_end() { kill "$rpid"; wait "$rpid" 2>/dev/null; }
 
-# one octet at a time, 3 ms apart (shorter than the inter-character timeout)
+# one octet at a time, 3 ms apart (far shorter than the inter-character timeout,
+# even on a loaded machine)
 relay bytewise --bytewise 3
-m --serial "$rdev" --inter-char-timeout 50 --json poll || FAILM "poll one octet at a time: $(cat "$tmp/err")"
+m --serial "$rdev" --inter-char-timeout 1000 --timeout 20000 --json poll || FAILM "poll one octet at a time: $(cat "$tmp/err")"
 [ "$(points)" -ge 50 ] || FAILM "one octet at a time: $(points) points"
 relay_end
 
@@ -87,6 +88,22 @@ timeout 30 "$M" --serial "$rdev" --turnaround 80 --timeout 2000 startup > "$tmp/
 relay_end
 t=$(sed -n 's/^turnaround_min_ms //p' "$tmp/turn.log")
 python3 -c "import sys; t=float(sys.argv[1]); sys.exit(0 if t >= 79 else 1)" "$t" || FAILM "turnaround $t ms, want >= 80"
+
+# multi-drop: three addresses on one line, 22 silent; each polled in turn, the
+# silent one costs only its own timeout, the one after it still answers
+"$OS" --pty --count 2 --address 20 2>"$tmp/sim2.log" &
+pids+=($!)
+dev2=$(wait_line "$tmp/sim2.log" 's/.*serial on \(\/dev\/[^,]*\),.*/\1/p') || { echo "FAIL: simulator 2 gave no pty"; exit 1; }
+timeout 30 "$M" --serial "$dev2:115200,8N1" --outstation 20 --outstation 22 --outstation 21 --timeout 500 --retries 0 \
+    --pcap "$tmp/md.pcap" poll > "$tmp/out" 2> "$tmp/err" < /dev/null; rc=$?
+[ "$rc" = 3 ] || FAILM "multi-drop with a silent outstation: exit $rc, want 3"
+grep -q '^outstation 20: OK' "$tmp/out" && grep -q '^outstation 21: OK' "$tmp/out" ||
+    FAILM "multi-drop: 20 and 21 did not both answer: $(grep '^outstation' "$tmp/out")"
+grep -q '^outstation 22: no response to READ from serial' "$tmp/out" || FAILM "multi-drop: 22 not reported silent: $(grep '^outstation 22' "$tmp/out")"
+grep -q '^2 of 3 outstations answered' "$tmp/out" || FAILM "multi-drop summary: $(tail -1 "$tmp/out")"
+"$PCAP" decode "$tmp/md.pcap" > "$tmp/dec" 2>&1
+grep -q 'master 1 -> 20' "$tmp/dec" && grep -q 'master 1 -> 21' "$tmp/dec" && grep -q 'master 1 -> 22' "$tmp/dec" ||
+    FAILM "multi-drop recording lacks a request: $(grep -c 'master 1 ->' "$tmp/dec")"
 
 # bad settings are named
 timeout 10 "$M" --serial "$dev:12345" poll > /dev/null 2> "$tmp/err"; rc=$?
