@@ -123,3 +123,23 @@ int master_serial_validate(const dnp3kit_serial_config *c, dnp3kit_error_detail 
         return d->code = DNP3KIT_OK, DNP3KIT_OK;
     return DNP3KIT_ERR_ARG;
 }
+
+ssize_t master_channel_io_result(master_channel *ch, ssize_t r)
+{
+    if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        snprintf(ch->why, sizeof ch->why, "%s", strerror(errno));
+    return r;
+}
+
+int master_channel_open_done(master_channel *ch, dnp3kit_error_detail *d)
+{
+    (void)ch;
+    (void)d;
+    return 0;
+}
+
+void master_channel_close_fd(master_channel *ch)
+{
+    close(ch->fd);
+    ch->fd = -1;
+}

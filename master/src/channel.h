@@ -63,6 +63,14 @@ void master_channel_note(master_channel *ch, const char *fmt, ...) __attribute__
  * ch->peer; -1 with d filled. */
 int master_channel_resolve(master_channel *ch, int socktype, dnp3kit_error_detail *d);
 
+/* Shared by the backends: note errno's text in ch->why after a read/write
+ * that failed for good (not EAGAIN/EINTR), and pass r on. */
+ssize_t master_channel_io_result(master_channel *ch, ssize_t r);
+/* finish() of a backend whose open() never stays in progress. */
+int master_channel_open_done(master_channel *ch, dnp3kit_error_detail *d);
+/* close() of a backend with nothing but its fd. */
+void master_channel_close_fd(master_channel *ch);
+
 /* "192.0.2.1:20000" or "[2001:db8::1]:20000". */
 void master_channel_addr_text(const struct sockaddr_storage *ss, char *b, size_t cap);
 

@@ -171,13 +171,6 @@ static int serial_open(master_channel *ch, dnp3kit_error_detail *d)
     return 0;
 }
 
-static int serial_finish(master_channel *ch, dnp3kit_error_detail *d)
-{
-    (void)ch;
-    (void)d;
-    return 0;
-}
-
 /* Octets of a frame whose header is pf[0..2]. */
 static size_t frame_need(uint8_t len)
 {
@@ -277,5 +270,5 @@ static void serial_close(master_channel *ch)
     ch->state = NULL;
 }
 
-const master_channel_ops master_channel_serial = {"serial", serial_open, serial_finish, serial_read, serial_write,
-                                                  serial_close};
+const master_channel_ops master_channel_serial = {"serial", serial_open, master_channel_open_done, serial_read,
+                                                  serial_write, serial_close};

@@ -48,24 +48,13 @@ static int tcp_finish(master_channel *ch, dnp3kit_error_detail *d)
 
 static ssize_t tcp_read(master_channel *ch, uint8_t *buf, size_t cap)
 {
-    ssize_t n = recv(ch->fd, buf, cap, MSG_DONTWAIT);
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-        snprintf(ch->why, sizeof ch->why, "%s", strerror(errno));
-    return n;
+    return master_channel_io_result(ch, recv(ch->fd, buf, cap, MSG_DONTWAIT));
 }
 
 static ssize_t tcp_write(master_channel *ch, const uint8_t *p, size_t n)
 {
-    ssize_t w = send(ch->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-        snprintf(ch->why, sizeof ch->why, "%s", strerror(errno));
-    return w;
+    return master_channel_io_result(ch, send(ch->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT));
 }
 
-static void tcp_close(master_channel *ch)
-{
-    close(ch->fd);
-    ch->fd = -1;
-}
-
-const master_channel_ops master_channel_tcp = {"tcp", tcp_open, tcp_finish, tcp_read, tcp_write, tcp_close};
+const master_channel_ops master_channel_tcp = {"tcp", tcp_open, tcp_finish, tcp_read, tcp_write,
+                                               master_channel_close_fd};

@@ -92,13 +92,6 @@ static int udp_open(master_channel *ch, dnp3kit_error_detail *d)
     return 0;
 }
 
-static int udp_finish(master_channel *ch, dnp3kit_error_detail *d)
-{
-    (void)ch;
-    (void)d;
-    return 0;
-}
-
 static ssize_t udp_read(master_channel *ch, uint8_t *buf, size_t cap)
 {
     for (;;) {
@@ -108,9 +101,7 @@ static ssize_t udp_read(master_channel *ch, uint8_t *buf, size_t cap)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
-                snprintf(ch->why, sizeof ch->why, "%s", strerror(errno));
-            return -1;
+            return master_channel_io_result(ch, -1);
         }
         if (same_peer(&from, &ch->peer)) {
             if (n == 0) {
@@ -146,16 +137,9 @@ static ssize_t udp_write(master_channel *ch, const uint8_t *p, size_t n)
             break;
         take += f;
     }
-    ssize_t w = sendto(ch->fd, p, take, MSG_DONTWAIT, (struct sockaddr *)&ch->peer, ch->peer_len);
-    if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-        snprintf(ch->why, sizeof ch->why, "%s", strerror(errno));
-    return w;
+    return master_channel_io_result(
+        ch, sendto(ch->fd, p, take, MSG_DONTWAIT, (struct sockaddr *)&ch->peer, ch->peer_len));
 }
 
-static void udp_close(master_channel *ch)
-{
-    close(ch->fd);
-    ch->fd = -1;
-}
-
-const master_channel_ops master_channel_udp = {"udp", udp_open, udp_finish, udp_read, udp_write, udp_close};
+const master_channel_ops master_channel_udp = {"udp", udp_open, master_channel_open_done, udp_read, udp_write,
+                                               master_channel_close_fd};

@@ -25,3 +25,15 @@ wait_connectable() {
 
 # free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# wait_line FILE SED-EXPR: wait (up to 5 s) until `sed -n SED-EXPR FILE` prints
+# something (a path or port a server writes once ready); print its first line.
+wait_line() {
+    local v
+    for _ in $(seq 100); do
+        v=$(sed -n "$2" "$1" 2>/dev/null | head -n 1)
+        [ -n "$v" ] && { echo "$v"; return 0; }
+        sleep 0.05
+    done
+    return 1
+}

@@ -9,6 +9,7 @@
 # master's turnaround before transmitting.
 # Usage: master_serial.sh BUILD_DIR SOURCE_DIR   (exit 77: skipped)
 set -uo pipefail
+. "$(dirname "$0")/lib.sh"
 BUILD=$1 SRC=$2
 M="$BUILD/master/dnp3-master"
 OS="$BUILD/tests/harness/dnp3-outstation"
@@ -21,16 +22,6 @@ trap cleanup EXIT
 fail=0
 FAILM() { echo "FAIL: $*"; fail=1; }
 
-# wait_line FILE SED-EXPR: print the first match (up to 5 s)
-wait_line() {
-    local v
-    for _ in $(seq 100); do
-        v=$(sed -n "$2" "$1" 2>/dev/null | head -n 1)
-        [ -n "$v" ] && { echo "$v"; return 0; }
-        sleep 0.05
-    done
-    return 1
-}
 "$OS" --pty --unsolicited --change-every 200 2>"$tmp/sim.log" &
 pids+=($!)
 dev=$(wait_line "$tmp/sim.log" 's/.*serial on \(\/dev\/[^,]*\),.*/\1/p') || { echo "FAIL: simulator gave no pty"; cat "$tmp/sim.log"; exit 1; }

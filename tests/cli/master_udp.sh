@@ -25,24 +25,16 @@ start_sim() {
     local name=$1 bind=$2; shift 2
     "$OS" --bind "$bind" --port 0 --udp "$@" 2>"$tmp/$name.log" &
     pids+=($!)
-    for _ in $(seq 100); do
-        port=$(sed -n 's/.*listening on .*:\([0-9][0-9]*\) (tcp+udp).*/\1/p' "$tmp/$name.log" | head -n 1)
-        [ -n "$port" ] && return 0
-        sleep 0.05
-    done
-    echo "FAIL: simulator $name did not start"; cat "$tmp/$name.log"; exit 1
+    port=$(wait_line "$tmp/$name.log" 's/.*listening on .*:\([0-9][0-9]*\) (tcp+udp).*/\1/p') ||
+        { echo "FAIL: simulator $name did not start"; cat "$tmp/$name.log"; exit 1; }
 }
 # start_proxy NAME FAMILY TARGET [ARGS]: sets $pport
 start_proxy() {
     local name=$1; shift
     python3 "$SRC/tests/cli/udp_proxy.py" "$@" > "$tmp/$name.log" 2>&1 &
     pids+=($!)
-    for _ in $(seq 100); do
-        pport=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$tmp/$name.log" | head -n 1)
-        [ -n "$pport" ] && return 0
-        sleep 0.05
-    done
-    echo "FAIL: proxy $name did not start"; exit 1
+    pport=$(wait_line "$tmp/$name.log" 's/^listening on .*:\([0-9][0-9]*\)$/\1/p') ||
+        { echo "FAIL: proxy $name did not start"; exit 1; }
 }
 m() { timeout 30 "$M" --timeout 1000 --retries 1 --retry-delay 100 "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null; }
 points() { python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["points"]))' "$tmp/out"; }
