@@ -513,6 +513,74 @@ static void test_threads_share_one_master(void **state)
     sim_stop(&s);
 }
 
+/* One socket loop, channels of two kinds: outstations 10 and 11 over UDP,
+ * 12 over TCP, all on one simulator; every session's poll completes. A fourth
+ * session, UDP to a simulator that has no UDP socket, times out: the UDP
+ * sessions did not quietly use TCP. */
+typedef struct loop_done {
+    int done, err;
+    size_t points;
+} loop_done;
+
+static void loop_task_done(void *user, uint32_t id, bool internal, int err, const dnp3kit_error_detail *d,
+                           dnp3kit_master_result *r)
+{
+    (void)id;
+    (void)d;
+    loop_done *ld = user;
+    if (internal)
+        return;
+    ld->done++;
+    ld->err = err;
+    ld->points = r->count;
+}
+
+static void test_loop_udp_and_tcp_channels(void **state)
+{
+    (void)state;
+    sim s = sim_start("--udp", "--count", "3", NULL);
+    sim tcp_only = sim_start(NULL);
+    dnp3kit_master_loop *l = dnp3kit_master_loop_new();
+    assert_non_null(l);
+    dnp3kit_master_session *ss[4];
+    loop_done ld[4];
+    memset(ld, 0, sizeof ld);
+    dnp3kit_master_callbacks cb = {0};
+    cb.on_task_done = loop_task_done;
+    for (int i = 0; i < 4; i++) {
+        dnp3kit_master_config c;
+        dnp3kit_error_detail d;
+        dnp3kit_master_config_default(&c);
+        c.port = i < 3 ? s.port : tcp_only.port;
+        c.outstation_address = (uint16_t)(i < 3 ? 10 + i : 10);
+        c.transport = i == 2 ? DNP3KIT_TRANSPORT_TCP : DNP3KIT_TRANSPORT_UDP;
+        c.response_timeout_ms = i < 3 ? 5000 : 300;
+        c.retries = i < 3 ? 2 : 0;
+        ss[i] = dnp3kit_master_session_new(&c, &cb, &ld[i], &d);
+        assert_non_null(ss[i]);
+        assert_true(dnp3kit_master_loop_add(l, ss[i], &d) >= 0);
+        dnp3kit_master_request rq = {0};
+        rq.type = DNP3KIT_TASK_READ_CLASS;
+        rq.classes = 0x0F;
+        assert_true(dnp3kit_master_session_submit(ss[i], &rq, ms_now(), &d) > 0);
+    }
+    uint64_t end = ms_now() + 20000;
+    while (ms_now() < end && !(ld[0].done && ld[1].done && ld[2].done && ld[3].done))
+        assert_true(dnp3kit_master_loop_run_once(l, 100) >= 0);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(ld[i].done, 1);
+        assert_int_equal(ld[i].err, DNP3KIT_OK);
+        assert_true(ld[i].points >= 50);
+    }
+    assert_int_equal(ld[3].done, 1);
+    assert_int_equal(ld[3].err, DNP3KIT_ERR_TIMEOUT);
+    dnp3kit_master_loop_free(l);
+    for (int i = 0; i < 4; i++)
+        dnp3kit_master_session_free(ss[i]);
+    sim_stop(&s);
+    sim_stop(&tcp_only);
+}
+
 int main(void)
 {
     if (!DNP3KIT_OUTSTATION_BIN[0] || access(DNP3KIT_OUTSTATION_BIN, X_OK) != 0) {
@@ -535,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_unsolicited_flood_bounded),
         cmocka_unit_test(test_64k_response_many_fragments),
         cmocka_unit_test(test_threads_share_one_master),
+        cmocka_unit_test(test_loop_udp_and_tcp_channels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
