@@ -45,14 +45,15 @@ static guint hunt(const guint8 *p, guint n)
 static bool header_ok(const guint8 *p) { return dnp3kit_crc16_check(p, 8) && p[2] >= 5; }
 
 /* Octets of the PDU at p (avail octets there): a frame, a bad header with
- * what follows up to the next start, or skipped octets. */
+ * what follows up to the next start, or skipped octets; 0 when they start
+ * like a frame whose header (10 octets) is not all there yet. */
 static guint pdu_len(const guint8 *p, guint avail)
 {
     if (avail == 1 && p[0] == DNP3KIT_LINK_START1)
-        return DNP3KIT_LINK_HEADER_LEN; /* maybe a start: wait for the header */
+        return 0; /* maybe a start */
     if (avail >= 2 && p[0] == DNP3KIT_LINK_START1 && p[1] == DNP3KIT_LINK_START2) {
         if (avail < DNP3KIT_LINK_HEADER_LEN)
-            return DNP3KIT_LINK_HEADER_LEN;
+            return 0;
         if (header_ok(p))
             return (guint)dnp3kit_link_wire_len(p[2]);
         return 2 + hunt(p + 2, avail - 2);
@@ -61,10 +62,18 @@ static guint pdu_len(const guint8 *p, guint avail)
     return n ? n : avail;
 }
 
-static guint get_pdu_len(packet_info *pinfo _U_, tvbuff_t *tvb, int offset, void *data _U_)
+/* A short header must be answered with "one more segment" (0), never with the
+ * header's length: TCP would then close the reassembly at octet 10 and, when
+ * the real length asks for more, keep the longer PDU on the first pass only,
+ * so a revisit (tshark -2, the GUI) finds no PDU in the frame. Without TCP
+ * reassembly the octets at hand are the PDU (shown truncated). */
+static guint get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data _U_)
 {
     guint avail = tvb_captured_length_remaining(tvb, offset);
-    return pdu_len(tvb_get_ptr(tvb, offset, avail), avail);
+    guint n = pdu_len(tvb_get_ptr(tvb, offset, avail), avail);
+    if (n == 0 && !(pref_desegment && pinfo->can_desegment))
+        n = avail;
+    return n;
 }
 
 /* ---- helpers ---- */
@@ -679,7 +688,7 @@ static int dissect_udp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     while (off < total) {
         guint avail = total - off;
         guint n = pdu_len(tvb_get_ptr(tvb, off, avail), avail);
-        if (n > avail || n == 0)
+        if (n > avail || n == 0) /* a datagram is all there is: a short rest is truncated */
             n = avail;
         dissect_one(tvb_new_subset_length(tvb, off, n), pinfo, tree, true, off + n == total);
         off += n;

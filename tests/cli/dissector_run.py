@@ -16,8 +16,6 @@ MODE:
   builtin   per frame, function codes and object headers equal the built-in
             dnp3's wherever tests/cli/compare_tshark.py does not explain the
             difference with an IEEE 1815 clause (its table is reused as is)
-  twopass   tshark -2 and a single pass give the same dnp3kit trees, apart
-            from what only a later pass can know (forward links, end of capture)
   golden    field-level golden files tests/golden/dissector_*.json
             (set DNP3KIT_UPDATE_GOLDEN=1 to rewrite them)
   fuzz      a few hundred mutated captures (dissector_mutate.py) through
@@ -489,26 +487,6 @@ def mode_builtin(env):
     return F.done("dissector vs built-in dnp3")
 
 
-def strip_later(obj):
-    """Remove what only a later pass can know: forward links and end-of-capture findings."""
-    later = {"dnp3kit.al.response_in", "dnp3kit.al.operate_in", "dnp3kit.al.confirm_in"}
-    if isinstance(obj, dict):
-        out = {}
-        for k, v in obj.items():
-            if k in later or k.endswith(END_MARK):
-                continue
-            if k == "_ws.expert" and isinstance(v, dict) and str(v.get("_ws.expert.message", "")).endswith(END_MARK):
-                continue
-            if isinstance(v, str) and v.endswith(END_MARK) and k.startswith("_ws.expert"):
-                continue
-            out[k] = strip_later(v)
-        return out
-    if isinstance(obj, list):
-        return [strip_later(x) for x in obj
-                if not (isinstance(x, dict) and str(x.get("_ws.expert.message", "")).endswith(END_MARK))]
-    return obj
-
-
 def dnp3kit_layers(env, staged, two_pass, extra=()):
     args = ["-n", "-r", staged] + (["-2"] if two_pass else []) + TCP_PREFS + list(extra) + ["-T", "json", "-J",
                                                                                   "frame dnp3kit",
@@ -520,34 +498,6 @@ def dnp3kit_layers(env, staged, two_pass, extra=()):
         if "dnp3kit" in lay:
             res[int(lay["frame"]["frame.number"]) if "frame" in lay else len(res)] = lay["dnp3kit"]
     return res
-
-
-def mode_twopass(env):
-    F = Fails()
-    caps = captures(env)
-
-    def one(c):
-        rel, path = c
-        staged = env.stage(path, rel.replace("/", "__"))
-        extra = port_args(rel)[0]
-        a = dnp3kit_layers(env, staged, True, extra)
-        b = dnp3kit_layers(env, staged, False, extra)
-        msgs = []
-        if set(a) != set(b):
-            msgs.append("%s: frames with dnp3kit differ: %s" % (rel, sorted(set(a) ^ set(b))[:10]))
-        n = 0
-        for k in sorted(set(a) & set(b)):
-            if strip_later(a[k]) != strip_later(b[k]):
-                msgs.append("%s frame %d: two-pass and one-pass trees differ" % (rel, k))
-            else:
-                n += 1
-        return msgs, n
-
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
-        for msgs, n in ex.map(one, caps):
-            F.msgs.extend(msgs)
-            F.ok += n
-    return F.done("dissector -2 vs one pass")
 
 
 GOLDEN = [
