@@ -17,6 +17,7 @@ const char *dnp3kit_transport_name(dnp3kit_transport t)
     case DNP3KIT_TRANSPORT_TCP: return "tcp";
     case DNP3KIT_TRANSPORT_UDP: return "udp";
     case DNP3KIT_TRANSPORT_SERIAL: return "serial";
+    case DNP3KIT_TRANSPORT_TCP_LISTEN: return "listen";
     }
     return "?";
 }
@@ -28,6 +29,7 @@ void master_channel_init(master_channel *ch, const dnp3kit_master_config *cfg)
     ch->fd = -1;
     ch->ops = cfg->transport == DNP3KIT_TRANSPORT_UDP      ? &master_channel_udp
               : cfg->transport == DNP3KIT_TRANSPORT_SERIAL ? &master_channel_serial
+              : cfg->transport == DNP3KIT_TRANSPORT_TCP_LISTEN ? &master_channel_listen
                                                            : &master_channel_tcp;
 }
 

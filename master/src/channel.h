@@ -43,6 +43,7 @@ struct master_channel {
     master_channel_log_fn log;
     void *log_user;
     void *state;                    /* backend's own (serial: framer, timing) */
+    bool open_wants_read;           /* an open in progress waits for fd readable (listen), not writable */
 };
 
 /* Pick the backend for cfg->transport; the channel starts closed. */
@@ -77,4 +78,5 @@ void master_channel_addr_text(const struct sockaddr_storage *ss, char *b, size_t
 extern const master_channel_ops master_channel_tcp;
 extern const master_channel_ops master_channel_udp;
 extern const master_channel_ops master_channel_serial;
+extern const master_channel_ops master_channel_listen;
 #endif

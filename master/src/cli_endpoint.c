@@ -11,6 +11,8 @@ const char cli_endpoint_help[] =
     "  --udp HOST[:PORT]     UDP datagrams to the outstation (IEEE 1815 UDP-only mode);\n"
     "                        IPv6 as [ADDR]:PORT\n"
     "  --local-port P        UDP: local port to send from and receive on (default: any)\n"
+    "  --listen [ADDR]:PORT  wait for the outstation to dial in (TCP); it is known by the link\n"
+    "                        address of its first frame, others are refused (--connect-timeout: how long)\n"
     "  --serial DEV[:BAUD[,FRAMING]]  serial port, e.g. /dev/ttyUSB0:9600,8N1 or /dev/ttyS1:115200,8E1\n"
     "                        (BAUD 300-4000000, default 9600; FRAMING data bits 5-8, parity N/E/O,\n"
     "                        stop bits 1/2, default 8N1)\n"
@@ -106,10 +108,19 @@ int cli_endpoint_option(dnp3kit_master_config *cfg, const char *name, const char
         }
         return 1;
     }
-    if (!strcmp(name, "tcp") || !strcmp(name, "udp")) {
-        if (cli_endpoint_parse(val, cfg->host, sizeof cfg->host, &cfg->port, why, wcap) < 0)
+    if (!strcmp(name, "tcp") || !strcmp(name, "udp") || !strcmp(name, "listen")) {
+        if (name[0] == 'l' && val[0] == ':') { /* ":PORT": every IPv4 address */
+            if (port_of(val + 1, &cfg->port) < 0) {
+                snprintf(why, wcap, "--listen '%s': port must be 1-65535", val);
+                return -1;
+            }
+            snprintf(cfg->host, sizeof cfg->host, "0.0.0.0");
+        } else if (cli_endpoint_parse(val, cfg->host, sizeof cfg->host, &cfg->port, why, wcap) < 0) {
             return -1;
-        cfg->transport = name[0] == 't' ? DNP3KIT_TRANSPORT_TCP : DNP3KIT_TRANSPORT_UDP;
+        }
+        cfg->transport = name[0] == 't' ? DNP3KIT_TRANSPORT_TCP
+                         : name[0] == 'u' ? DNP3KIT_TRANSPORT_UDP
+                                          : DNP3KIT_TRANSPORT_TCP_LISTEN;
         return 1;
     }
     if (!strcmp(name, "local-port")) {

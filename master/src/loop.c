@@ -173,6 +173,12 @@ static void start_connect(dnp3kit_master_loop *l, conn *c, uint64_t now)
 {
     const dnp3kit_master_config *cfg = dnp3kit_master_session_config(c->s);
     dnp3kit_error_detail d;
+    if (cfg->transport == DNP3KIT_TRANSPORT_TCP_LISTEN) {
+        master_connect_error(&d, cfg->host, cfg->port, DNP3KIT_ERR_ARG, "listen (dial-in) is not in the socket loop yet");
+        c->next_connect = now + cfg->retry_delay_ms;
+        dnp3kit_master_session_connect_failed(c->s, now, &d);
+        return;
+    }
     int r = master_channel_open(&c->ch, &d);
     if (r < 0) {
         c->next_connect = now + cfg->retry_delay_ms;

@@ -194,10 +194,14 @@ static void try_connect(dnp3kit_master *m, uint64_t deadline)
         if (until > deadline)
             until = deadline;
         while (r == 1) {
-            struct pollfd p = {m->ch.fd, POLLOUT, 0};
+            struct pollfd p = {m->ch.fd, m->ch.open_wants_read ? POLLIN : POLLOUT, 0};
             uint64_t t = dnp3kit_master_now_ms();
             int ms = t >= until ? 0 : (int)(until - t);
+            if (m->ch.open_wants_read && ms > 200)
+                ms = 200; /* finish() also ends a silent dialler's identification time */
             int pr = poll(&p, 1, ms);
+            if (pr == 0 && m->ch.open_wants_read && dnp3kit_master_now_ms() < until)
+                pr = 1;
             if (pr < 0 && errno == EINTR)
                 continue;
             if (pr == 0) {

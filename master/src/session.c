@@ -202,8 +202,8 @@ int dnp3kit_master_config_validate(const dnp3kit_master_config *c, dnp3kit_error
     if (c->max_points < 1 || c->max_points > 10000000)
         return detail_msg(d, "max points %" PRIu32 ": must be 1-10000000", c->max_points), DNP3KIT_ERR_ARG;
     if (c->transport != DNP3KIT_TRANSPORT_TCP && c->transport != DNP3KIT_TRANSPORT_UDP &&
-        c->transport != DNP3KIT_TRANSPORT_SERIAL)
-        return detail_msg(d, "transport %d: must be tcp, udp or serial", (int)c->transport), DNP3KIT_ERR_ARG;
+        c->transport != DNP3KIT_TRANSPORT_SERIAL && c->transport != DNP3KIT_TRANSPORT_TCP_LISTEN)
+        return detail_msg(d, "transport %d: must be tcp, udp, serial or listen", (int)c->transport), DNP3KIT_ERR_ARG;
     if (c->transport == DNP3KIT_TRANSPORT_SERIAL && master_serial_validate(&c->serial, d) != DNP3KIT_OK)
         return DNP3KIT_ERR_ARG;
     dnp3kit_error_detail_clear(d);

@@ -71,6 +71,7 @@ typedef struct opts {
     uint32_t count;
     bool udp, print, pty;
     const char *serial;     /* --serial DEVICE[:BAUD[,8N1]] */
+    const char *dial;       /* --connect HOST:PORT: dial out to a listening master */
     uint32_t change_every;
     uint32_t max_conns;
     dnp3kit_os_config cfg;
@@ -91,6 +92,8 @@ static void usage(FILE *f)
             "                       [--max-connections N] [--print]\n"
             "                       [--serial DEVICE[:BAUD[,8N1]] | --pty]  (a serial line instead of TCP;\n"
             "                       --pty creates a pseudo-terminal and prints its path)\n"
+            "                       [--connect HOST:PORT]  (dial out to a listening master, redialling\n"
+            "                       with back-off; each address announces itself with REQUEST_LINK_STATUS)\n"
             "Runs until SIGINT/SIGTERM (exit 0). See docs/dnp3-outstation.md.\n");
 }
 
@@ -195,6 +198,10 @@ static int apply(opts *o, const char *key, const char *val, bool *used_val)
     }
     if (!strcmp(key, "serial")) {
         o->serial = strdup(val);
+        return 0;
+    }
+    if (!strcmp(key, "connect")) {
+        o->dial = strdup(val);
         return 0;
     }
     if (!strcmp(key, "port")) {
@@ -321,6 +328,7 @@ typedef struct server {
     size_t nos;
     conn *conns;
     size_t nconns, cap_conns;
+    dialer dl;              /* --connect */
 } server;
 
 static server S;
@@ -397,6 +405,8 @@ static void conn_close(size_t ci)
         }
     close(c->fd);
     c->fd = -1;
+    if (S.o.dial)
+        os_dial_closed(&S.dl, now_ms());
     free(c->out);
     c->out = NULL;
     c->out_len = c->out_cap = 0;
@@ -519,6 +529,8 @@ static void conn_read(size_t ci, uint64_t now)
                 conn_close(ci);
             return;
         }
+        if (S.o.dial)
+            os_dial_answered(&S.dl); /* the master talks to us: the next redial starts fast again */
         const uint8_t *p = buf;
         size_t len = (size_t)n;
         dnp3kit_link_frame f;
@@ -643,7 +655,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    S.nports = o->serial || o->pty ? 1u : (unsigned)(o->port_hi - o->port_lo + 1);
+    S.nports = o->serial || o->pty || o->dial ? 1u : (unsigned)(o->port_hi - o->port_lo + 1);
     S.nos = (size_t)S.nports * o->count;
     if (S.nos > 100000 || (uint32_t)o->cfg.address + o->count - 1 > DNP3KIT_ADDR_MAX_UNICAST) {
         fprintf(stderr, "dnp3-outstation: too many outstations\n");
@@ -690,6 +702,14 @@ int main(int argc, char **argv)
         S.conns[0].fd = fd;
         dnp3kit_link_parser_init(&S.conns[0].lp);
     }
+    if (o->dial) {
+        if (os_dial_init(&S.dl, o->dial) < 0 || !(S.conns = calloc(1, sizeof *S.conns)))
+            return 2;
+        S.ports[0].tcp_fd = S.ports[0].udp_fd = -1;
+        S.nconns = S.cap_conns = 1;
+        S.conns[0].fd = -1;
+        snprintf(line_name, sizeof line_name, "%s", o->dial);
+    }
     for (unsigned pi = 0; pi < S.nports && !line_name[0]; pi++) {
         port *p = &S.ports[pi];
         p->first = (size_t)pi * o->count;
@@ -712,7 +732,10 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (line_name[0])
+    if (o->dial)
+        fprintf(stderr, "dnp3-outstation: dialling %s, addresses %u..%u, master %u\n", o->dial, o->cfg.address,
+                (unsigned)(o->cfg.address + o->count - 1), o->cfg.master);
+    else if (line_name[0])
         fprintf(stderr, "dnp3-outstation: serial on %s, addresses %u..%u, master %u\n", line_name, o->cfg.address,
                 (unsigned)(o->cfg.address + o->count - 1), o->cfg.master);
     else if (S.nports == 1)
@@ -730,6 +753,23 @@ int main(int argc, char **argv)
     uint64_t next_change = o->change_every ? now + o->change_every : UINT64_MAX;
     while (!stop_flag) {
         now = now_ms();
+        if (o->dial && S.conns[0].fd < 0 && now >= S.dl.next) {
+            /* (re)dial; each outstation announces itself with REQUEST_LINK_STATUS so
+             * the master can tell who called by the link address */
+            conn *c = &S.conns[0];
+            c->fd = os_dial_start(&S.dl, now);
+            if (c->fd >= 0) {
+                dnp3kit_link_parser_init(&c->lp);
+                for (size_t i = 0; i < S.nos; i++) {
+                    uint8_t f[DNP3KIT_LINK_MAX_FRAME];
+                    int n = dnp3kit_link_build(
+                        dnp3kit_link_ctrl(false, true, false, false, DNP3KIT_LINK_PRI_REQUEST_LINK_STATUS),
+                        S.os[i].cfg.master, S.os[i].cfg.address, NULL, 0, f, sizeof f);
+                    if (n > 0)
+                        conn_queue(c, f, (size_t)n);
+                }
+            }
+        }
         /* timers */
         uint64_t deadline = next_change;
         for (size_t i = 0; i < S.nos; i++) {

@@ -1,5 +1,9 @@
 /* dnp3-outstation on a serial line: a device (--serial) or a pseudo-terminal it creates (--pty). */
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <pty.h>
 #include <stdio.h>
@@ -55,4 +59,61 @@ int os_serial_open(const char *spec, bool pty, char *name, size_t cap, int *keep
     }
     snprintf(name, cap, "%s at %u %u%c%u", c->device, c->baud, c->data_bits, c->parity, c->stop_bits);
     return fd;
+}
+
+int os_dial_init(dialer *d, const char *hostport)
+{
+    memset(d, 0, sizeof *d);
+    char host[64];
+    const char *colon = strrchr(hostport, ':');
+    size_t hl = colon ? (size_t)(colon - hostport) : 0;
+    if (!colon || hl == 0 || hl >= sizeof host) {
+        fprintf(stderr, "dnp3-outstation: --connect HOST:PORT expected, not '%s'\n", hostport);
+        return -1;
+    }
+    memcpy(host, hostport, hl);
+    host[hl] = 0;
+    if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+        memmove(host, host + 1, hl - 2);
+        host[hl - 2] = 0;
+    }
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    int rc = getaddrinfo(host, colon + 1, &hints, &res);
+    if (rc != 0 || !res) {
+        fprintf(stderr, "dnp3-outstation: --connect %s: %s\n", hostport, gai_strerror(rc));
+        return -1;
+    }
+    memcpy(&d->to, res->ai_addr, res->ai_addrlen);
+    d->to_len = res->ai_addrlen;
+    freeaddrinfo(res);
+    d->backoff_ms = 100;
+    snprintf(d->name, sizeof d->name, "%s", hostport);
+    return 0;
+}
+
+int os_dial_start(dialer *d, uint64_t now)
+{
+    int fd = socket(d->to.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd >= 0) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (connect(fd, (struct sockaddr *)&d->to, d->to_len) == 0 || errno == EINPROGRESS)
+            return fd;
+        close(fd);
+    }
+    os_dial_closed(d, now);
+    return -1;
+}
+
+void os_dial_closed(dialer *d, uint64_t now)
+{
+    d->next = now + d->backoff_ms;
+    d->backoff_ms = d->backoff_ms >= 2500 ? 5000 : d->backoff_ms * 2;
+}
+
+void os_dial_answered(dialer *d)
+{
+    d->backoff_ms = 100;
 }

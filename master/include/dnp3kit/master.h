@@ -44,7 +44,9 @@ typedef enum dnp3kit_time_sync_mode {
 typedef enum dnp3kit_transport {
     DNP3KIT_TRANSPORT_TCP = 0,    /* TCP client to host:port (default) */
     DNP3KIT_TRANSPORT_UDP = 1,    /* UDP datagrams to host:port from local_port (IEEE 1815 UDP-only mode) */
-    DNP3KIT_TRANSPORT_SERIAL = 2  /* a serial port (RS-232/RS-485), serial.* */
+    DNP3KIT_TRANSPORT_SERIAL = 2, /* a serial port (RS-232/RS-485), serial.* */
+    DNP3KIT_TRANSPORT_TCP_LISTEN = 3 /* listen on host:port; the outstation dials in and is known by the link
+                                      * source address of its first frame (blocking API only, for now) */
 } dnp3kit_transport;
 
 typedef enum dnp3kit_flow_control {
@@ -73,7 +75,7 @@ int dnp3kit_serial_parse(const char *spec, dnp3kit_serial_config *c, char *why, 
  * refused parity/stop bits and runs without them (why[] says so); -1 with why[]. */
 int dnp3kit_serial_configure(int fd, const dnp3kit_serial_config *c, char *why, size_t cap);
 
-/* "tcp", "udp", "serial"; "?" otherwise. */
+/* "tcp", "udp", "serial", "listen"; "?" otherwise. */
 const char *dnp3kit_transport_name(dnp3kit_transport t);
 
 typedef struct dnp3kit_master_config {

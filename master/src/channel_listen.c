@@ -1,0 +1,180 @@
+/*
+ * TCP listen channel (dial-in): the master listens on host:port and waits for
+ * its outstation to connect, as outstations behind cellular modems do. A
+ * connection is taken when the link header of its first frame says it comes
+ * from the configured outstation to this master (link source and
+ * destination address); anything else is refused and closed with the reason
+ * in the log: a frame from another address, octets that are no frame, or
+ * silence for the identification time. One candidate is examined at a time,
+ * each for at most IDENTIFY_MS, so a silent dialler never holds the port.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "channel.h"
+#include "master_private.h"
+
+#define IDENTIFY_MS 2000 /* a dialler that sends no frame header within this is closed */
+
+typedef struct listen_state {
+    int lfd;               /* the listening socket */
+    int cand;              /* connection being identified, -1 none */
+    uint64_t cand_deadline;
+    struct sockaddr_storage cand_peer;
+    uint8_t first[64];     /* octets read while identifying, handed to the session first */
+    size_t nfirst, off;
+} listen_state;
+
+static void drop_candidate(master_channel *ch, listen_state *st, const char *why)
+{
+    char a[64];
+    master_channel_addr_text(&st->cand_peer, a, sizeof a);
+    master_channel_note(ch, "listen: refused the connection from %s: %s", a, why);
+    close(st->cand);
+    st->cand = -1;
+    st->nfirst = 0;
+    ch->fd = st->lfd;
+}
+
+static void listen_free(master_channel *ch)
+{
+    listen_state *st = ch->state;
+    if (st) {
+        if (st->cand >= 0)
+            close(st->cand);
+        if (st->lfd >= 0 && st->lfd != ch->fd)
+            close(st->lfd);
+        free(st);
+    }
+    ch->state = NULL;
+}
+
+static int listen_open(master_channel *ch, dnp3kit_error_detail *d)
+{
+    listen_state *st = calloc(1, sizeof *st);
+    if (!st) {
+        master_connect_error(d, ch->cfg->host, ch->cfg->port, DNP3KIT_ERR_NOMEM, "out of memory");
+        return -1;
+    }
+    st->lfd = st->cand = -1;
+    ch->state = st;
+    /* resolve fills ch->peer with the address to listen on */
+    if (master_channel_resolve(ch, SOCK_STREAM, d) < 0) {
+        listen_free(ch);
+        return -1;
+    }
+    st->lfd = socket(ch->peer.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (st->lfd >= 0)
+        setsockopt(st->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (st->lfd < 0 || bind(st->lfd, (struct sockaddr *)&ch->peer, ch->peer_len) < 0 || listen(st->lfd, 64) < 0) {
+        char why[96];
+        snprintf(why, sizeof why, "cannot listen: %s", strerror(errno));
+        master_connect_error(d, ch->cfg->host, ch->cfg->port, DNP3KIT_ERR_CONNECT, why);
+        snprintf(d->message, sizeof d->message, "cannot listen on %s:%u: %s", ch->cfg->host, ch->cfg->port,
+                 strerror(errno));
+        listen_free(ch);
+        return -1;
+    }
+    ch->fd = st->lfd;
+    ch->open_wants_read = true;
+    return 1;
+}
+
+/* The listener or the candidate is readable: accept, or look at the first octets. */
+static int listen_finish(master_channel *ch, dnp3kit_error_detail *d)
+{
+    (void)d;
+    listen_state *st = ch->state;
+    uint64_t now = dnp3kit_master_now_ms();
+    if (st->cand >= 0 && now >= st->cand_deadline) {
+        char why[96];
+        snprintf(why, sizeof why, "no link frame within %.3f s", IDENTIFY_MS / 1000.0);
+        drop_candidate(ch, st, why);
+    }
+    if (st->cand < 0) {
+        socklen_t l = sizeof st->cand_peer;
+        st->cand = accept(st->lfd, (struct sockaddr *)&st->cand_peer, &l);
+        if (st->cand < 0)
+            return 1;
+        fcntl(st->cand, F_SETFL, fcntl(st->cand, F_GETFL, 0) | O_NONBLOCK);
+        fcntl(st->cand, F_SETFD, FD_CLOEXEC);
+        int one = 1;
+        setsockopt(st->cand, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        st->cand_deadline = now + IDENTIFY_MS;
+        st->nfirst = 0;
+        ch->fd = st->cand;
+    }
+    ssize_t n = recv(st->cand, st->first + st->nfirst, sizeof st->first - st->nfirst, MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        drop_candidate(ch, st, n == 0 ? "closed before sending a frame" : strerror(errno));
+        return 1;
+    }
+    if (n > 0)
+        st->nfirst += (size_t)n;
+    if (st->nfirst < 10)
+        return 1;
+    const uint8_t *h = st->first;
+    if (h[0] != 0x05 || h[1] != 0x64) {
+        drop_candidate(ch, st, "its first octets are not a link frame");
+        return 1;
+    }
+    unsigned dst = (unsigned)h[4] | (unsigned)h[5] << 8, src = (unsigned)h[6] | (unsigned)h[7] << 8;
+    if (src != ch->cfg->outstation_address || dst != ch->cfg->master_address) {
+        char why[128];
+        snprintf(why, sizeof why, "its first frame is from link address %u to %u, not from outstation %u to %u",
+                 src, dst, ch->cfg->outstation_address, ch->cfg->master_address);
+        drop_candidate(ch, st, why);
+        return 1;
+    }
+    /* Taken: the listener closes (others are refused by the kernel until the
+     * next open), the candidate becomes the connection. */
+    char a[64];
+    master_channel_addr_text(&st->cand_peer, a, sizeof a);
+    master_channel_note(ch, "listen: outstation %u dialled in from %s", src, a);
+    close(st->lfd);
+    st->lfd = -1;
+    ch->fd = st->cand;
+    st->cand = -1;
+    st->off = 0;
+    ch->peer = st->cand_peer;
+    socklen_t l = sizeof ch->local;
+    getsockname(ch->fd, (struct sockaddr *)&ch->local, &l);
+    ch->open_wants_read = false;
+    return 0;
+}
+
+static ssize_t listen_read(master_channel *ch, uint8_t *buf, size_t cap)
+{
+    listen_state *st = ch->state;
+    if (st->off < st->nfirst) {
+        size_t k = st->nfirst - st->off < cap ? st->nfirst - st->off : cap;
+        memcpy(buf, st->first + st->off, k);
+        st->off += k;
+        return (ssize_t)k;
+    }
+    return master_channel_io_result(ch, recv(ch->fd, buf, cap, MSG_DONTWAIT));
+}
+
+static ssize_t listen_write(master_channel *ch, const uint8_t *p, size_t n)
+{
+    return master_channel_io_result(ch, send(ch->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT));
+}
+
+static void listen_close(master_channel *ch)
+{
+    listen_free(ch);
+    if (ch->fd >= 0)
+        close(ch->fd);
+    ch->fd = -1;
+    ch->open_wants_read = false;
+}
+
+const master_channel_ops master_channel_listen = {"listen", listen_open, listen_finish, listen_read, listen_write,
+                                                  listen_close};
