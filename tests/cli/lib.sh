@@ -5,13 +5,7 @@
 # "listening on 127.0.0.1:PORT" that dnp3-outstation, dnp3-fragile and
 # dnp3-pcap (replay/fuzz --listen) print when started with port 0; print PORT.
 listening_port() {
-    local log=$1 p
-    for _ in $(seq 100); do
-        p=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log" 2>/dev/null | head -n 1)
-        [ -n "$p" ] && { echo "$p"; return 0; }
-        sleep 0.05
-    done
-    return 1
+    wait_line "$1" 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p'
 }
 
 # wait_connectable PORT: wait (up to 5 s) until 127.0.0.1:PORT accepts a connection.
