@@ -54,8 +54,8 @@ int dpc_writer_close(dpc_writer *w);
  * record (seconds and microseconds, big-endian; an event type that gives the
  * direction; control lines; a footer) and then the octets as they crossed the
  * line. Chosen because it is a registered link type that Wireshark reads
- * (its rtacser dissector hands the payload to DNP3 by preference or Decode
- * As) and that carries direction and time per record, which a serial line
+ * (its rtacser dissector hands the payload to DNP3 with Decode As:
+ * -d rtacser.data,dnp3) and that carries direction and time per record, which a serial line
  * has no addresses to give; dnp3-pcap reads it as one byte stream per
  * direction (docs/transports.md).
  */

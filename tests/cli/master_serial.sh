@@ -35,6 +35,11 @@ for line in 9600,8N1 115200,8E1; do
     "$PCAP" decode "$tmp/s.pcap" > "$tmp/dec" 2>&1
     grep -q 'serial:master -> serial:outstation' "$tmp/dec" && grep -q '^READ' "$tmp/dec" && grep -q '^RESPONSE' "$tmp/dec" ||
         FAILM "serial recording does not decode with direction ($line): $(head -5 "$tmp/dec")"
+    if command -v tshark > /dev/null; then
+        timeout 60 tshark -n -r "$tmp/s.pcap" -d rtacser.data,dnp3 > "$tmp/ts" 2>/dev/null
+        grep -q 'DNP 3.0.*Read' "$tmp/ts" && grep -q 'DNP 3.0.*Response' "$tmp/ts" ||
+            FAILM "tshark does not decode the serial recording as DNP3 ($line): $(head -3 "$tmp/ts")"
+    fi
     m --serial "$dev:$line" --yes operate bo 1 on --sbo || FAILM "SBO at $line: $(cat "$tmp/err")"
     grep -q 'operate: OK' "$tmp/out" || FAILM "SBO at $line printed $(cat "$tmp/out")"
     timeout 30 "$M" --serial "$dev:$line" --timeout 2000 monitor --duration 2 --interval 60 > "$tmp/mon" 2>&1 < /dev/null
