@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dnp3kit/common.h"
+#include "dnp3kit/app.h"
 
 const char *dnp3kit_strerror(int err)
 {
@@ -219,6 +220,19 @@ int dnp3kit_finding_format(const dnp3kit_finding *f, char *buf, size_t cap)
             return snprintf(buf, cap, "confirm SEQ %llu%s, nothing awaiting confirmation", a,
                             f->index ? " (unsolicited)" : "");
         return snprintf(buf, cap, "expected SEQ %llu, got %llu%s", e, a, f->index ? " (unsolicited)" : "");
+    case DNP3KIT_F_SESSION_IIN_STUCK: {
+        /* expected: the IIN bit, actual: how many reactions did not clear it */
+        const char *n = dnp3kit_iin_bit_name((uint16_t)e);
+        const char *after = e == DNP3KIT_IIN_DEVICE_RESTART ? "clearing it" : "synchronising the time";
+        if (e == DNP3KIT_IIN_EVENT_BUFFER_OVERFLOW)
+            return a == 1 ? snprintf(buf, cap, "%s still set after an integrity poll", n ? n : "?")
+                          : snprintf(buf, cap, "%s still set after %llu integrity polls", n ? n : "?", a);
+        if (a == 1)
+            return snprintf(buf, cap, "%s still set after %s once", n ? n : "?", after);
+        return snprintf(buf, cap, "%s still set after %s %llu times", n ? n : "?", after, a);
+    }
+    case DNP3KIT_F_SESSION_RX_OVERRUN:
+        return snprintf(buf, cap, "%llu octets received without a DNP3 frame for this master (limit %llu)", a, e);
     case DNP3KIT_F_SESSION_OPERATE_MISMATCH:
         if (f->index)
             return snprintf(buf, cap, "OPERATE SEQ %llu carries other objects than the SELECT", a);

@@ -65,9 +65,15 @@ static const char *usage_text =
     "  --max-fragment N      fragment size limit (249-65535, default 2048)\n"
     "  --time-sync MODE      lan, non-lan or none: reaction to NEED_TIME (default lan)\n"
     "  --startup             run the startup sequence after connecting\n"
+    "  --reaction-window MS  each IIN reaction (clear restart, time sync, integrity poll after\n"
+    "                        overflow) at most once per MS (default 5000)\n"
+    "  --reaction-attempts N reactions to a bit the outstation keeps set before giving up on it\n"
+    "                        (1-100, default 3); each futile one fails the command (exit 1)\n"
+    "  --max-rate N          at most N requests per second (bursts of N), 0 = no cap (default 100)\n"
     "  --yes                 do not ask before controls and restarts (needed without a terminal)\n"
     "\n"
-    "exit status: 0 success, 1 the outstation answered with an error (IIN, control status),\n"
+    "exit status: 0 success, 1 the outstation answered with an error (IIN, control status) or\n"
+    "kept an IIN bit set that the master's reaction should have cleared (session_iin_stuck),\n"
     "2 usage error, 3 communication error or timeout.\n";
 
 /* ---- options ---- */
@@ -191,6 +197,9 @@ static int parse_args(int argc, char **argv, opts *o)
         UOPT("--keepalive", 86400000, o->cfg.keepalive_ms)
         UOPT("--max-frame", 100000, o->cfg.max_frame_size)
         UOPT("--max-fragment", 10000000, o->cfg.max_fragment_size)
+        UOPT("--reaction-window", 86400000, o->cfg.reaction_window_ms)
+        UOPT("--reaction-attempts", 1000, o->cfg.reaction_attempts)
+        UOPT("--max-rate", 10000000, o->cfg.max_requests_per_s)
         UOPT("--variation", 255, o->variation)
         UOPT("--on-ms", 0xFFFFFFFFul, o->on_ms)
         UOPT("--off-ms", 0xFFFFFFFFul, o->off_ms)
@@ -446,6 +455,18 @@ static void report_ok(const opts *o, const char *what, const char *extra_json, c
     fflush(stdout);
 }
 
+/* End of a command that prints "OK": a request that went through while the outstation
+ * ignored an IIN reaction (session_iin_stuck) still says so (a control did happen), and
+ * then fails with exit status 1. */
+static int finish_ok(const opts *o, int rc, const dnp3kit_error_detail *d, const char *what, const char *extra_json,
+                     const char *extra_text)
+{
+    if (rc != DNP3KIT_OK && d->finding != DNP3KIT_F_SESSION_IIN_STUCK)
+        return report_error(o, rc, d);
+    report_ok(o, what, extra_json, extra_text);
+    return rc == DNP3KIT_OK ? EXIT_OK : report_error(o, rc, d);
+}
+
 /* ---- tracing (-v) ---- */
 
 static void tr_frame(void *user, bool tx, const dnp3kit_link_frame *f)
@@ -626,8 +647,12 @@ static int cmd_monitor(dnp3kit_master *m, const opts *o)
         dnp3kit_master_result_free(&r);
         return report_error(o, rc, &d);
     }
-    if (rc == DNP3KIT_ERR_PROTOCOL)
+    int stuck = DNP3KIT_OK; /* an ignored IIN reaction fails the run, whatever came after */
+    if (rc == DNP3KIT_ERR_PROTOCOL) {
         fprintf(stderr, "dnp3-master: startup: %s (continuing)\n", d.message);
+        if (d.finding == DNP3KIT_F_SESSION_IIN_STUCK)
+            stuck = rc;
+    }
     print_result(o, &r);
     uint64_t end = o->duration > 0 ? dnp3kit_master_now_ms() + (uint64_t)(o->duration * 1000) : UINT64_MAX;
     uint64_t ival = o->interval > 0 ? (uint64_t)(o->interval * 1000) : 1000;
@@ -642,7 +667,10 @@ static int cmd_monitor(dnp3kit_master *m, const opts *o)
         if (now >= end)
             break;
         uint64_t wait = end - now < ival ? end - now : ival;
-        dnp3kit_master_process(m, (int)wait, &d);
+        if (dnp3kit_master_process(m, (int)wait, &d) == DNP3KIT_ERR_PROTOCOL) {
+            fprintf(stderr, "dnp3-master: %s [%s]\n", d.message, dnp3kit_err_name(DNP3KIT_ERR_PROTOCOL));
+            stuck = DNP3KIT_ERR_PROTOCOL;
+        }
         if (stop_flag || dnp3kit_master_now_ms() >= end)
             break;
         if (resync) {
@@ -658,6 +686,12 @@ static int cmd_monitor(dnp3kit_master *m, const opts *o)
         if (rc != DNP3KIT_OK) {
             fprintf(stderr, "dnp3-master: %s: %s [%s]\n", resync ? "startup" : "event poll", d.message,
                     dnp3kit_err_name(rc));
+            if (d.finding == DNP3KIT_F_SESSION_IIN_STUCK) {
+                stuck = rc; /* the poll itself went through */
+                if (r.count > 0)
+                    print_result(o, &r);
+                continue;
+            }
             last = rc;
             if (rc == DNP3KIT_ERR_TIMEOUT || rc == DNP3KIT_ERR_CONNECT || rc == DNP3KIT_ERR_CLOSED ||
                 rc == DNP3KIT_ERR_IO)
@@ -669,7 +703,7 @@ static int cmd_monitor(dnp3kit_master *m, const opts *o)
             print_result(o, &r);
     }
     dnp3kit_master_result_free(&r);
-    return exit_code(last);
+    return exit_code(last != DNP3KIT_OK ? last : stuck);
 }
 
 static int run(dnp3kit_master *m, opts *o)
@@ -772,19 +806,14 @@ static int run(dnp3kit_master *m, opts *o)
                      mname[mode]);
             snprintf(et, sizeof et, "(ao %lu = %.17g as %s, %s)", idx, v, tn, mname[mode]);
         }
-        if (rc != DNP3KIT_OK)
-            return report_error(o, rc, &d);
-        report_ok(o, "operate", ej, et);
-        return EXIT_OK;
+        return finish_ok(o, rc, &d, "operate", ej, et);
     }
     if (!strcmp(cmd, "freeze")) {
         if (o->npos != 1)
             return usage_error("%s takes no arguments (use --clear)", "freeze");
         rc = dnp3kit_master_freeze(m, o->clear, &d);
-        if (rc != DNP3KIT_OK)
-            return report_error(o, rc, &d);
-        report_ok(o, "freeze", o->clear ? "\"clear\":true" : "\"clear\":false", o->clear ? "(and clear)" : NULL);
-        return EXIT_OK;
+        return finish_ok(o, rc, &d, "freeze", o->clear ? "\"clear\":true" : "\"clear\":false",
+                         o->clear ? "(and clear)" : NULL);
     }
     if (!strcmp(cmd, "time-sync")) {
         if (o->npos != 1 || (o->lan && o->non_lan))
@@ -793,12 +822,10 @@ static int run(dnp3kit_master *m, opts *o)
                                       : o->non_lan ? DNP3KIT_TIME_SYNC_NON_LAN
                                                    : DNP3KIT_TIME_SYNC_NONE;
         rc = dnp3kit_master_time_sync(m, mode, &d);
-        if (rc != DNP3KIT_OK)
-            return report_error(o, rc, &d);
         bool nl = mode == DNP3KIT_TIME_SYNC_NON_LAN ||
                   (mode == DNP3KIT_TIME_SYNC_NONE && o->cfg.time_sync == DNP3KIT_TIME_SYNC_NON_LAN);
-        report_ok(o, "time-sync", nl ? "\"mode\":\"non-lan\"" : "\"mode\":\"lan\"", nl ? "(non-LAN)" : "(LAN)");
-        return EXIT_OK;
+        return finish_ok(o, rc, &d, "time-sync", nl ? "\"mode\":\"non-lan\"" : "\"mode\":\"lan\"",
+                         nl ? "(non-LAN)" : "(LAN)");
     }
     if (!strcmp(cmd, "restart")) {
         if (o->npos != 2 || (strcmp(o->pos[1], "cold") && strcmp(o->pos[1], "warm")))
@@ -808,12 +835,9 @@ static int run(dnp3kit_master *m, opts *o)
             return EXIT_USAGE;
         uint32_t delay = 0;
         rc = cold ? dnp3kit_master_cold_restart(m, &delay, &d) : dnp3kit_master_warm_restart(m, &delay, &d);
-        if (rc != DNP3KIT_OK)
-            return report_error(o, rc, &d);
         snprintf(ej, sizeof ej, "\"restart\":\"%s\",\"delay_ms\":%" PRIu32, o->pos[1], delay);
         snprintf(et, sizeof et, "(%s; the outstation will be back in %" PRIu32 " ms)", o->pos[1], delay);
-        report_ok(o, "restart", ej, et);
-        return EXIT_OK;
+        return finish_ok(o, rc, &d, "restart", ej, et);
     }
     if (!strcmp(cmd, "unsolicited")) {
         unsigned classes = 0x0E;
@@ -823,20 +847,14 @@ static int run(dnp3kit_master *m, opts *o)
             return usage_error("unsolicited: CLASSES are 1-3, e.g. 1,2,3 (got '%s')", o->pos[2]);
         bool en = !strcmp(o->pos[1], "enable");
         rc = en ? dnp3kit_master_enable_unsolicited(m, classes, &d) : dnp3kit_master_disable_unsolicited(m, classes, &d);
-        if (rc != DNP3KIT_OK)
-            return report_error(o, rc, &d);
         snprintf(ej, sizeof ej, "\"unsolicited\":\"%s\",\"classes\":[%s%s%s]", o->pos[1],
                  classes & 2 ? "1" : "", classes & 4 ? (classes & 2 ? ",2" : "2") : "",
                  classes & 8 ? (classes & 6 ? ",3" : "3") : "");
-        report_ok(o, "unsolicited", ej, en ? "(enabled)" : "(disabled)");
-        return EXIT_OK;
+        return finish_ok(o, rc, &d, "unsolicited", ej, en ? "(enabled)" : "(disabled)");
     }
     if (!strcmp(cmd, "link-status")) {
         rc = dnp3kit_master_link_status(m, &d);
-        if (rc != DNP3KIT_OK)
-            return report_error(o, rc, &d);
-        report_ok(o, "link-status", "\"link_status\":\"LINK_STATUS\"", "(LINK_STATUS received)");
-        return EXIT_OK;
+        return finish_ok(o, rc, &d, "link-status", "\"link_status\":\"LINK_STATUS\"", "(LINK_STATUS received)");
     }
     if (!strcmp(cmd, "startup")) {
         dnp3kit_master_request rq = {0};
@@ -939,7 +957,7 @@ int main(int argc, char **argv)
         return rc;
     }
     dnp3kit_error_detail d;
-    bool startup = o.cfg.startup;
+    bool startup = o.cfg.startup, stuck = false;
     o.cfg.startup = false; /* run explicitly below, so a failure is reported as such */
     dnp3kit_master *m = dnp3kit_master_new(&o.cfg, &d);
     if (!m)
@@ -974,9 +992,12 @@ int main(int argc, char **argv)
                 rc = report_error(&o, e, &d);
             else if (e == DNP3KIT_ERR_PROTOCOL)
                 fprintf(stderr, "dnp3-master: startup: %s (continuing)\n", d.message);
+            stuck = e == DNP3KIT_ERR_PROTOCOL && d.finding == DNP3KIT_F_SESSION_IIN_STUCK;
         }
         if (rc == EXIT_OK)
             rc = run(m, &o);
+        if (rc == EXIT_OK && stuck)
+            rc = EXIT_OUTSTATION; /* the startup could not clear what it should have */
     }
     dnp3kit_master_close(m);
     dnp3kit_master_free(m);

@@ -34,6 +34,10 @@ struct dnp3kit_master {
     bool startup_done;
     int startup_err;
     dnp3kit_error_detail startup_det;
+    /* first session_iin_stuck finding of the current call: the call then fails
+     * (ERR_PROTOCOL) even when its own task succeeded */
+    bool stuck;
+    dnp3kit_error_detail stuck_det;
     /* hooks */
     dnp3kit_master_wire_fn wire;
     void *wire_user;
@@ -101,6 +105,23 @@ static void cb_fragment(void *user, bool tx, const uint8_t *p, size_t n)
 static void cb_finding(void *user, const dnp3kit_finding *f)
 {
     dnp3kit_master *m = user;
+    if (f->code == DNP3KIT_F_SESSION_IIN_STUCK && !m->stuck) {
+        char what[160];
+        dnp3kit_finding_format(f, what, sizeof what);
+        dnp3kit_error_detail *d = &m->stuck_det;
+        dnp3kit_error_detail_clear(d);
+        d->code = DNP3KIT_ERR_PROTOCOL;
+        d->finding = f->code;
+        d->iin = dnp3kit_master_session_last_iin(m->s);
+        d->port = m->cfg.port;
+        snprintf(d->host, sizeof d->host, "%s", m->cfg.host);
+        int n = snprintf(d->message, sizeof d->message, "outstation %u at %s:%u: ", m->cfg.outstation_address,
+                         m->cfg.host, m->cfg.port);
+        if (n > 0 && (size_t)n < sizeof d->message)
+            snprintf(d->message + n, sizeof d->message - (size_t)n, "%.*s%s", (int)(sizeof d->message - (size_t)n),
+                     what, f->index ? "; the master stops reacting to it" : "");
+        m->stuck = true;
+    }
     if (m->t_finding)
         m->t_finding(m->t_user, f);
 }
@@ -340,6 +361,15 @@ static uint64_t backstop(const dnp3kit_master *m)
     return (m->cfg.retries + 1ull) * per + 2000;
 }
 
+/* A call whose task succeeded still fails when the outstation ignored a reaction meanwhile. */
+static int stuck_result(dnp3kit_master *m, int rc, dnp3kit_error_detail *d)
+{
+    if (rc != DNP3KIT_OK || !m->stuck)
+        return rc;
+    *d = m->stuck_det;
+    return DNP3KIT_ERR_PROTOCOL;
+}
+
 static int run_task(dnp3kit_master *m, const dnp3kit_master_request *rq, dnp3kit_master_result *r,
                     dnp3kit_error_detail *err)
 {
@@ -352,6 +382,7 @@ static int run_task(dnp3kit_master *m, const dnp3kit_master_request *rq, dnp3kit
         return id;
     m->wait_id = (uint32_t)id;
     m->done = false;
+    m->stuck = false;
     m->out = r;
     uint64_t start = dnp3kit_master_now_ms();
     int rc = drive(m, pred_done, start + backstop(m));
@@ -377,7 +408,7 @@ static int run_task(dnp3kit_master *m, const dnp3kit_master_request *rq, dnp3kit
     if (master_session_only_internal(m->s) &&
         (dnp3kit_master_session_tasks(m->s) > 0 || dnp3kit_master_session_pending(m->s, &p) > 0))
         (void)drive(m, pred_idle, dnp3kit_master_now_ms() + backstop(m));
-    return rc;
+    return stuck_result(m, rc, d);
 }
 
 int dnp3kit_master_connect(dnp3kit_master *m, dnp3kit_error_detail *err)
@@ -403,6 +434,7 @@ int dnp3kit_master_connect(dnp3kit_master *m, dnp3kit_error_detail *err)
             m->want_conn = false;
             rc = d->code ? d->code : DNP3KIT_ERR_CONNECT;
         } else if (m->cfg.startup) {
+            m->stuck = false;
             rc = drive(m, pred_idle, dnp3kit_master_now_ms() + backstop(m));
             if (rc == DNP3KIT_OK && m->startup_done && m->startup_err != DNP3KIT_OK) {
                 rc = m->startup_err;
@@ -411,6 +443,7 @@ int dnp3kit_master_connect(dnp3kit_master *m, dnp3kit_error_detail *err)
                 d->code = rc;
                 snprintf(d->message, sizeof d->message, "startup sequence did not end");
             }
+            rc = stuck_result(m, rc, d);
         }
     }
     pthread_mutex_unlock(&m->mu);
@@ -557,6 +590,7 @@ int dnp3kit_master_process(dnp3kit_master *m, int timeout_ms, dnp3kit_error_deta
     if (err)
         dnp3kit_error_detail_clear(err);
     pthread_mutex_lock(&m->mu);
+    m->stuck = false;
     int rc = drive(m, pred_never, dnp3kit_master_now_ms() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms));
     if (rc == DNP3KIT_ERR_TIMEOUT)
         rc = DNP3KIT_OK; /* the wait is the point */
@@ -564,6 +598,8 @@ int dnp3kit_master_process(dnp3kit_master *m, int timeout_ms, dnp3kit_error_deta
         err->code = rc;
         snprintf(err->message, sizeof err->message, "not connected to %s:%u", m->cfg.host, m->cfg.port);
     }
+    dnp3kit_error_detail tmp;
+    rc = stuck_result(m, rc, err ? err : &tmp);
     pthread_mutex_unlock(&m->mu);
     return rc;
 }

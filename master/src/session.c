@@ -25,6 +25,21 @@
 
 enum task_state { T_QUEUED = 0, T_WAIT_RESP, T_WAIT_RETRY };
 
+/* Causes the session reacts to on its own (clause 5.1): the IIN bit, and the task that should clear it. */
+enum { R_RESTART = 0, R_TIME, R_OVERFLOW, R_COUNT };
+static const uint16_t react_bit[R_COUNT] = {DNP3KIT_IIN_DEVICE_RESTART, DNP3KIT_IIN_NEED_TIME,
+                                            DNP3KIT_IIN_EVENT_BUFFER_OVERFLOW};
+
+/* Bookkeeping that bounds each reaction: once per window, and given up after
+ * cfg.reaction_attempts reactions the outstation ignored. */
+typedef struct reaction {
+    uint64_t last_ms;       /* monotonic time of the last reaction, 0 = none yet */
+    uint32_t futile;        /* reactions in a row after which the bit was still set */
+    bool gave_up;           /* futile reached reaction_attempts: no more until the bit is seen clear */
+    bool judge_next;        /* overflow: the next task's final IIN tells whether the integrity poll helped */
+    uint32_t judge_after;   /* ... the id of that integrity poll */
+} reaction;
+
 /* Startup steps (clause 5.1 of the DNP3 subset recommendations, as the issue lists them). */
 enum { SU_CLEAR = 0, SU_DISABLE, SU_INTEGRITY, SU_TIME1, SU_TIME2, SU_ENABLE, SU_DONE };
 
@@ -77,11 +92,15 @@ struct dnp3kit_master_session {
     uint64_t last_rx;
     bool ka_wait;
     uint64_t ka_deadline;
-    uint64_t react_ms[3];
+    reaction react[R_COUNT];
+    uint64_t uns_confirm_ms; /* last confirm of the remembered unsolicited response */
+    uint64_t tokens;         /* request-rate cap: a token bucket of cfg.max_requests_per_s (1000 units a token) */
+    uint64_t tokens_ms;
     dnp3kit_finding last_error; /* most recent error-severity finding since the step began */
     bool have_last_error;
     dnp3kit_sink sink;
     char peer[160];         /* "host:port" or the serial device, for messages */
+    dnp3kit_master_stats stats;
 };
 
 /* ---- small helpers ---- */
@@ -120,6 +139,46 @@ static void report(dnp3kit_master_session *s, dnp3kit_finding_code code, uint64_
     dnp3kit_report(&s->sink, &f);
 }
 
+/* ---- request-rate cap: a token bucket, sustained cfg.max_requests_per_s with bursts of as many ----
+ * In integers (no drift): a token is 1000 units, each ms adds max_requests_per_s units. */
+
+static uint64_t rate_units(const dnp3kit_master_session *s)
+{
+    uint64_t cap = s->cfg.max_requests_per_s, u = s->tokens;
+    if (s->now > s->tokens_ms)
+        u += (s->now - s->tokens_ms) * cap;
+    return u > cap * 1000 ? cap * 1000 : u;
+}
+
+/* One token for something the master sends of its own accord; false: over the cap, not now. */
+static bool rate_take(dnp3kit_master_session *s)
+{
+    if (!s->cfg.max_requests_per_s)
+        return true;
+    s->tokens = rate_units(s);
+    if (s->now > s->tokens_ms)
+        s->tokens_ms = s->now;
+    if (s->tokens < 1000) {
+        s->stats.rate_limited++;
+        return false;
+    }
+    s->tokens -= 1000;
+    return true;
+}
+
+/* Monotonic ms from which rate_take() succeeds (0: now). */
+static uint64_t rate_ready(const dnp3kit_master_session *s)
+{
+    uint64_t cap = s->cfg.max_requests_per_s;
+    if (!cap)
+        return 0;
+    uint64_t u = rate_units(s);
+    if (u >= 1000)
+        return 0;
+    uint64_t base = s->now > s->tokens_ms ? s->now : s->tokens_ms;
+    return base + (1000 - u + cap - 1) / cap;
+}
+
 static const char *func_name(uint8_t func)
 {
     const char *n = dnp3kit_app_func_name(func);
@@ -151,6 +210,9 @@ void dnp3kit_master_config_default(dnp3kit_master_config *c)
     c->serial.data_bits = 8;
     c->serial.parity = 'N';
     c->serial.stop_bits = 1;
+    c->reaction_window_ms = 5000;
+    c->reaction_attempts = 3;
+    c->max_requests_per_s = 100;
 }
 
 int dnp3kit_master_config_validate(const dnp3kit_master_config *c, dnp3kit_error_detail *err)
@@ -206,6 +268,15 @@ int dnp3kit_master_config_validate(const dnp3kit_master_config *c, dnp3kit_error
         return detail_msg(d, "transport %d: must be tcp, udp, serial or listen", (int)c->transport), DNP3KIT_ERR_ARG;
     if (c->transport == DNP3KIT_TRANSPORT_SERIAL && master_serial_validate(&c->serial, d) != DNP3KIT_OK)
         return DNP3KIT_ERR_ARG;
+    if (c->reaction_window_ms > 86400000)
+        return detail_msg(d, "reaction window %" PRIu32 " ms: must be 0-86400000", c->reaction_window_ms),
+               DNP3KIT_ERR_ARG;
+    if (c->reaction_attempts < 1 || c->reaction_attempts > 100)
+        return detail_msg(d, "reaction attempts %" PRIu32 ": must be 1-100", c->reaction_attempts), DNP3KIT_ERR_ARG;
+    if (c->max_requests_per_s > 1000000)
+        return detail_msg(d, "max requests per second %" PRIu32 ": must be 0 (no cap) to 1000000",
+                          c->max_requests_per_s),
+               DNP3KIT_ERR_ARG;
     dnp3kit_error_detail_clear(d);
     return DNP3KIT_OK;
 }
@@ -411,13 +482,16 @@ static void send_confirm(dnp3kit_master_session *s, uint8_t seq, bool uns)
 {
     uint8_t c[4];
     int n = dnp3kit_build_confirm(c, sizeof c, seq, uns);
-    if (n > 0)
-        (void)send_fragment(s, c, (size_t)n); /* no room: the outstation repeats and we confirm then */
+    /* no room: the outstation repeats and we confirm then */
+    if (n > 0 && send_fragment(s, c, (size_t)n) == DNP3KIT_OK)
+        s->stats.confirms++;
 }
 
+/* An answer to the outstation's link request; under the cap a flood of them is not answered in full. */
 static void send_link_secondary(dnp3kit_master_session *s, uint8_t func)
 {
-    (void)put_frame(s, dnp3kit_link_ctrl(true, false, false, false, func), NULL, 0);
+    if (rate_take(s) && put_frame(s, dnp3kit_link_ctrl(true, false, false, false, func), NULL, 0) == DNP3KIT_OK)
+        s->stats.link_answers++;
 }
 
 /* ---- tasks ---- */
@@ -483,6 +557,8 @@ static bool queued(const dnp3kit_master_session *s, dnp3kit_master_task_type typ
 static void kick(dnp3kit_master_session *s);
 
 static void check_reactions(dnp3kit_master_session *s, const task *done);
+static void judge(dnp3kit_master_session *s, int c, uint16_t iin);
+static void judge_task(dnp3kit_master_session *s, const task *t);
 
 /* Remove the head task and report it. */
 static void finish(dnp3kit_master_session *s, int err, const dnp3kit_error_detail *d)
@@ -503,6 +579,8 @@ static void finish(dnp3kit_master_session *s, int err, const dnp3kit_error_detai
         err = t->soft_err;
         d = &t->soft_det;
     }
+    if (err == DNP3KIT_OK)
+        judge_task(s, t);
     if (s->cb.on_task_done)
         s->cb.on_task_done(s->user, t->id, t->internal, err, d, &t->res);
     task tcopy = *t;
@@ -649,6 +727,8 @@ static void start_step(dnp3kit_master_session *s, task *t)
 {
     dnp3kit_error_detail d;
     uint8_t seq = s->aseq;
+    if (!rate_take(s))
+        return; /* over the request-rate cap: stays queued, next_timer() says until when */
     if ((t->rq.type == DNP3KIT_TASK_TIME_SYNC || t->rq.type == DNP3KIT_TASK_STARTUP) && !s->cb.wall_clock_ms &&
         (t->rq.type == DNP3KIT_TASK_TIME_SYNC || t->step == SU_TIME1)) {
         fail_detail(s, t, &d, DNP3KIT_ERR_STATE);
@@ -674,6 +754,7 @@ static void start_step(dnp3kit_master_session *s, task *t)
             finish(s, DNP3KIT_ERR_BUFFER, &d);
             return;
         }
+        s->stats.link_requests++;
         t->st = T_WAIT_RESP;
         t->deadline = s->now + s->cfg.response_timeout_ms;
         return;
@@ -702,6 +783,7 @@ static void start_step(dnp3kit_master_session *s, task *t)
         return;
     }
     s->aseq = (uint8_t)((s->aseq + 1) & 0x0F);
+    s->stats.requests++;
     t->expect_seq = seq;
     if (step_no_ack(t)) {
         step_done(s, t);
@@ -813,6 +895,13 @@ static void step_done(dnp3kit_master_session *s, task *t)
             if (t->soft_err == DNP3KIT_OK)
                 t->soft_err = iin_fail(s, t, &t->soft_det);
         }
+        /* the startup's own clear and time sync count as reactions (window, attempts) */
+        if (t->step == SU_CLEAR || t->step == SU_TIME2) {
+            int c = t->step == SU_CLEAR ? R_RESTART : R_TIME;
+            s->react[c].last_ms = s->now ? s->now : 1;
+            if (t->res.has_iin)
+                judge(s, c, iin);
+        }
         switch (t->step) {
         case SU_CLEAR: next = SU_DISABLE; break;
         case SU_DISABLE: next = SU_INTEGRITY; break;
@@ -894,15 +983,15 @@ static void kick(dnp3kit_master_session *s)
     }
 }
 
-static void react(dnp3kit_master_session *s, int which, dnp3kit_master_task_type type, unsigned classes,
-                  bool limited)
+static void react(dnp3kit_master_session *s, int which, dnp3kit_master_task_type type, unsigned classes)
 {
-    if (queued(s, type, true))
+    reaction *r = &s->react[which];
+    if (queued(s, type, true) || r->gave_up)
         return;
-    /* Reactions to unsolicited responses are rate-limited, so a flood of them
-     * with the bit stuck cannot turn into a flood of requests. */
-    if (limited && s->react_ms[which] &&
-        s->now - s->react_ms[which] < (s->cfg.retry_delay_ms > 500 ? s->cfg.retry_delay_ms : 500))
+    /* Once per cause in the window, whatever asks for it (every response, a flood of
+     * unsolicited responses): two bits an outstation keeps set cannot make the
+     * reactions trigger each other without end. */
+    if (r->last_ms && s->now - r->last_ms < s->cfg.reaction_window_ms)
         return;
     dnp3kit_master_request rq = {0};
     rq.type = type;
@@ -911,7 +1000,7 @@ static void react(dnp3kit_master_session *s, int which, dnp3kit_master_task_type
     task *t = task_new(s, &rq, true);
     if (!t)
         return;
-    s->react_ms[which] = s->now ? s->now : 1;
+    r->last_ms = s->now ? s->now : 1;
     /* Before the user's next request, behind a request already in flight. */
     if (s->head && s->head->st != T_QUEUED) {
         t->next = s->head->next;
@@ -924,6 +1013,68 @@ static void react(dnp3kit_master_session *s, int which, dnp3kit_master_task_type
     }
 }
 
+/* A bit seen clear ends what was counted against it. */
+static void iin_seen(dnp3kit_master_session *s, uint16_t iin)
+{
+    for (int c = 0; c < R_COUNT; c++)
+        if (!(iin & react_bit[c])) {
+            s->react[c].futile = 0;
+            s->react[c].gave_up = false;
+        }
+}
+
+/* The final IIN after a reaction to cause c (or the user's own clear / time sync):
+ * still set means the outstation ignored it; after cfg.reaction_attempts of those
+ * the master stops reacting to it. Reported as session_iin_stuck either way. */
+static void judge(dnp3kit_master_session *s, int c, uint16_t iin)
+{
+    reaction *r = &s->react[c];
+    r->judge_next = false;
+    if (!(iin & react_bit[c])) {
+        r->futile = 0;
+        r->gave_up = false;
+        return;
+    }
+    if (r->futile < UINT32_MAX)
+        r->futile++;
+    if (r->futile >= s->cfg.reaction_attempts)
+        r->gave_up = true;
+    s->stats.iin_stuck++;
+    dnp3kit_finding f = {0};
+    f.code = DNP3KIT_F_SESSION_IIN_STUCK;
+    f.offset = SIZE_MAX;
+    f.expected = react_bit[c];
+    f.actual = r->futile;
+    f.index = r->gave_up; /* 1: given up */
+    dnp3kit_report(&s->sink, &f);
+}
+
+/* A task ended well: did it (or the integrity poll before it) clear what it was for? */
+static void judge_task(dnp3kit_master_session *s, const task *t)
+{
+    if (!t->res.has_iin)
+        return;
+    reaction *ov = &s->react[R_OVERFLOW];
+    bool overflow_poll = t->internal && t->rq.type == DNP3KIT_TASK_READ_CLASS;
+    /* An outstation clears EVENT_BUFFER_OVERFLOW once the events are confirmed, so
+     * the answer to the next request tells, not the integrity poll's own. */
+    if (ov->judge_next && !(overflow_poll && t->id == ov->judge_after))
+        judge(s, R_OVERFLOW, t->res.iin);
+    if (t->rq.type == DNP3KIT_TASK_RESTART) {
+        /* DEVICE_RESTART (and NEED_TIME after a cold one) are expected now: react at once */
+        memset(&s->react[R_RESTART], 0, sizeof s->react[R_RESTART]);
+        memset(&s->react[R_TIME], 0, sizeof s->react[R_TIME]);
+    } else if (t->rq.type == DNP3KIT_TASK_CLEAR_RESTART || t->rq.type == DNP3KIT_TASK_TIME_SYNC) {
+        /* the user's own clear or time sync counts as the reaction of its window */
+        int c = t->rq.type == DNP3KIT_TASK_CLEAR_RESTART ? R_RESTART : R_TIME;
+        s->react[c].last_ms = s->now ? s->now : 1;
+        judge(s, c, t->res.iin);
+    } else if (overflow_poll) {
+        ov->judge_next = true;
+        ov->judge_after = t->id;
+    }
+}
+
 /* IIN reactions (clause 5.1.x): after a task ends or an unsolicited response arrives. */
 static void check_reactions(dnp3kit_master_session *s, const task *done)
 {
@@ -933,13 +1084,13 @@ static void check_reactions(dnp3kit_master_session *s, const task *done)
     bool startup = done && done->rq.type == DNP3KIT_TASK_STARTUP;
     if (s->cfg.iin_reactions && (iin & DNP3KIT_IIN_EVENT_BUFFER_OVERFLOW) &&
         !(done && done->internal && done->rq.type == DNP3KIT_TASK_READ_CLASS) && !startup)
-        react(s, 2, DNP3KIT_TASK_READ_CLASS, 0x0F, !done);
+        react(s, R_OVERFLOW, DNP3KIT_TASK_READ_CLASS, 0x0F);
     if (s->cfg.time_sync != DNP3KIT_TIME_SYNC_NONE && (iin & DNP3KIT_IIN_NEED_TIME) && s->cb.wall_clock_ms &&
         !(done && done->rq.type == DNP3KIT_TASK_TIME_SYNC) && !startup)
-        react(s, 1, DNP3KIT_TASK_TIME_SYNC, 0, !done);
+        react(s, R_TIME, DNP3KIT_TASK_TIME_SYNC, 0);
     if (s->cfg.iin_reactions && (iin & DNP3KIT_IIN_DEVICE_RESTART) &&
         !(done && done->rq.type == DNP3KIT_TASK_CLEAR_RESTART) && !startup)
-        react(s, 0, DNP3KIT_TASK_CLEAR_RESTART, 0, !done);
+        react(s, R_RESTART, DNP3KIT_TASK_CLEAR_RESTART, 0);
 }
 
 /* ---- input ---- */
@@ -956,15 +1107,23 @@ static void on_unsolicited(dnp3kit_master_session *s, const dnp3kit_app_header *
 {
     /* Confirm first (clause 4.2.2.4.2); a repeat of the last one (same SEQ and
      * octets: our confirm was lost) is confirmed again but not delivered twice. */
-    if (h->con)
-        send_confirm(s, h->seq, true);
     uint32_t hv = hash(frag + 2, len - 2);
-    if (s->have_uns && h->seq == s->uns_seq && hv == s->uns_hash)
+    bool repeat = s->have_uns && h->seq == s->uns_seq && hv == s->uns_hash;
+    /* A repeat is confirmed again at most once per reaction window (an outstation
+     * repeating one response without end gets no stream of confirms), and every
+     * confirm counts against the request-rate cap. */
+    if (h->con && (!repeat || !s->uns_confirm_ms || s->now - s->uns_confirm_ms >= s->cfg.reaction_window_ms) &&
+        rate_take(s)) {
+        send_confirm(s, h->seq, true);
+        s->uns_confirm_ms = s->now ? s->now : 1;
+    }
+    if (repeat)
         return;
     s->have_uns = true;
     s->uns_seq = h->seq;
     s->uns_hash = hv;
     s->last_iin = h->iin;
+    iin_seen(s, h->iin);
     dnp3kit_master_result_reset(&s->uns);
     s->uns.has_iin = true;
     s->uns.iin = h->iin;
@@ -1010,6 +1169,7 @@ static void on_response(dnp3kit_master_session *s, const dnp3kit_app_header *h, 
         return;
     }
     s->last_iin = h->iin;
+    iin_seen(s, h->iin);
     if (valid != DNP3KIT_OK) {
         dnp3kit_error_detail d;
         fail_detail(s, t, &d, DNP3KIT_ERR_INVALID);
@@ -1070,6 +1230,13 @@ static void on_fragment(dnp3kit_master_session *s, const uint8_t *frag, size_t l
     on_response(s, &h, frag, len, valid);
 }
 
+/* FCV of a primary frame: set for the functions that use the frame count (TEST_LINK_STATES,
+ * CONFIRMED_USER_DATA), clear for the others (IEEE 1815 table 9-1). */
+static bool link_wants_fcv(uint8_t func)
+{
+    return func == DNP3KIT_LINK_PRI_TEST_LINK_STATES || func == DNP3KIT_LINK_PRI_CONFIRMED_USER_DATA;
+}
+
 static void on_link_frame(dnp3kit_master_session *s, const dnp3kit_link_frame *f)
 {
     if (!f->crc_ok)
@@ -1081,6 +1248,12 @@ static void on_link_frame(dnp3kit_master_session *s, const dnp3kit_link_frame *f
     }
     if (f->src != s->cfg.outstation_address || f->dst != s->cfg.master_address)
         return;
+    if (f->prm && f->fcv != link_wants_fcv(f->func)) {
+        /* FCV wrong for the function (table 9-1): not a valid frame, so not taken
+         * (the link parser reported link_fcv_mismatch). */
+        s->stats.frames_rejected++;
+        return;
+    }
     if (s->cb.on_frame)
         s->cb.on_frame(s->user, false, f);
     s->ka_wait = false;
@@ -1161,6 +1334,7 @@ dnp3kit_master_session *dnp3kit_master_session_new(const dnp3kit_master_config *
     s->sink.fn = on_sink;
     s->sink.user = s;
     s->uns.control_status = -1;
+    s->tokens = (uint64_t)cfg->max_requests_per_s * 1000; /* a full bucket: the first burst goes at once */
     dnp3kit_link_parser_init(&s->lp);
     dnp3kit_reassembler_init(&s->ra, s->rabuf, cfg->max_fragment_size);
     master_peer_name(cfg, s->peer, sizeof s->peer);
@@ -1198,6 +1372,8 @@ void dnp3kit_master_session_connected(dnp3kit_master_session *s, uint64_t now_ms
     s->tx_len = s->tx_off = 0;
     dnp3kit_link_parser_init(&s->lp);
     dnp3kit_reassembler_reset(&s->ra);
+    memset(s->react, 0, sizeof s->react); /* a new connection may be a restarted outstation */
+    s->uns_confirm_ms = 0;                /* and it repeats what we may not have confirmed */
     if (s->cfg.startup && !queued(s, DNP3KIT_TASK_STARTUP, false)) {
         dnp3kit_master_request rq = {0};
         rq.type = DNP3KIT_TASK_STARTUP;
@@ -1306,9 +1482,10 @@ void dnp3kit_master_session_tick(dnp3kit_master_session *s, uint64_t now_ms)
         if (s->ka_wait && now_ms >= s->ka_deadline) {
             s->want_close = true;
         } else if (!s->ka_wait && now_ms - s->last_rx >= s->cfg.keepalive_ms &&
-                   !(s->head && s->head->st == T_WAIT_RESP)) {
+                   !(s->head && s->head->st == T_WAIT_RESP) && rate_take(s)) {
             if (put_frame(s, dnp3kit_link_ctrl(true, true, false, false, DNP3KIT_LINK_PRI_REQUEST_LINK_STATUS),
                           NULL, 0) == DNP3KIT_OK) {
+                s->stats.link_requests++;
                 s->ka_wait = true;
                 s->ka_deadline = now_ms + s->cfg.response_timeout_ms;
             }
@@ -1422,11 +1599,13 @@ uint64_t dnp3kit_master_session_next_timer(const dnp3kit_master_session *s)
 {
     uint64_t t = UINT64_MAX;
     if (s->connected && s->head && s->head->st == T_QUEUED)
-        return 0;
+        return rate_ready(s);
     if (s->head && (s->head->st == T_WAIT_RESP || s->head->st == T_WAIT_RETRY))
         t = s->head->deadline;
     if (s->connected && s->cfg.keepalive_ms) {
         uint64_t k = s->ka_wait ? s->ka_deadline : s->last_rx + s->cfg.keepalive_ms;
+        if (!s->ka_wait && rate_ready(s) > k)
+            k = rate_ready(s);
         if (k < t)
             t = k;
     }
@@ -1454,6 +1633,11 @@ bool master_session_only_internal(const dnp3kit_master_session *s)
 uint16_t dnp3kit_master_session_last_iin(const dnp3kit_master_session *s)
 {
     return s->last_iin;
+}
+
+void dnp3kit_master_session_stats(const dnp3kit_master_session *s, dnp3kit_master_stats *out)
+{
+    *out = s->stats;
 }
 
 size_t dnp3kit_master_session_memory(const dnp3kit_master_session *s)

@@ -101,6 +101,7 @@ int dnp3kit_os_fault_parse(const char *s, dnp3kit_os_fault *f)
         {"bad-crc", DNP3KIT_FAULT_BAD_CRC, 0},      {"wrong-seq", DNP3KIT_FAULT_WRONG_SEQ, 0},
         {"close-mid-fragment", DNP3KIT_FAULT_CLOSE_MID, 0}, {"garbage", DNP3KIT_FAULT_GARBAGE, 7},
         {"unsolicited-flood", DNP3KIT_FAULT_UNSOL_FLOOD, 1},
+        {"keep-iin", DNP3KIT_FAULT_KEEP_IIN, DNP3KIT_IIN_DEVICE_RESTART | DNP3KIT_IIN_NEED_TIME},
     };
     memset(f, 0, sizeof *f);
     char buf[128];
@@ -121,9 +122,25 @@ int dnp3kit_os_fault_parse(const char *s, dnp3kit_os_fault *f)
         return -1;
     f->kind = K[k].kind;
     f->arg = K[k].def;
+    if (arg && f->kind == DNP3KIT_FAULT_KEEP_IIN && !(*arg >= '0' && *arg <= '9')) {
+        /* names joined by '+': restart, need-time, overflow */
+        static const struct { const char *n; uint16_t bit; } B[] = {
+            {"restart", DNP3KIT_IIN_DEVICE_RESTART}, {"need-time", DNP3KIT_IIN_NEED_TIME},
+            {"overflow", DNP3KIT_IIN_EVENT_BUFFER_OVERFLOW}};
+        f->arg = 0;
+        for (char *tok = strtok(arg, "+"); tok; tok = strtok(NULL, "+")) {
+            size_t b = 0;
+            while (b < sizeof B / sizeof B[0] && strcmp(tok, B[b].n) != 0)
+                b++;
+            if (b == sizeof B / sizeof B[0])
+                return -1;
+            f->arg |= B[b].bit;
+        }
+        arg = NULL;
+    }
     if (arg) {
         char *end;
-        unsigned long v = strtoul(arg, &end, 10);
+        unsigned long v = strtoul(arg, &end, 0);
         if (!*arg || *end || v > 3600000)
             return -1;
         f->arg = (uint32_t)v;
@@ -480,6 +497,9 @@ static const dnp3kit_object_info *fill_point(dnp3kit_point *pt, uint8_t type, ui
 static uint16_t iin_now(dnp3kit_outstation *os)
 {
     uint16_t iin = os->iin | class_bits(os);
+    for (unsigned k = 0; k < os->cfg.nfaults; k++)
+        if (os->cfg.faults[k].kind == DNP3KIT_FAULT_KEEP_IIN && fault_applies(os, &os->cfg.faults[k]))
+            iin |= (uint16_t)os->cfg.faults[k].arg; /* the master's clear and time sync change nothing */
     if (os->all_stations_pending) {
         iin |= DNP3KIT_IIN_ALL_STATIONS;
         os->all_stations_pending = false;
@@ -1264,6 +1284,7 @@ static void handle_request(dnp3kit_outstation *os, const uint8_t *frag, size_t l
         return; /* a response sent to an outstation: not ours to answer */
     os->requests++;
     if (h.func == DNP3KIT_FC_CONFIRM) {
+        os->confirms++;
         if (rc == DNP3KIT_OK)
             handle_confirm(os, &h, now);
         return;

@@ -54,7 +54,10 @@ typedef enum dnp3kit_os_fault_kind {
     DNP3KIT_FAULT_CLOSE_MID,     /* send half the response, then ask the caller to close */
     DNP3KIT_FAULT_GARBAGE,       /* arg (default 7) garbage octets before each frame */
     DNP3KIT_FAULT_UNSOL_FLOOD,   /* unsolicited responses every arg ms (default 1), unconfirmed */
+    /* hostile outstations (tests of the master's bounds) */
+    DNP3KIT_FAULT_KEEP_IIN,      /* IIN bits arg (restart+need-time+overflow or a number) set in every response */
 } dnp3kit_os_fault_kind;
+
 
 #define DNP3KIT_OS_MAX_FAULTS 4
 typedef struct dnp3kit_os_fault {
@@ -199,6 +202,7 @@ typedef struct dnp3kit_outstation {
 
     /* counters */
     uint64_t requests, bad_requests, frames_in;
+    uint64_t confirms;          /* CONFIRM fragments among the requests */
 } dnp3kit_outstation;
 
 /* Allocates the database and buffers; DNP3KIT_ERR_ARG on a bad config,

@@ -39,6 +39,12 @@ typedef struct fx {
     int uns_count;
     size_t uns_points;
     uint8_t os_tseq;
+    /* findings the session reported */
+    size_t func_count[256];   /* requests by application function */
+    size_t clear_restarts;    /* WRITE g80v1 among them */
+    size_t nstuck;
+    dnp3kit_finding last_stuck;
+    char stuck_text[160];
 } fx;
 
 static fx F;
@@ -66,6 +72,16 @@ static void cb_uns(void *user, const dnp3kit_master_result *r)
     f->uns_points += r->count;
 }
 
+static void cb_finding(void *user, const dnp3kit_finding *f)
+{
+    fx *x = user;
+    if (f->code == DNP3KIT_F_SESSION_IIN_STUCK) {
+        x->nstuck++;
+        x->last_stuck = *f;
+        dnp3kit_finding_format(f, x->stuck_text, sizeof x->stuck_text);
+    }
+}
+
 static uint64_t cb_wall(void *user)
 {
     (void)user;
@@ -86,7 +102,7 @@ static void fx_start(const dnp3kit_master_config *cfg)
         dnp3kit_master_result_free(&F.done[i].r);
     memset(&F, 0, sizeof F);
     F.cfg = *cfg;
-    dnp3kit_master_callbacks cb = {cb_done, cb_uns, NULL, NULL, NULL, cb_wall};
+    dnp3kit_master_callbacks cb = {cb_done, cb_uns, NULL, NULL, cb_finding, cb_wall};
     dnp3kit_error_detail d;
     F.s = dnp3kit_master_session_new(cfg, &cb, &F, &d);
     assert_non_null(F.s);
@@ -131,9 +147,14 @@ static void drain(void)
                 const uint8_t *msg;
                 size_t ml;
                 if (dnp3kit_reassembler_push(&F.ra, fr.user, fr.user_len, &msg, &ml, NULL) == 1) {
-                    assert_true(F.nreq < 32);
-                    memcpy(F.reqs[F.nreq], msg, ml);
-                    F.req_len[F.nreq++] = ml;
+                    /* the log keeps the last 32 (long runs count requests beyond that) */
+                    memcpy(F.reqs[F.nreq % 32], msg, ml);
+                    F.req_len[F.nreq % 32] = ml;
+                    F.nreq++;
+                    if (ml >= 2)
+                        F.func_count[msg[1]]++;
+                    if (ml >= 4 && msg[1] == DNP3KIT_FC_WRITE && msg[2] == 80)
+                        F.clear_restarts++;
                 }
             } else {
                 assert_true(F.nlink < 32);
@@ -174,13 +195,13 @@ static size_t resp(uint8_t *out, uint8_t ctrl, uint8_t func, uint16_t iin, const
 static uint8_t last_seq(void)
 {
     assert_true(F.nreq > 0);
-    return F.reqs[F.nreq - 1][0] & 0x0F;
+    return F.reqs[(F.nreq - 1) % 32][0] & 0x0F;
 }
 
 static uint8_t last_func(void)
 {
     assert_true(F.nreq > 0);
-    return F.reqs[F.nreq - 1][1];
+    return F.reqs[(F.nreq - 1) % 32][1];
 }
 
 static void advance(uint64_t ms)
@@ -344,10 +365,24 @@ static void test_unsolicited_confirmed_once(void **state)
     assert_int_equal(last_func(), DNP3KIT_FC_CONFIRM);
     assert_int_equal(last_seq(), 5);
     assert_true(F.reqs[0][0] & DNP3KIT_AC_UNS);
-    /* a repeat (our confirm was lost): confirmed again, not delivered again */
+    /* a repeat (our confirm was lost): not delivered again; confirmed again, but at most
+     * once per reaction window (an outstation repeating it without end gets no stream of
+     * confirms) */
+    os_send(b, n);
+    assert_int_equal(F.uns_count, 1);
+    assert_int_equal(F.nreq, 1);
+    advance(c.reaction_window_ms);
+    os_send(b, n);
     os_send(b, n);
     assert_int_equal(F.uns_count, 1);
     assert_int_equal(F.nreq, 2);
+    assert_int_equal(last_func(), DNP3KIT_FC_CONFIRM);
+    /* after a reconnection the first repeat is confirmed at once */
+    dnp3kit_master_session_closed(F.s, F.now);
+    dnp3kit_master_session_connected(F.s, F.now);
+    os_send(b, n);
+    assert_int_equal(F.nreq, 3);
+    assert_int_equal(F.uns_count, 1);
     /* an unsolicited response while a poll waits is not its answer */
     submit_poll();
     uint8_t pseq = last_seq();
@@ -773,6 +808,217 @@ static void test_startup_sequence(void **state)
     assert_int_equal(F.done[0].err, DNP3KIT_OK);
 }
 
+/* ---- hostile outstations: the master never storms one ---- */
+
+/* Answer every request (not confirms) the master has sent since `answered` with a null
+ * response carrying iin; returns how many were answered. */
+static size_t answer_pending(size_t *answered, uint16_t iin)
+{
+    size_t n = 0;
+    while (*answered < F.nreq) {
+        size_t i = (*answered)++;
+        if (F.reqs[i % 32][1] == DNP3KIT_FC_CONFIRM)
+            continue;
+        uint8_t b[8];
+        size_t m = resp(b, dnp3kit_app_ctrl(true, true, false, false, F.reqs[i % 32][0] & 0x0F), DNP3KIT_FC_RESPONSE,
+                        iin, NULL);
+        os_send(b, m);
+        n++;
+    }
+    return n;
+}
+
+/* An outstation whose every response carries iin, polled every poll_ms for ms (fake clock). */
+static size_t hostile_run(size_t *answered, uint16_t iin, uint64_t ms, uint64_t poll_ms)
+{
+    size_t polls = 0;
+    for (uint64_t t = 0; t < ms; t += 10) {
+        if (t % poll_ms == 0 && dnp3kit_master_session_tasks(F.s) == 0) {
+            submit_poll();
+            polls++;
+        }
+        answer_pending(answered, iin);
+        advance(10);
+    }
+    answer_pending(answered, iin);
+    return polls;
+}
+
+static void test_stuck_restart_and_need_time_bounded(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    const uint16_t stuck = DNP3KIT_IIN_DEVICE_RESTART | DNP3KIT_IIN_NEED_TIME;
+    size_t answered = 0;
+    /* one poll: the two reactions once each, then nothing (they used to trigger each other without end) */
+    submit_poll();
+    while (answer_pending(&answered, stuck) > 0)
+        ;
+    assert_int_equal(F.nreq, 4); /* READ, WRITE g80 (clear), RECORD_CURRENT_TIME, WRITE g50 */
+    assert_int_equal(F.clear_restarts, 1);
+    assert_int_equal(F.func_count[DNP3KIT_FC_RECORD_CURRENT_TIME], 1);
+    assert_int_equal(dnp3kit_master_session_tasks(F.s), 0);
+    assert_int_equal(F.nstuck, 2);
+    assert_non_null(strstr(F.stuck_text, "NEED_TIME still set after synchronising the time once"));
+    /* a minute of polls every 100 ms: each reaction at most once per window, given up after 3 */
+    size_t polls = hostile_run(&answered, stuck, 60000, 100);
+    assert_true(polls > 500);
+    assert_int_equal(F.clear_restarts, c.reaction_attempts);
+    assert_int_equal(F.func_count[DNP3KIT_FC_RECORD_CURRENT_TIME], c.reaction_attempts);
+    assert_int_equal(F.nreq, 1 + polls + 2 * c.reaction_attempts + c.reaction_attempts);
+    assert_int_equal(F.nstuck, 2 * c.reaction_attempts);
+    assert_int_equal(F.last_stuck.index, 1); /* given up */
+    assert_int_equal(F.last_stuck.actual, c.reaction_attempts);
+    dnp3kit_master_stats st;
+    dnp3kit_master_session_stats(F.s, &st);
+    assert_int_equal(st.requests, F.nreq);
+    assert_int_equal(st.iin_stuck, F.nstuck);
+    /* the bits seen clear once: the master reacts again when they come back (after the window) */
+    hostile_run(&answered, 0, 1000, 100);
+    size_t before = F.clear_restarts;
+    hostile_run(&answered, stuck, 4900, 100);
+    assert_int_equal(F.clear_restarts, before + 1);
+}
+
+static void test_restart_window_configurable(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    c.reaction_window_ms = 1000;
+    c.reaction_attempts = 5;
+    c.time_sync = DNP3KIT_TIME_SYNC_NONE;
+    fx_start(&c);
+    size_t answered = 0;
+    hostile_run(&answered, DNP3KIT_IIN_DEVICE_RESTART, 3500, 100);
+    /* t = 0, 1000, 2000, 3000 */
+    assert_int_equal(F.clear_restarts, 4);
+    assert_int_equal(F.func_count[DNP3KIT_FC_RECORD_CURRENT_TIME], 0);
+    assert_int_equal(F.last_stuck.index, 0);
+    hostile_run(&answered, DNP3KIT_IIN_DEVICE_RESTART, 10000, 100);
+    assert_int_equal(F.clear_restarts, 5);
+    assert_int_equal(F.last_stuck.index, 1);
+    assert_non_null(strstr(F.stuck_text, "DEVICE_RESTART still set after clearing it 5 times"));
+}
+
+static void test_overflow_judged_by_next_response(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    size_t answered = 0;
+    dnp3kit_master_request rq = {0};
+    rq.type = DNP3KIT_TASK_READ_CLASS;
+    rq.classes = 0x02;
+    submit(&rq);
+    answer_pending(&answered, DNP3KIT_IIN_EVENT_BUFFER_OVERFLOW);
+    assert_int_equal(F.nreq, 2); /* the integrity poll */
+    /* its own answer may still say overflow (the events are not confirmed yet) */
+    answer_pending(&answered, DNP3KIT_IIN_EVENT_BUFFER_OVERFLOW);
+    assert_int_equal(F.nstuck, 0);
+    assert_int_equal(F.nreq, 2);
+    /* the next answer still does: the integrity poll did not help */
+    submit(&rq);
+    answer_pending(&answered, DNP3KIT_IIN_EVENT_BUFFER_OVERFLOW);
+    assert_int_equal(F.nstuck, 1);
+    assert_non_null(strstr(F.stuck_text, "EVENT_BUFFER_OVERFLOW still set after an integrity poll"));
+    assert_int_equal(F.nreq, 3); /* and no second integrity poll within the window */
+    /* a clean answer later: no finding */
+    submit(&rq);
+    answer_pending(&answered, 0);
+    assert_int_equal(F.nstuck, 1);
+}
+
+static void test_request_rate_cap(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    c.max_requests_per_s = 10;
+    fx_start(&c);
+    size_t answered = 0;
+    for (int i = 0; i < 30; i++) {
+        dnp3kit_master_request rq = {0};
+        rq.type = DNP3KIT_TASK_READ_CLASS;
+        rq.classes = 0x0F;
+        assert_true(dnp3kit_master_session_submit(F.s, &rq, F.now, NULL) > 0);
+    }
+    /* answered at once, on a clock that stands still: the burst of 10, then nothing */
+    for (int k = 0; k < 50; k++) {
+        dnp3kit_master_session_tick(F.s, F.now);
+        drain();
+        answer_pending(&answered, 0);
+    }
+    assert_int_equal(F.nreq, 10);
+    assert_true(dnp3kit_master_session_next_timer(F.s) == F.now + 100);
+    dnp3kit_master_stats st;
+    dnp3kit_master_session_stats(F.s, &st);
+    assert_true(st.rate_limited > 0);
+    /* then 10 per second */
+    for (int ms = 0; ms < 1000; ms += 10) {
+        advance(10);
+        answer_pending(&answered, 0);
+    }
+    assert_int_equal(F.nreq, 20);
+    /* 0: no cap */
+    fx_teardown(NULL);
+    c.max_requests_per_s = 0;
+    fx_start(&c);
+    answered = 0;
+    for (int i = 0; i < 30; i++)
+        submit_poll(), answer_pending(&answered, 0);
+    assert_int_equal(F.nreq, 30);
+}
+
+/* A response in a link frame of the given function and FCV. */
+static void send_in_frame(uint8_t func, bool fcv, uint16_t iin)
+{
+    uint8_t b[32], fr[300], seg[40];
+    size_t m = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE, iin, NULL);
+    seg[0] = (uint8_t)(0xC0 | (F.os_tseq++ & 0x3F));
+    memcpy(seg + 1, b, m);
+    int n = dnp3kit_link_build(dnp3kit_link_ctrl(false, true, false, fcv, func), M_ADDR, OS_ADDR, seg, m + 1, fr,
+                               sizeof fr);
+    assert_true(n > 0);
+    dnp3kit_master_session_recv(F.s, fr, (size_t)n, F.now);
+    drain();
+}
+
+static void test_wrong_fcv_rejected(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    submit_poll();
+    /* unconfirmed user data with FCV=1, confirmed user data with FCV=0: not valid frames */
+    send_in_frame(DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA, true, 0);
+    send_in_frame(DNP3KIT_LINK_PRI_CONFIRMED_USER_DATA, false, 0);
+    assert_int_equal(F.ndone, 0);
+    assert_int_equal(F.nlink, 0); /* and no ACK for the confirmed one */
+    dnp3kit_master_stats st;
+    dnp3kit_master_session_stats(F.s, &st);
+    assert_int_equal(st.frames_rejected, 2);
+    /* a link request with FCV=1 is not answered either */
+    uint8_t fr[32];
+    int n = dnp3kit_link_build(dnp3kit_link_ctrl(false, true, false, true, DNP3KIT_LINK_PRI_REQUEST_LINK_STATUS),
+                               M_ADDR, OS_ADDR, NULL, 0, fr, sizeof fr);
+    dnp3kit_master_session_recv(F.s, fr, (size_t)n, F.now);
+    drain();
+    assert_int_equal(F.nlink, 0);
+    /* the right FCV is taken (confirmed user data is acknowledged) */
+    send_in_frame(DNP3KIT_LINK_PRI_CONFIRMED_USER_DATA, true, 0);
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].err, DNP3KIT_OK);
+    assert_int_equal(F.nlink, 1);
+    assert_int_equal(F.link_funcs[0], DNP3KIT_LINK_SEC_ACK);
+    dnp3kit_master_session_stats(F.s, &st);
+    assert_int_equal(st.frames_rejected, 3);
+}
+
 static void test_response_memory_bounded(void **state)
 {
     (void)state;
@@ -818,6 +1064,11 @@ int main(void)
         cmocka_unit_test(test_config_validation),
         cmocka_unit_test_teardown(test_startup_sequence, fx_teardown),
         cmocka_unit_test_teardown(test_response_memory_bounded, fx_teardown),
+        cmocka_unit_test_teardown(test_stuck_restart_and_need_time_bounded, fx_teardown),
+        cmocka_unit_test_teardown(test_restart_window_configurable, fx_teardown),
+        cmocka_unit_test_teardown(test_overflow_judged_by_next_response, fx_teardown),
+        cmocka_unit_test_teardown(test_request_rate_cap, fx_teardown),
+        cmocka_unit_test_teardown(test_wrong_fcv_rejected, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

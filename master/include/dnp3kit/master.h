@@ -98,6 +98,16 @@ typedef struct dnp3kit_master_config {
     dnp3kit_transport transport;  /* default TCP */
     uint16_t local_port;          /* UDP: port to send from and receive on; 0 = any (default) */
     dnp3kit_serial_config serial; /* SERIAL */
+    /* Bounds that keep a master from storming an outstation (docs/dnp3-master.md, "Bounds"). */
+    uint32_t reaction_window_ms;  /* each IIN reaction (clear DEVICE_RESTART, time sync on NEED_TIME, integrity
+                                     poll on EVENT_BUFFER_OVERFLOW) and each repeated confirm of the same
+                                     unsolicited response at most once per cause in this window; default 5000 */
+    uint32_t reaction_attempts;   /* reactions to a bit the outstation keeps set before the master gives up on it
+                                     (until the outstation reports it clear or the connection is new); each
+                                     futile one is reported as finding session_iin_stuck; 1-100, default 3 */
+    uint32_t max_requests_per_s;  /* per-session cap on what the master sends of its own accord (requests,
+                                     REQUEST_LINK_STATUS, confirms of unsolicited responses, link answers):
+                                     sustained rate with bursts of as many; 0 = no cap; default 100 */
 } dnp3kit_master_config;
 
 void dnp3kit_master_config_default(dnp3kit_master_config *cfg);
@@ -257,6 +267,18 @@ uint16_t dnp3kit_master_session_last_iin(const dnp3kit_master_session *s);
 /* Octets of heap owned by the session (for the memory-per-session figure). */
 size_t dnp3kit_master_session_memory(const dnp3kit_master_session *s);
 
+/* What the session sent and refused since it was created (tests, -v summaries). */
+typedef struct dnp3kit_master_stats {
+    uint64_t requests;        /* application requests sent (every attempt of every step, confirms excluded) */
+    uint64_t confirms;        /* application confirms sent (solicited and unsolicited) */
+    uint64_t link_requests;   /* REQUEST_LINK_STATUS sent (link-status task, keep-alive) */
+    uint64_t link_answers;    /* ACK / LINK_STATUS sent to the outstation's link requests */
+    uint64_t rate_limited;    /* sends held back (requests) or dropped (answers, unsolicited confirms) by the cap */
+    uint64_t frames_rejected; /* frames from the outstation refused: FCV wrong for the function (table 9-1) */
+    uint64_t iin_stuck;       /* session_iin_stuck findings: reactions the outstation ignored */
+} dnp3kit_master_stats;
+void dnp3kit_master_session_stats(const dnp3kit_master_session *s, dnp3kit_master_stats *out);
+
 /* ---- socket loop: many sessions, one thread ---- */
 
 typedef struct dnp3kit_master_loop dnp3kit_master_loop;
@@ -302,7 +324,11 @@ void dnp3kit_master_set_unsolicited(dnp3kit_master *m,
 /* Open the channel (cfg.transport: TCP connect with its timeout, UDP socket
  * bound), retries with delay; runs the startup sequence when configured. */
 int dnp3kit_master_connect(dnp3kit_master *m, dnp3kit_error_detail *err);
-/* Run any request; r may be NULL. Blocks until the task ends (bounded by timeouts and retries). */
+/* Run any request; r may be NULL. Blocks until the task ends (bounded by timeouts and retries).
+ * Every call here and below also returns ERR_PROTOCOL (detail: finding session_iin_stuck, the
+ * bit and how often) when the outstation ignored an IIN reaction during the call, even though
+ * the request itself succeeded (r is filled then): a master must not report success while
+ * the outstation keeps DEVICE_RESTART, NEED_TIME or EVENT_BUFFER_OVERFLOW set. */
 int dnp3kit_master_run(dnp3kit_master *m, const dnp3kit_master_request *rq, dnp3kit_master_result *r,
                            dnp3kit_error_detail *err);
 int dnp3kit_master_integrity_poll(dnp3kit_master *m, dnp3kit_master_result *r, dnp3kit_error_detail *err);
@@ -327,7 +353,8 @@ int dnp3kit_master_disable_unsolicited(dnp3kit_master *m, unsigned classes, dnp3
 int dnp3kit_master_time_sync(dnp3kit_master *m, dnp3kit_time_sync_mode mode, dnp3kit_error_detail *err);
 int dnp3kit_master_freeze(dnp3kit_master *m, bool clear, dnp3kit_error_detail *err);
 int dnp3kit_master_link_status(dnp3kit_master *m, dnp3kit_error_detail *err);
-/* Wait up to timeout_ms for traffic (unsolicited responses, IIN reactions). */
+/* Wait up to timeout_ms for traffic (unsolicited responses, IIN reactions); OK, or ERR_PROTOCOL
+ * when a reaction was ignored meanwhile (see dnp3kit_master_run). */
 int dnp3kit_master_process(dnp3kit_master *m, int timeout_ms, dnp3kit_error_detail *err);
 void dnp3kit_master_close(dnp3kit_master *m);
 void dnp3kit_master_free(dnp3kit_master *m);
