@@ -1,7 +1,8 @@
 /*
  * Master benchmark against a running dnp3-outstation (tests/bench/master_bench.sh
  * starts it):
- *   dnp3-master-bench rtt PORT [N]                 integrity poll round trip, blocking API: median, p99
+ *   dnp3-master-bench rtt PORT [N [CAP]]           integrity poll round trip, blocking API: median, p99
+ *                                                  (paced under the request-rate cap; CAP 0: back to back)
  *   dnp3-master-bench scale PORT SESSIONS SECONDS  SESSIONS sessions in one socket loop (one thread),
  *                                                  outstation addresses 10..10+SESSIONS-1 on one port,
  *                                                  each polling back to back: polls/s, memory per session
@@ -40,12 +41,14 @@ static long rss_kib(void)
     return v;
 }
 
-static int rtt(uint16_t port, int n)
+static int rtt(uint16_t port, int n, long cap)
 {
     dnp3kit_master_config c;
     dnp3kit_error_detail d;
     dnp3kit_master_config_default(&c);
     c.port = port;
+    if (cap >= 0)
+        c.max_requests_per_s = (uint32_t)cap; /* 0: back to back, no cap (the reaction bounds stay on) */
     dnp3kit_master *m = dnp3kit_master_new(&c, &d);
     if (!m || dnp3kit_master_connect(m, &d) != DNP3KIT_OK) {
         fprintf(stderr, "connect: %s\n", d.message);
@@ -56,7 +59,14 @@ static int rtt(uint16_t port, int n)
     size_t points = 0;
     for (int i = 0; i < 20; i++) /* warm up; clears DEVICE_RESTART / NEED_TIME */
         dnp3kit_master_integrity_poll(m, &r, &d);
+    /* Paced to stay under the default request-rate cap (c.max_requests_per_s, the bounds
+     * on): the figure is the round trip of one poll, not the cap's pacing. */
+    uint64_t gap_us = c.max_requests_per_s ? 1000000u / c.max_requests_per_s + 100 : 0;
     for (int i = 0; i < n; i++) {
+        if (gap_us) {
+            struct timespec ts = {0, (long)gap_us * 1000};
+            nanosleep(&ts, NULL);
+        }
         uint64_t a = now_us();
         if (dnp3kit_master_integrity_poll(m, &r, &d) != DNP3KIT_OK) {
             fprintf(stderr, "poll: %s\n", d.message);
@@ -162,9 +172,9 @@ static int scale(uint16_t port, int n, double seconds)
 int main(int argc, char **argv)
 {
     if (argc >= 3 && !strcmp(argv[1], "rtt"))
-        return rtt((uint16_t)atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 2000);
+        return rtt((uint16_t)atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 2000, argc > 4 ? atol(argv[4]) : -1);
     if (argc >= 5 && !strcmp(argv[1], "scale"))
         return scale((uint16_t)atoi(argv[2]), atoi(argv[3]), atof(argv[4]));
-    fprintf(stderr, "usage: dnp3-master-bench rtt PORT [N] | scale PORT SESSIONS SECONDS\n");
+    fprintf(stderr, "usage: dnp3-master-bench rtt PORT [N [CAP]] | scale PORT SESSIONS SECONDS\n");
     return 2;
 }

@@ -15,5 +15,6 @@ for _ in $(seq 100); do
     python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$port)))" && break
     sleep 0.05
 done
-"$B" rtt "$port" 2000
+"$B" rtt "$port" 2000     # paced under the default cap of 100 requests/s
+"$B" rtt "$port" 2000 0   # back to back, no cap
 "$B" scale "$port" "$N" "$SECS"
