@@ -100,6 +100,14 @@ sim --fault keep-iin:overflow
 check "monitor, overflow stuck" 1 7 4 12 -- monitor --duration 2 --interval 0.5 --reaction-window 1000
 expect_err "EVENT_BUFFER_OVERFLOW still set after"
 
+# ---- responses the master must not take: timeout after the retries (exit 3) ----
+# bound: (retries + 1) x timeout + retries x retry delay = 3 x 0.3 + 2 x 0.1 s (plus start-up)
+for f in wrong-fcv wrong-address wrong-seq; do
+    sim --fault "$f"
+    check "poll, $f" 3 4 3 3 -- --timeout 300 --retries 2 --retry-delay 100 poll
+    expect_err "no response to READ"
+done
+
 # ---- an outstation that behaves: no reaction is held back, exit 0 ----
 sim
 check "poll, sane outstation" 0 5 4 4 -- poll # READ, clear restart, time sync (2): the simulator starts with both bits

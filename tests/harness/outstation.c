@@ -102,6 +102,7 @@ int dnp3kit_os_fault_parse(const char *s, dnp3kit_os_fault *f)
         {"close-mid-fragment", DNP3KIT_FAULT_CLOSE_MID, 0}, {"garbage", DNP3KIT_FAULT_GARBAGE, 7},
         {"unsolicited-flood", DNP3KIT_FAULT_UNSOL_FLOOD, 1},
         {"keep-iin", DNP3KIT_FAULT_KEEP_IIN, DNP3KIT_IIN_DEVICE_RESTART | DNP3KIT_IIN_NEED_TIME},
+        {"wrong-fcv", DNP3KIT_FAULT_WRONG_FCV, 0},  {"wrong-address", DNP3KIT_FAULT_WRONG_ADDRESS, 0},
     };
     memset(f, 0, sizeof *f);
     char buf[128];
@@ -247,6 +248,7 @@ static void link_reply(dnp3kit_outstation *os, uint16_t dst, uint8_t func)
 
 typedef struct frame_buf {
     dnp3kit_outstation *os;
+    bool wrong_fcv, wrong_address; /* hostile faults of this response */
     uint8_t buf[DNP3KIT_OS_MAX_REQUEST * 2];
     size_t len;
     size_t starts[32];
@@ -257,11 +259,11 @@ static int add_frame(void *user, const uint8_t *seg, size_t len)
 {
     frame_buf *fb = user;
     /* outstation user data: DIR=0, PRM=1, unconfirmed (clause 9.2.4.1.3) */
-    uint8_t ctrl = dnp3kit_link_ctrl(false, true, false, false, DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA);
+    uint8_t ctrl = dnp3kit_link_ctrl(false, true, false, fb->wrong_fcv, DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA);
     if (fb->nframes >= 32)
         return DNP3KIT_ERR_BUFFER;
-    int n = dnp3kit_link_build(ctrl, fb->os->cfg.master, fb->os->cfg.address, seg, len, fb->buf + fb->len,
-                               sizeof fb->buf - fb->len);
+    uint16_t src = (uint16_t)(fb->os->cfg.address + (fb->wrong_address ? 1 : 0));
+    int n = dnp3kit_link_build(ctrl, fb->os->cfg.master, src, seg, len, fb->buf + fb->len, sizeof fb->buf - fb->len);
     if (n < 0)
         return n;
     fb->starts[fb->nframes++] = fb->len;
@@ -310,6 +312,11 @@ static void emit(dnp3kit_outstation *os, const uint8_t *frag, size_t len, uint64
     fb.os = os;
     fb.len = 0;
     fb.nframes = 0;
+    fb.wrong_fcv = fb.wrong_address = false;
+    for (unsigned k = 0; k < na; k++) {
+        fb.wrong_fcv |= active[k] == DNP3KIT_FAULT_WRONG_FCV;
+        fb.wrong_address |= active[k] == DNP3KIT_FAULT_WRONG_ADDRESS;
+    }
     if (dnp3kit_transport_segment(copy, len, DNP3KIT_TRANSPORT_MAX_PAYLOAD, &os->tseq, add_frame, &fb) != 0)
         return;
     size_t limit = fb.len;

@@ -56,6 +56,8 @@ typedef enum dnp3kit_os_fault_kind {
     DNP3KIT_FAULT_UNSOL_FLOOD,   /* unsolicited responses every arg ms (default 1), unconfirmed */
     /* hostile outstations (tests of the master's bounds) */
     DNP3KIT_FAULT_KEEP_IIN,      /* IIN bits arg (restart+need-time+overflow or a number) set in every response */
+    DNP3KIT_FAULT_WRONG_FCV,     /* response frames with FCV=1 on UNCONFIRMED_USER_DATA (table 9-1 wants 0) */
+    DNP3KIT_FAULT_WRONG_ADDRESS, /* response frames from our address + 1 */
 } dnp3kit_os_fault_kind;
 
 
