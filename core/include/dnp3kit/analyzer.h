@@ -12,6 +12,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+DNP3KIT_API_BEGIN
 
 #define DNP3KIT_ANALYZER_SELECT_MAX 2048
 
@@ -73,6 +74,7 @@ typedef struct dnp3kit_fragment_info {
 void dnp3kit_fragment_classify(const uint8_t *frag, size_t len, uint16_t link_src, uint16_t link_dst,
                                bool link_dir, dnp3kit_fragment_info *out, const dnp3kit_sink *sink);
 
+DNP3KIT_API_END
 #ifdef __cplusplus
 }
 #endif

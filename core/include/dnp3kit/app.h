@@ -13,6 +13,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+DNP3KIT_API_BEGIN
 
 /* Application function codes, table 4-1 (X(NAME, code)). */
 #define DNP3KIT_APP_FUNCS(X)                                                         \
@@ -165,6 +166,7 @@ typedef struct dnp3kit_app_summary {
 int dnp3kit_app_validate(const uint8_t *frag, size_t len, dnp3kit_app_summary *sum,
                          const dnp3kit_sink *sink);
 
+DNP3KIT_API_END
 #ifdef __cplusplus
 }
 #endif

@@ -11,6 +11,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+DNP3KIT_API_BEGIN
 
 /* Generic writer: header, then object headers and objects. Errors are sticky
  * (w->err); dnp3kit_app_writer_finish() returns the length or the first error. */
@@ -101,6 +102,7 @@ int dnp3kit_build_crob_response(uint8_t *buf, size_t cap, uint8_t seq, uint16_t 
 int dnp3kit_build_time_delay_response(uint8_t *buf, size_t cap, uint8_t seq, uint16_t iin,
                                       uint8_t variation, uint16_t delay);
 
+DNP3KIT_API_END
 #ifdef __cplusplus
 }
 #endif

@@ -11,6 +11,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+DNP3KIT_API_BEGIN
 
 typedef enum dnp3kit_object_kind {
     DNP3KIT_KIND_STATIC = 0, /* current value of a point */
@@ -194,6 +195,7 @@ int dnp3kit_point_iter_next(dnp3kit_point_iter *pi, dnp3kit_point *pt);
 int dnp3kit_point_encode(const dnp3kit_object_info *info, uint8_t variation,
                          const dnp3kit_point *pt, uint8_t *out, size_t cap);
 
+DNP3KIT_API_END
 #ifdef __cplusplus
 }
 #endif

@@ -14,9 +14,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Everything the public headers declare between DNP3KIT_API_BEGIN and
+ * DNP3KIT_API_END is exported from the shared libraries; the libraries are
+ * built with -fvisibility=hidden, so nothing else is. */
+#if defined(__GNUC__)
+#define DNP3KIT_API __attribute__((visibility("default")))
+#define DNP3KIT_API_BEGIN _Pragma("GCC visibility push(default)")
+#define DNP3KIT_API_END _Pragma("GCC visibility pop")
+#else
+#define DNP3KIT_API
+#define DNP3KIT_API_BEGIN
+#define DNP3KIT_API_END
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+DNP3KIT_API_BEGIN
 
 #define DNP3KIT_VERSION_STRING "0.1.0"
 
@@ -130,6 +144,7 @@ typedef struct dnp3kit_error_detail {
 /* Resets *d to "no error" (all fields unset). */
 void dnp3kit_error_detail_clear(dnp3kit_error_detail *d);
 
+DNP3KIT_API_END
 #ifdef __cplusplus
 }
 #endif

@@ -5,6 +5,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+DNP3KIT_API_BEGIN
 
 /* CRC of p[0..len). The value is transmitted low octet first. */
 uint16_t dnp3kit_crc16(const uint8_t *p, size_t len);
@@ -23,6 +24,7 @@ uint32_t dnp3kit_crc16_check_blocks_portable(const uint8_t *q, size_t user_len);
  * chosen at start-up from CPUID. dnp3kit_crc16 always uses the table. */
 const char *dnp3kit_crc16_impl(void);
 
+DNP3KIT_API_END
 #ifdef __cplusplus
 }
 #endif

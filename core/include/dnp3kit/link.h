@@ -13,6 +13,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+DNP3KIT_API_BEGIN
 
 #define DNP3KIT_LINK_HEADER_LEN 10
 #define DNP3KIT_LINK_MAX_FRAME 292   /* 10 + 250 + 16 * 2 */
@@ -129,6 +130,7 @@ static inline uint8_t dnp3kit_link_ctrl(bool dir, bool prm, bool fcb, bool fcv_d
                      (func & 0x0F));
 }
 
+DNP3KIT_API_END
 #ifdef __cplusplus
 }
 #endif

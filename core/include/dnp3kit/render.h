@@ -10,6 +10,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+DNP3KIT_API_BEGIN
 
 typedef struct dnp3kit_out {
     void (*write)(void *user, const char *s, size_t n);
@@ -69,6 +70,7 @@ void dnp3kit_render_link_json(const dnp3kit_link_frame *f, const dnp3kit_out *ou
 /* ISO 8601 UTC with milliseconds, "2024-01-02T03:04:05.678Z", for ms since epoch. */
 int dnp3kit_format_time_ms(uint64_t ms, char *buf, size_t cap);
 
+DNP3KIT_API_END
 #ifdef __cplusplus
 }
 #endif

@@ -12,6 +12,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+DNP3KIT_API_BEGIN
 
 #define DNP3KIT_TRANSPORT_FIN 0x80
 #define DNP3KIT_TRANSPORT_FIR 0x40
@@ -71,6 +72,7 @@ typedef int (*dnp3kit_segment_fn)(void *user, const uint8_t *seg, size_t len);
 int dnp3kit_transport_segment(const uint8_t *msg, size_t msg_len, size_t max_payload, uint8_t *seq,
                               dnp3kit_segment_fn emit, void *user);
 
+DNP3KIT_API_END
 #ifdef __cplusplus
 }
 #endif

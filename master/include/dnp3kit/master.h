@@ -31,6 +31,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+DNP3KIT_API_BEGIN
 
 /* ---- configuration ---- */
 
@@ -359,6 +360,7 @@ int dnp3kit_master_process(dnp3kit_master *m, int timeout_ms, dnp3kit_error_deta
 void dnp3kit_master_close(dnp3kit_master *m);
 void dnp3kit_master_free(dnp3kit_master *m);
 
+DNP3KIT_API_END
 #ifdef __cplusplus
 }
 #endif
