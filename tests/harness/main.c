@@ -89,7 +89,7 @@ static void usage(FILE *f)
             "                       [--set TYPE.INDEX=VALUE] [--class TYPE=C] [--event-buffer N]\n"
             "                       [--max-fragment N] [--select-timeout MS] [--confirm-timeout MS]\n"
             "                       [--fault KIND[:ARG][,every=N|,p=P]] [--seed N] [--no-need-time]\n"
-            "                       [--max-connections N] [--print]\n"
+            "                       [--max-connections N] [--print] [--version]\n"
             "                       [--serial DEVICE[:BAUD[,8N1]] | --pty]  (a serial line instead of TCP;\n"
             "                       --pty creates a pseudo-terminal and prints its path)\n"
             "                       [--connect HOST:PORT]  (dial out to a listening master, redialling\n"
@@ -618,6 +618,10 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
+            return 0;
+        }
+        if (!strcmp(a, "--version")) {
+            printf("dnp3-outstation (dnp3kit) %s\n", DNP3KIT_VERSION_STRING);
             return 0;
         }
         if (strncmp(a, "--", 2) != 0) {

@@ -1,0 +1,27 @@
+"""dnp3kit: DNP3 (IEEE 1815) from Python, over the dnp3kit C libraries.
+
+* The old driver's API, so that its users change one import:
+  ``from dnp3kit import DNP3Master, DNP3Config`` (see :mod:`dnp3kit.compat`).
+* A Pythonic master: :class:`dnp3kit.Master` (every command of dnp3-master,
+  events, unsolicited callbacks from a background thread).
+* The codec: :func:`dnp3kit.decode` (link octets -> fragments),
+  :func:`dnp3kit.decode_fragment`.
+* Captures: :mod:`dnp3kit.pcap` (``check`` / ``decode`` like dnp3-pcap --json).
+"""
+from . import pcap
+from .codec import Fragment, Fragments, decode, decode_fragment
+from .compat import (AnalogInput, AnalogOutput, BinaryInput, BinaryOutput, ControlCode, ControlStatus, Counter,
+                     DNP3Config, DNP3Master, DoubleBitInput, FrozenCounter, IINFlags, PollResult)
+from .errors import (DNP3ClosedError, DNP3CommunicationError, DNP3ControlError, DNP3CRCError, DNP3Error,
+                     DNP3FrameError, DNP3ObjectError, DNP3ProtocolError, DNP3TimeoutError)
+from .master import POINT_TYPES, Master, Point, Result
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Master", "Point", "Result", "POINT_TYPES", "decode", "decode_fragment", "Fragment", "Fragments", "pcap",
+    "DNP3Config", "DNP3Master", "PollResult", "IINFlags", "BinaryInput", "BinaryOutput", "AnalogInput",
+    "AnalogOutput", "Counter", "FrozenCounter", "DoubleBitInput", "ControlCode", "ControlStatus",
+    "DNP3Error", "DNP3CommunicationError", "DNP3ClosedError", "DNP3TimeoutError", "DNP3ProtocolError",
+    "DNP3CRCError", "DNP3FrameError", "DNP3ObjectError", "DNP3ControlError", "__version__",
+]

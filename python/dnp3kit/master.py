@@ -1,0 +1,513 @@
+"""The master: every command of ``dnp3-master`` over libdnp3kit-master.
+
+:class:`Master` wraps the C library's blocking, thread-safe API. Each call
+runs in C with the GIL released, so other Python threads run meanwhile; calls
+from several threads on one master are serialised by the library (a
+SELECT/OPERATE pair is never interleaved with another request).
+
+Unsolicited responses (and IIN reactions) are handled by a background thread
+that waits for traffic whenever no call is in progress; each unsolicited
+response is handed to the callbacks registered with
+:meth:`Master.on_unsolicited` from a dispatcher thread, never with the
+library's lock held, so a callback may call the master. A callback that
+raises is reported (logged, counted in ``callback_errors``, passed to the
+``on_callback_error`` hook) and the thread goes on.
+"""
+from __future__ import annotations
+
+import ctypes
+import logging
+import queue
+import threading
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Optional, Union
+
+from . import _lib
+from .errors import (DNP3ClosedError, DNP3CommunicationError, DNP3ControlError, DNP3Error, DNP3ObjectError,
+                     DNP3ProtocolError, DNP3TimeoutError)
+
+__all__ = ["Master", "Point", "Result", "POINT_TYPES", "error_from_detail"]
+
+log = logging.getLogger("dnp3kit")
+
+#: point type names, as dnp3-master spells them (index = dnp3kit_point_type)
+POINT_TYPES = ("bi", "dbi", "bo", "counter", "frozen-counter", "ai", "ao")
+_TIME_SYNC = {"none": 0, "lan": 1, "non-lan": 2}
+_AO_TYPES = {"int32": 1, "int16": 2, "float": 3, "float32": 3, "double": 4, "float64": 4}
+_MODES = {"sbo": 0, "direct": 1, "no-ack": 2}
+_OPS = {"nul": (0, 0), "pulse-on": (1, 0), "pulse-off": (2, 0), "on": (3, 0), "latch-on": (3, 0),
+        "off": (4, 0), "latch-off": (4, 0),
+        # TRIP/CLOSE are the trip-close code (bits 6-7: 01 CLOSE, 10 TRIP) with PULSE_ON
+        "close": (1, 1), "trip": (1, 2)}
+# analog variations that carry floating-point values (the rest are integers)
+_FLOAT_VARIATIONS = {30: (5, 6), 32: (5, 6, 7, 8), 40: (3, 4), 42: (5, 6, 7, 8)}
+
+
+@dataclass
+class Point:
+    """One point of a result: ``type`` is one of :data:`POINT_TYPES`; ``value``
+    is a bool (bi, bo), an int (dbi 0-3, counters, integer analogs) or a
+    float; ``flags`` the raw quality octet and ``flag_names`` its names;
+    ``time`` ms since 1970 UTC or None; ``event`` whether it came from an
+    event object."""
+
+    type: str
+    index: int
+    value: Union[bool, int, float]
+    flags: Optional[int]
+    flag_names: list
+    time: Optional[int]
+    event: bool
+    group: int
+    variation: int
+
+
+@dataclass
+class Result:
+    """What a request returned: its points, the IIN of the last response
+    fragment (``iin`` raw, ``iin_names``), the number of response
+    fragments, points beyond the master's ``max_points`` (``dropped``), and
+    for controls and restarts ``control_status`` / ``delay_ms``."""
+
+    points: list = field(default_factory=list)
+    iin: Optional[int] = None
+    iin_names: list = field(default_factory=list)
+    fragments: int = 0
+    dropped: int = 0
+    control_status: Optional[int] = None
+    delay_ms: Optional[int] = None
+    unsolicited: bool = False
+
+    def of(self, type: str) -> list:
+        """The points of one type ("bi", "ai", ...)."""
+        return [p for p in self.points if p.type == type]
+
+
+def _value(pt) -> Union[bool, int, float]:
+    t = POINT_TYPES[pt.type] if pt.type < len(POINT_TYPES) else "?"
+    if t in ("bi", "bo"):
+        return bool(pt.value)
+    if pt.variation in _FLOAT_VARIATIONS.get(pt.group, ()):
+        return float(pt.value)
+    v = pt.value
+    return int(v) if v == v and abs(v) < 2 ** 63 and float(v).is_integer() else v
+
+
+def result_from_c(r: _lib.MasterResult, unsolicited: bool = False) -> Result:
+    pts = []
+    for i in range(r.count):
+        p = r.points[i]
+        t = POINT_TYPES[p.type] if p.type < len(POINT_TYPES) else "?"
+        pts.append(Point(type=t, index=p.index, value=_value(p), flags=p.flags if p.has_flags else None,
+                         flag_names=_lib.flag_names(p.group, p.flags) if p.has_flags else [],
+                         time=p.time_ms if p.has_time else None, event=bool(p.event), group=p.group,
+                         variation=p.variation))
+    return Result(points=pts, iin=r.iin if r.has_iin else None,
+                  iin_names=_lib.iin_names(r.iin) if r.has_iin else [], fragments=r.fragments,
+                  dropped=r.dropped, control_status=r.control_status if r.control_status >= 0 else None,
+                  delay_ms=r.delay_ms if r.has_delay else None, unsolicited=unsolicited)
+
+
+def error_from_detail(rc: int, d: _lib.ErrorDetail) -> DNP3Error:
+    """The Python exception for a C error code and its detail."""
+    name = _lib.text(_lib.core.dnp3kit_err_name(rc))
+    msg = _lib.text(d.message) or _lib.text(_lib.core.dnp3kit_strerror(rc))
+    host = _lib.text(d.host) or None
+    if name == "ERR_TIMEOUT":
+        e: DNP3Error = DNP3TimeoutError(msg, timeout_seconds=d.timeout_s or None)
+        e.host, e.port = host, d.port or None  # type: ignore[attr-defined]
+    elif name in ("ERR_CONNECT", "ERR_IO", "ERR_CLOSED"):
+        e = DNP3CommunicationError(msg, host=host, port=d.port or None)
+    elif name == "ERR_CONTROL":
+        e = DNP3ControlError(msg, status_code=d.control_status if d.control_status >= 0 else None)
+    elif name == "ERR_PROTOCOL":
+        e = DNP3ProtocolError(msg, function_code=d.func if d.func >= 0 else None,
+                              iin=d.iin if d.iin >= 0 else None)
+    elif name == "ERR_ARG":
+        e = DNP3ObjectError(msg)
+    else:
+        e = DNP3Error(msg)
+    e.code = name
+    return e
+
+
+def _u(name: str, v, lo: int, hi: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise TypeError(f"{name} must be an integer, not {type(v).__name__}")
+    if not lo <= v <= hi:
+        raise ValueError(f"{name} must be {lo}-{hi}, got {v}")
+    return v
+
+
+def _ms(name: str, v, lo_s: float, hi_s: float) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds, not {type(v).__name__}")
+    if not lo_s <= v <= hi_s:
+        raise ValueError(f"{name} must be {lo_s}-{hi_s} s, got {v}")
+    return int(round(v * 1000))
+
+
+def _classes(classes: Iterable[int], allow0: bool) -> int:
+    mask = 0
+    for c in classes:
+        if isinstance(c, bool) or not isinstance(c, int) or not (0 if allow0 else 1) <= c <= 3:
+            raise ValueError(f"classes: {c!r} is not a class ({'0-3' if allow0 else '1-3'})")
+        mask |= 1 << c
+    return mask
+
+
+class Master:
+    """A DNP3 master over TCP (the blocking API of libdnp3kit-master).
+
+    Times are in seconds. ``time_sync`` ("lan", "non-lan", "none") is the
+    reaction to NEED_TIME; ``startup`` runs the startup sequence (clear
+    restart, disable unsolicited, integrity poll, time sync if needed, enable
+    unsolicited) on every connection. Use as a context manager, or call
+    :meth:`connect` and :meth:`close`; a closed master raises
+    :class:`DNP3ClosedError` from every call.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 20000, *, master_address: int = 1,
+                 outstation_address: int = 10, response_timeout: float = 5.0, connect_timeout: float = 5.0,
+                 select_timeout: float = 5.0, retries: int = 2, retry_delay: float = 1.0,
+                 max_frame_size: int = 250, max_fragment_size: int = 2048, keepalive: float = 0.0,
+                 time_sync: str = "lan", startup: bool = False, iin_reactions: bool = True,
+                 max_points: int = 100000) -> None:
+        if not isinstance(host, str):
+            raise TypeError(f"host must be a string, not {type(host).__name__}")
+        host = host.strip()
+        if not host or len(host.encode()) >= 64:
+            raise ValueError(f"host must be a name or address of 1-63 octets, got {host!r}")
+        if time_sync not in _TIME_SYNC:
+            raise ValueError(f"time_sync must be one of {', '.join(_TIME_SYNC)}, got {time_sync!r}")
+        for n, v in (("startup", startup), ("iin_reactions", iin_reactions)):
+            if not isinstance(v, bool):
+                raise TypeError(f"{n} must be a bool, not {type(v).__name__}")
+        cfg = _lib.MasterConfig()
+        _lib.master.dnp3kit_master_config_default(ctypes.byref(cfg))
+        cfg.host = host.encode()
+        cfg.port = _u("port", port, 1, 65535)
+        cfg.master_address = _u("master_address", master_address, 0, 65519)
+        cfg.outstation_address = _u("outstation_address", outstation_address, 0, 65519)
+        cfg.response_timeout_ms = _ms("response_timeout", response_timeout, 0.001, 3600)
+        cfg.connect_timeout_ms = _ms("connect_timeout", connect_timeout, 0.001, 3600)
+        cfg.select_timeout_ms = _ms("select_timeout", select_timeout, 0.001, 3600)
+        cfg.retries = _u("retries", retries, 0, 100)
+        cfg.retry_delay_ms = _ms("retry_delay", retry_delay, 0, 3600)
+        cfg.max_frame_size = _u("max_frame_size", max_frame_size, 6, 250)
+        cfg.max_fragment_size = _u("max_fragment_size", max_fragment_size, 249, 65535)
+        cfg.keepalive_ms = _ms("keepalive", keepalive, 0, 86400)
+        cfg.time_sync = _TIME_SYNC[time_sync]
+        cfg.startup = startup
+        cfg.iin_reactions = iin_reactions
+        cfg.max_points = _u("max_points", max_points, 1, 2 ** 32 - 1)
+        err = _lib.ErrorDetail()
+        if _lib.master.dnp3kit_master_config_validate(ctypes.byref(cfg), ctypes.byref(err)) != 0:
+            raise ValueError(_lib.text(err.message))
+        self.host, self.port = host, port
+        self.config = cfg
+        self._m = _lib.master.dnp3kit_master_new(ctypes.byref(cfg), ctypes.byref(err))
+        if not self._m:
+            raise error_from_detail(err.code or -13, err)
+        self._state = threading.Condition()
+        self._users = 0          # calls in progress or waiting: the pump stays out of their way
+        self._closed = False
+        self._callbacks: list[Callable[[Result], None]] = []
+        self.on_callback_error: Optional[Callable[[BaseException], None]] = None
+        self.callback_errors = 0
+        self._queue: "queue.Queue[Optional[Result]]" = queue.Queue()
+        self._pump: Optional[threading.Thread] = None
+        self._dispatch: Optional[threading.Thread] = None
+        self._stop = threading.Event()
+        self._listening = False
+        # the C callbacks must live as long as the master
+        self._uns_cb = _lib.UNS_FN(self._on_unsolicited)
+        _lib.master.dnp3kit_master_set_unsolicited(self._m, self._uns_cb, None)
+        self._wire_cb = None
+        self._trace_cbs: tuple = ()
+
+    # ---- life cycle ----
+
+    def __enter__(self) -> "Master":
+        self.connect()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _call(self, fn, *args) -> int:
+        with self._state:
+            if self._closed:
+                raise DNP3ClosedError(f"master for {self.host}:{self.port} is closed", self.host, self.port)
+            self._users += 1
+        try:
+            return fn(self._m, *args)  # ctypes releases the GIL for the call
+        finally:
+            with self._state:
+                self._users -= 1
+                self._state.notify_all()
+
+    def _check(self, rc: int, err: _lib.ErrorDetail) -> None:
+        if rc != 0:
+            raise error_from_detail(rc, err)
+
+    def connect(self) -> "Master":
+        """Connect (connection timeout, retries with delay); runs the startup
+        sequence when configured. Raises DNP3CommunicationError (refused,
+        unreachable: ``host``/``port``) or DNP3TimeoutError."""
+        err = _lib.ErrorDetail()
+        self._check(self._call(_lib.master.dnp3kit_master_connect, ctypes.byref(err)), err)
+        return self
+
+    def close(self) -> None:
+        """Disconnect and release the master; stops the background threads
+        (unsolicited responses already received are still delivered).
+        Idempotent; later calls raise DNP3ClosedError."""
+        with self._state:
+            if self._closed or not getattr(self, "_m", None):
+                return
+            self._closed = True
+            self._state.notify_all()
+        self._stop.set()
+        if self._pump and self._pump is not threading.current_thread():
+            self._pump.join()
+        if self._dispatch:
+            self._queue.put(None)
+            if self._dispatch is not threading.current_thread():
+                self._dispatch.join()
+        with self._state:
+            while self._users:
+                self._state.wait()
+        _lib.master.dnp3kit_master_free(self._m)
+        self._m = None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # ---- requests ----
+
+    def run(self, rq: _lib.MasterRequest) -> Result:
+        """Run any request (a dnp3kit._lib.MasterRequest) and return its result."""
+        r = _lib.MasterResult()
+        err = _lib.ErrorDetail()
+        try:
+            rc = self._call(_lib.master.dnp3kit_master_run, ctypes.byref(rq), ctypes.byref(r), ctypes.byref(err))
+            self._check(rc, err)
+            return result_from_c(r)
+        finally:
+            _lib.master.dnp3kit_master_result_free(ctypes.byref(r))
+
+    def integrity_poll(self) -> Result:
+        """Read class 1, 2, 3 and 0 (``dnp3-master poll``)."""
+        return self.read_class(0, 1, 2, 3)
+
+    def read_class(self, *classes: int) -> Result:
+        """Read event and static classes, e.g. ``read_class(1, 2, 3)`` for the events."""
+        if not classes:
+            raise ValueError("classes: give at least one class (0-3)")
+        return self.run(_lib.MasterRequest(type=_lib.TASK_READ_CLASS, classes=_classes(classes, True)))
+
+    def events(self) -> list:
+        """The event points of a class 1, 2, 3 read (empty when none wait)."""
+        return [p for p in self.read_class(1, 2, 3).points if p.event]
+
+    def read(self, type: str, start: int, stop: Optional[int] = None, variation: int = 0) -> Result:
+        """Read points start..stop of a type (one of :data:`POINT_TYPES`),
+        variation 0 = the outstation's choice (``dnp3-master read TYPE START-STOP``)."""
+        if type not in POINT_TYPES:
+            raise ValueError(f"type must be one of {', '.join(POINT_TYPES)}, got {type!r}")
+        stop = start if stop is None else stop
+        _u("start", start, 0, 2 ** 32 - 1)
+        _u("stop", stop, 0, 2 ** 32 - 1)
+        if start > stop:
+            raise ValueError(f"start {start} is after stop {stop}")
+        _u("variation", variation, 0, 255)
+        group = (1, 3, 10, 20, 21, 30, 40)[POINT_TYPES.index(type)]
+        return self.run(_lib.MasterRequest(type=_lib.TASK_READ_RANGE, group=group, variation=variation,
+                                           start=start, stop=stop))
+
+    def operate_binary(self, index: int, op: str = "on", *, mode: str = "sbo", on_ms: int = 0, off_ms: int = 0,
+                       count: int = 1, clear: bool = False) -> Result:
+        """CROB on one binary output: ``op`` is on/off (latch), trip/close
+        (PULSE_ON with the trip-close code), pulse-on/pulse-off or nul;
+        ``mode`` sbo (SELECT then OPERATE), direct or no-ack. Raises
+        DNP3ControlError (``status_code``) unless the echo says SUCCESS."""
+        if op not in _OPS:
+            raise ValueError(f"op must be one of {', '.join(_OPS)}, got {op!r}")
+        if mode not in _MODES:
+            raise ValueError(f"mode must be one of {', '.join(_MODES)}, got {mode!r}")
+        code, tcc = _OPS[op]
+        crob = _lib.Crob(op=code, tcc=tcc, clear=bool(clear), count=_u("count", count, 0, 255),
+                         on_ms=_u("on_ms", on_ms, 0, 2 ** 32 - 1), off_ms=_u("off_ms", off_ms, 0, 2 ** 32 - 1))
+        return self.run(_lib.MasterRequest(type=_lib.TASK_CROB, index=_u("index", index, 0, 65535),
+                                           crob=crob, mode=_MODES[mode]))
+
+    def operate_analog(self, index: int, value: Union[int, float], *, type: str = "float",
+                       mode: str = "sbo") -> Result:
+        """Analog output (g41): ``type`` int16, int32, float (32-bit) or
+        double. A value that does not fit the type exactly raises
+        DNP3ObjectError; a refused control DNP3ControlError."""
+        if type not in _AO_TYPES:
+            raise ValueError(f"type must be one of {', '.join(_AO_TYPES)}, got {type!r}")
+        if mode not in _MODES:
+            raise ValueError(f"mode must be one of {', '.join(_MODES)}, got {mode!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"value must be a number, not {value.__class__.__name__}")
+        return self.run(_lib.MasterRequest(type=_lib.TASK_ANALOG_OUTPUT, index=_u("index", index, 0, 65535),
+                                           ao_type=_AO_TYPES[type], ao_value=float(value), mode=_MODES[mode]))
+
+    def freeze(self, clear: bool = False) -> None:
+        """Freeze all counters (IMMED_FREEZE, or FREEZE_CLEAR with clear=True)."""
+        self.run(_lib.MasterRequest(type=_lib.TASK_FREEZE, clear=bool(clear)))
+
+    def time_sync(self, mode: Optional[str] = None) -> None:
+        """Set the outstation's clock: "lan" (RECORD_CURRENT_TIME + g50v3) or
+        "non-lan" (DELAY_MEASURE + g50v1); None = the configured mode."""
+        if mode is not None and mode not in ("lan", "non-lan"):
+            raise ValueError(f"mode must be lan or non-lan, got {mode!r}")
+        self.run(_lib.MasterRequest(type=_lib.TASK_TIME_SYNC, time_sync=_TIME_SYNC[mode or "none"]))
+
+    def cold_restart(self) -> float:
+        """COLD_RESTART; returns the delay the outstation reports, in seconds."""
+        return (self.run(_lib.MasterRequest(type=_lib.TASK_RESTART, cold=True)).delay_ms or 0) / 1000.0
+
+    def warm_restart(self) -> float:
+        """WARM_RESTART; returns the delay the outstation reports, in seconds."""
+        return (self.run(_lib.MasterRequest(type=_lib.TASK_RESTART, cold=False)).delay_ms or 0) / 1000.0
+
+    def enable_unsolicited(self, classes: Iterable[int] = (1, 2, 3)) -> None:
+        """ENABLE_UNSOLICITED for event classes 1-3."""
+        self.run(_lib.MasterRequest(type=_lib.TASK_UNSOLICITED, enable=True, classes=_classes(classes, False)))
+
+    def disable_unsolicited(self, classes: Iterable[int] = (1, 2, 3)) -> None:
+        """DISABLE_UNSOLICITED for event classes 1-3."""
+        self.run(_lib.MasterRequest(type=_lib.TASK_UNSOLICITED, enable=False, classes=_classes(classes, False)))
+
+    def link_status(self) -> None:
+        """REQUEST_LINK_STATUS; returns when LINK_STATUS arrives."""
+        self.run(_lib.MasterRequest(type=_lib.TASK_LINK_STATUS))
+
+    def startup(self) -> None:
+        """The startup sequence: clear restart, disable unsolicited, integrity
+        poll, time sync if needed, enable unsolicited."""
+        self.run(_lib.MasterRequest(type=_lib.TASK_STARTUP))
+
+    def process(self, timeout: float = 0.1) -> None:
+        """Wait up to timeout seconds for traffic (unsolicited responses, IIN
+        reactions) in this thread; the background thread does this on its own
+        once :meth:`on_unsolicited` or :meth:`listen` was called."""
+        err = _lib.ErrorDetail()
+        self._check(self._call(_lib.master.dnp3kit_master_process, int(timeout * 1000), ctypes.byref(err)), err)
+
+    # ---- unsolicited responses: background thread ----
+
+    def on_unsolicited(self, callback: Optional[Callable[[Result], None]]) -> None:
+        """Register a callback for every unsolicited response (a Result with
+        ``unsolicited=True``); None removes them all. Starts the background
+        threads."""
+        if callback is None:
+            self._callbacks.clear()
+            return
+        if not callable(callback):
+            raise TypeError(f"callback must be callable, not {type(callback).__name__}")
+        self._callbacks.append(callback)
+        self.listen()
+
+    def listen(self) -> None:
+        """Start the background threads: one waits for traffic whenever no call
+        is in progress, one calls the callbacks."""
+        with self._state:
+            if self._closed:
+                raise DNP3ClosedError(f"master for {self.host}:{self.port} is closed", self.host, self.port)
+            if self._listening:
+                return
+            self._listening = True
+        self._dispatch = threading.Thread(target=self._dispatch_loop, name="dnp3kit-callbacks", daemon=True)
+        self._dispatch.start()
+        self._pump = threading.Thread(target=self._pump_loop, name="dnp3kit-listen", daemon=True)
+        self._pump.start()
+
+    def _on_unsolicited(self, _user, r) -> None:
+        # runs with the library's lock held (inside whichever call took the
+        # traffic): copy and queue, never call out from here
+        try:
+            self._queue.put(result_from_c(r.contents, unsolicited=True))
+        except Exception:  # never let an exception unwind into C
+            log.exception("dnp3kit: converting an unsolicited response failed")
+
+    def _pump_loop(self) -> None:
+        err = _lib.ErrorDetail()
+        while not self._stop.is_set():
+            with self._state:
+                while self._users and not self._stop.is_set():
+                    self._state.wait()
+                if self._stop.is_set() or self._closed:
+                    return
+                self._users += 1
+            try:
+                rc = _lib.master.dnp3kit_master_process(self._m, 50, ctypes.byref(err))
+            finally:
+                with self._state:
+                    self._users -= 1
+                    self._state.notify_all()
+            if rc != 0:
+                self._stop.wait(0.05)  # not connected: wait for connect() rather than spin
+
+    def _dispatch_loop(self) -> None:
+        while True:
+            r = self._queue.get()
+            if r is None:
+                return
+            for cb in list(self._callbacks):
+                try:
+                    cb(r)
+                except BaseException as e:  # reported, and the thread goes on
+                    self.callback_errors += 1
+                    log.error("dnp3kit: unsolicited callback %r raised %r", cb, e, exc_info=True)
+                    hook = self.on_callback_error
+                    if hook:
+                        try:
+                            hook(e)
+                        except Exception:
+                            log.exception("dnp3kit: on_callback_error raised")
+
+    # ---- tracing ----
+
+    def set_wire_hook(self, fn: Optional[Callable[[str, bool, bytes], None]]) -> None:
+        """fn(event, tx, octets) for every connect ("connected"), octets sent
+        (tx=True) or received, and close ("closed"). Runs with the library's
+        lock held: do not call the master from it. Set before connecting."""
+        names = {_lib.WIRE_CONNECTED: "connected", _lib.WIRE_DATA: "data", _lib.WIRE_CLOSED: "closed"}
+
+        def wire(_user, event, tx, p, n):
+            try:
+                fn(names.get(event, "?"), bool(tx), ctypes.string_at(p, n) if p and event == 2 else b"")
+            except Exception:
+                log.exception("dnp3kit: wire hook raised")
+
+        self._wire_cb = _lib.WIRE_FN(wire) if fn else _lib.WIRE_FN()
+        _lib.master.dnp3kit_master_set_wire_hook(self._m, self._wire_cb, None)
+
+    def set_fragment_hook(self, fn: Optional[Callable[[bool, bytes], None]]) -> None:
+        """fn(tx, fragment) for every application fragment sent or received
+        complete (the lock rule of set_wire_hook applies)."""
+
+        def frag(_user, tx, p, n):
+            try:
+                fn(bool(tx), ctypes.string_at(p, n))
+            except Exception:
+                log.exception("dnp3kit: fragment hook raised")
+
+        self._trace_cbs = (_lib.TRACE_FRAME_FN(), _lib.TRACE_FRAGMENT_FN(frag) if fn else _lib.TRACE_FRAGMENT_FN(),
+                           _lib.FINDING_FN())
+        _lib.master.dnp3kit_master_set_trace(self._m, *self._trace_cbs, None)
+
+    def __repr__(self) -> str:
+        return f"Master({self.host}:{self.port}{', closed' if self._closed else ''})"
