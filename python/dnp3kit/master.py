@@ -19,6 +19,7 @@ import ctypes
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional, Union
 
@@ -39,6 +40,7 @@ _OPS = {"nul": (0, 0), "pulse-on": (1, 0), "pulse-off": (2, 0), "on": (3, 0), "l
         "off": (4, 0), "latch-off": (4, 0),
         # TRIP/CLOSE are the trip-close code (bits 6-7: 01 CLOSE, 10 TRIP) with PULSE_ON
         "close": (1, 1), "trip": (1, 2)}
+_PUMP_SLICE = 0.02  # seconds the background thread waits in the library at a time
 # analog variations that carry floating-point values (the rest are integers)
 _FLOAT_VARIATIONS = {30: (5, 6), 32: (5, 6, 7, 8), 40: (3, 4), 42: (5, 6, 7, 8)}
 
@@ -211,6 +213,7 @@ class Master:
             raise error_from_detail(err.code or -13, err)
         self._state = threading.Condition()
         self._users = 0          # calls in progress or waiting: the pump stays out of their way
+        self._last_call = 0.0    # when the last call ended (monotonic)
         self._closed = False
         self._callbacks: list[Callable[[Result], None]] = []
         self.on_callback_error: Optional[Callable[[BaseException], None]] = None
@@ -251,6 +254,7 @@ class Master:
         finally:
             with self._state:
                 self._users -= 1
+                self._last_call = time.monotonic()
                 self._state.notify_all()
 
     def _check(self, rc: int, err: _lib.ErrorDetail) -> None:
@@ -443,16 +447,23 @@ class Master:
             log.exception("dnp3kit: converting an unsolicited response failed")
 
     def _pump_loop(self) -> None:
+        # Traffic that arrives during a call is taken by that call; the pump
+        # waits in the library only once the master has been idle for
+        # _PUMP_SLICE, and for at most that long, so a call that comes then
+        # waits at most one slice and back-to-back calls never wait for it.
         err = _lib.ErrorDetail()
         while not self._stop.is_set():
             with self._state:
-                while self._users and not self._stop.is_set():
-                    self._state.wait()
+                while not self._stop.is_set():
+                    idle = time.monotonic() - self._last_call
+                    if not self._users and idle >= _PUMP_SLICE:
+                        break
+                    self._state.wait(None if self._users else _PUMP_SLICE - idle)
                 if self._stop.is_set() or self._closed:
                     return
                 self._users += 1
             try:
-                rc = _lib.master.dnp3kit_master_process(self._m, 50, ctypes.byref(err))
+                rc = _lib.master.dnp3kit_master_process(self._m, int(_PUMP_SLICE * 1000), ctypes.byref(err))
             finally:
                 with self._state:
                     self._users -= 1
