@@ -48,7 +48,7 @@ def decode(build: str, capture: str) -> None:
     chunks = [c for cs in streams(capture).values() for c in cs]
     octets = sum(len(c) for c in chunks)
     runs = []
-    for _ in range(5):
+    for _ in range(3):
         t = time.perf_counter()
         n = sum(len(dnp3kit.decode(c)) for c in chunks)
         runs.append(time.perf_counter() - t)
@@ -56,7 +56,7 @@ def decode(build: str, capture: str) -> None:
     print(f"python dnp3kit.decode: {octets / dt / 1e6:.2f} MB/s of DNP3 octets ({n / dt:,.0f} fragments/s, "
           f"{octets} octets, {n} fragments)")
     runs = []
-    for _ in range(5):
+    for _ in range(3):
         t = time.perf_counter()
         subprocess.run([os.path.join(build, "pcaptools", "dnp3-pcap"), "decode", "--json", capture],
                        stdout=subprocess.DEVNULL, check=False)

@@ -5,9 +5,9 @@ set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd) N=${2:-2000}
 HERE=$(cd "$(dirname "$0")" && pwd)
 CAP=${3:-}
-if [ -z "$CAP" ]; then  # 20 MiB of polls and responses, 64 flows, written by the project's own writer
-    CAP="$BUILD/bench-python.pcap"
-    [ -s "$CAP" ] || "$BUILD/tests/bench/dnp3-mkbench" "$CAP" 20 >/dev/null
+if [ -z "$CAP" ]; then  # 4 MiB of polls and responses, 64 flows, written by the project's own writer
+    CAP="$BUILD/bench-python-4m.pcap"
+    [ -s "$CAP" ] || "$BUILD/tests/bench/dnp3-mkbench" "$CAP" 4 >/dev/null
 fi
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3

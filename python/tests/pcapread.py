@@ -5,25 +5,22 @@ hole (as a TCP gap loses the octets between)."""
 from __future__ import annotations
 
 import ipaddress
+import os
 import struct
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "cli"))
+from dissector_mutate import read_pcap  # noqa: E402
 
 
 def packets(path: str):
-    with open(path, "rb") as f:
-        data = f.read()
-    magic = data[:4]
-    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
-        e = "<"
-    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
-        e = ">"
-    else:
+    """(linktype, frame octets) of each record (the reader of tests/cli)."""
+    got = read_pcap(path)
+    if got is None:
         raise ValueError(f"{path}: not a classic pcap file")
-    linktype = struct.unpack(e + "I", data[20:24])[0]
-    pos = 24
-    while pos + 16 <= len(data):
-        _, _, incl, _ = struct.unpack(e + "IIII", data[pos:pos + 16])
-        yield linktype, data[pos + 16:pos + 16 + incl]
-        pos += 16 + incl
+    _e, _hdr, linktype, pkts = got
+    for _ts1, _ts2, _orig, body in pkts:
+        yield linktype, bytes(body)
 
 
 def _ip(pkt: bytes):
