@@ -109,13 +109,20 @@ class Crob(Structure):
                 ("off_ms", c_uint32), ("status", c_uint8)]
 
 
+class SerialConfig(Structure):
+    _fields_ = [("device", c_char * 128), ("baud", c_uint32), ("data_bits", c_uint8), ("parity", c_char),
+                ("stop_bits", c_uint8), ("flow", c_int), ("rs485", c_bool), ("inter_char_ms", c_uint32),
+                ("turnaround_ms", c_uint32)]
+
+
 class MasterConfig(Structure):
     _fields_ = [("host", c_char * 64), ("port", c_uint16), ("master_address", c_uint16),
                 ("outstation_address", c_uint16), ("response_timeout_ms", c_uint32),
                 ("connect_timeout_ms", c_uint32), ("select_timeout_ms", c_uint32), ("retries", c_uint32),
                 ("retry_delay_ms", c_uint32), ("max_frame_size", c_uint32), ("max_fragment_size", c_uint32),
                 ("keepalive_ms", c_uint32), ("time_sync", c_int), ("startup", c_bool),
-                ("iin_reactions", c_bool), ("max_points", c_uint32)]
+                ("iin_reactions", c_bool), ("max_points", c_uint32), ("transport", c_int),
+                ("local_port", c_uint16), ("serial", SerialConfig)]
 
 
 class MasterPoint(Structure):
