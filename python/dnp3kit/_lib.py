@@ -122,7 +122,8 @@ class MasterConfig(Structure):
                 ("retry_delay_ms", c_uint32), ("max_frame_size", c_uint32), ("max_fragment_size", c_uint32),
                 ("keepalive_ms", c_uint32), ("time_sync", c_int), ("startup", c_bool),
                 ("iin_reactions", c_bool), ("max_points", c_uint32), ("transport", c_int),
-                ("local_port", c_uint16), ("serial", SerialConfig)]
+                ("local_port", c_uint16), ("serial", SerialConfig), ("reaction_window_ms", c_uint32),
+                ("reaction_attempts", c_uint32), ("max_requests_per_s", c_uint32)]
 
 
 class MasterPoint(Structure):
