@@ -197,6 +197,9 @@ void dnp3kit_fragment_classify(const uint8_t *frag, size_t len, uint16_t link_sr
         out->from_master = !dnp3kit_app_func_is_response(h->func);
         if (out->from_master != link_dir) /* clause 9.2.4.1.3: DIR=1 on every frame the master sends */
             finding_at(sink, DNP3KIT_F_LINK_DIR_MISMATCH, 3, out->from_master, link_dir, 0, h->func);
+        /* Only requests may be broadcast; an outstation answers to one address. */
+        if (!out->from_master && link_dst >= DNP3KIT_ADDR_BCAST_NOCONF)
+            finding_at(sink, DNP3KIT_F_APP_RESPONSE_TO_BROADCAST, 0, 0, link_dst, 0, h->func);
     }
     out->master = out->from_master ? link_src : link_dst;
     out->outstation = out->from_master ? link_dst : link_src;

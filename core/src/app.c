@@ -258,6 +258,7 @@ int dnp3kit_object_iter_next(dnp3kit_object_iter *it, dnp3kit_object_header *oh,
         /* An object with a defined size must declare exactly that size; the
          * prefix still frames the data, so the walk goes on (first one reported). */
         uint32_t defined = dnp3kit_object_size(info, v);
+        uint32_t fixed = dnp3kit_object_fixed_part(info);
         for (uint64_t k = 0; k < oh->count; k++) {
             if (drem - off < oh->prefix_size) {
                 need = off + oh->prefix_size;
@@ -268,6 +269,12 @@ int dnp3kit_object_iter_next(dnp3kit_object_iter *it, dnp3kit_object_header *oh,
                 report(sink, DNP3KIT_F_APP_OBJECT_SIZE_MISMATCH, oh->data_offset + (size_t)off, defined, osize,
                        num, g, v, q, it->func);
                 defined = 0;
+            }
+            if (osize < fixed && osize > 0) {
+                /* shorter than its own fixed fields: the values cannot be read */
+                report(sink, DNP3KIT_F_APP_OBJECT_TOO_SHORT, oh->data_offset + (size_t)off, fixed, osize, num, g, v,
+                       q, it->func);
+                fixed = 0;
             }
             if (osize == 0) {
                 report(sink, DNP3KIT_F_APP_ZERO_SIZE_OBJECT, oh->data_offset + (size_t)off, 0, k, num, g, v, q,
@@ -391,6 +398,11 @@ int dnp3kit_app_validate(const uint8_t *frag, size_t len, dnp3kit_app_summary *s
         if ((h->func == DNP3KIT_FC_RESPONSE && h->uns) ||
             (h->func == DNP3KIT_FC_UNSOLICITED_RESPONSE && !h->uns))
             report(sink, DNP3KIT_F_APP_BAD_CONTROL_BITS, 0, 0, h->ctrl, 0, 0, 0, 0, h->func);
+        /* 4.2.2.4: an unsolicited response is one fragment and is always confirmed. */
+        if (h->func == DNP3KIT_FC_UNSOLICITED_RESPONSE && (!h->fir || !h->fin))
+            report(sink, DNP3KIT_F_APP_UNSOLICITED_MULTI_FRAGMENT, 0, 0, h->ctrl, 0, 0, 0, 0, h->func);
+        if (h->func == DNP3KIT_FC_UNSOLICITED_RESPONSE && !h->con)
+            report(sink, DNP3KIT_F_APP_UNSOLICITED_WITHOUT_CON, 0, 0, h->ctrl, 0, 0, 0, 0, h->func);
         if (h->iin & (DNP3KIT_IIN_RESERVED_1 | DNP3KIT_IIN_RESERVED_2))
             report(sink, DNP3KIT_F_APP_IIN_RESERVED, 2, 0, h->iin, 0, 0, 0, 0, h->func);
         if (h->iin & (DNP3KIT_IIN_NO_FUNC_CODE_SUPPORT | DNP3KIT_IIN_OBJECT_UNKNOWN | DNP3KIT_IIN_PARAMETER_ERROR |

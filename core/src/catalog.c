@@ -96,6 +96,16 @@ uint32_t dnp3kit_object_size(const dnp3kit_object_info *info, uint8_t variation)
     }
 }
 
+uint32_t dnp3kit_object_fixed_part(const dnp3kit_object_info *info)
+{
+    if (!info || info->size_rule != DNP3KIT_SIZE_FREE)
+        return 0;
+    uint32_t n = 0;
+    for (unsigned k = 0; k < DNP3KIT_MAX_FIELDS && info->fields[k].type != DNP3KIT_FT_END; k++)
+        n += dnp3kit_field_width(info->fields[k].type);
+    return n;
+}
+
 /* ---- names ---- */
 
 /* Appends s (with a '|' separator when sep and something precedes it) the

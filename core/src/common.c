@@ -166,6 +166,15 @@ int dnp3kit_finding_format(const dnp3kit_finding *f, char *buf, size_t cap)
     case DNP3KIT_F_LINK_RESERVED_ADDRESS:
     case DNP3KIT_F_LINK_BROADCAST_SOURCE:
         return snprintf(buf, cap, "address %llu", a);
+    case DNP3KIT_F_LINK_SECONDARY_FCB:
+        return snprintf(buf, cap, "secondary link function %u, control 0x%02llx", f->func, a);
+    case DNP3KIT_F_LINK_BROADCAST_FUNCTION:
+        return snprintf(buf, cap, "%s link function %u to address %llu", e ? "primary" : "secondary", f->func, a);
+    case DNP3KIT_F_APP_RESPONSE_TO_BROADCAST:
+        return snprintf(buf, cap, "function %u to address %llu", f->func, a);
+    case DNP3KIT_F_APP_OBJECT_TOO_SHORT:
+        return snprintf(buf, cap, "object header %u: g%uv%u object of %llu octets, its fixed fields need %llu",
+                        f->index, f->group, f->variation, a, e);
     case DNP3KIT_F_LINK_TRUNCATED_FRAME:
         return snprintf(buf, cap, "%llu of %llu octets", a, e);
     case DNP3KIT_F_TRANSPORT_SEQUENCE_GAP:
@@ -209,6 +218,8 @@ int dnp3kit_finding_format(const dnp3kit_finding *f, char *buf, size_t cap)
     case DNP3KIT_F_APP_OBJECTS_NOT_EXPECTED:
     case DNP3KIT_F_APP_MULTI_FRAGMENT_REQUEST:
     case DNP3KIT_F_APP_BAD_CONTROL_BITS:
+    case DNP3KIT_F_APP_UNSOLICITED_MULTI_FRAGMENT:
+    case DNP3KIT_F_APP_UNSOLICITED_WITHOUT_CON:
         return snprintf(buf, cap, "function %u, control 0x%02llx", f->func, a);
     case DNP3KIT_F_APP_IIN_RESERVED:
     case DNP3KIT_F_APP_IIN_ERROR:

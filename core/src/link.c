@@ -70,7 +70,15 @@ static void check_semantics(const dnp3kit_link_frame *f, const dnp3kit_sink *sin
         }
         if (f->dfc)
             finding_at(sink, DNP3KIT_F_LINK_DFC_SET, 3, 0, f->ctrl, 0, f->func);
+        /* Bit 5 is FCB only when PRM=1; on a secondary frame it is reserved. */
+        if (f->ctrl & DNP3KIT_LINK_CTRL_FCB)
+            finding_at(sink, DNP3KIT_F_LINK_SECONDARY_FCB, 3, 0, f->ctrl, 0, f->func);
     }
+    /* A broadcast reaches many stations at once: none may link-confirm,
+     * answer a link status request or reset, so only unconfirmed user data
+     * goes there (and nothing a secondary station sends). */
+    if (f->dst >= DNP3KIT_ADDR_BCAST_NOCONF && !(f->prm && f->func == DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA))
+        finding_at(sink, DNP3KIT_F_LINK_BROADCAST_FUNCTION, 4, f->prm, f->dst, 0, f->func);
     /* 0xFFF0-0xFFFB are reserved (clause 9.2.5.3); a source can never be a
      * broadcast or the self address. */
     if (f->dst >= 0xFFF0 && f->dst <= 0xFFFB)

@@ -87,6 +87,11 @@ app_free_format_zero_size app_zero_size_object
 app_size_prefix_mismatch app_object_size_mismatch
 app_zero_size_huge_count app_variation_zero_with_data
 master_session app_control_status
+app_sa_object_too_short app_object_too_short
+link_secondary_fcb link_secondary_fcb
+link_broadcast_function link_broadcast_function
+app_response_to_broadcast app_response_to_broadcast
+app_unsolicited_multi_fragment app_unsolicited_multi_fragment
 PLANTED
 
 # --fail-on info: any finding fails; clean captures stay 0

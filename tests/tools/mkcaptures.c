@@ -601,6 +601,68 @@ static void udp_ipv6(void)
     close_sess(&s);
 }
 
+/* One fragment sent to another link address than the peer's. */
+static void send_frag_to(sess *s, bool from_master, const uint8_t *frag, int len, uint16_t dst)
+{
+    if (len < 0)
+        die("builder failed");
+    frames f;
+    f.len = 0;
+    f.from_master = from_master;
+    f.dst = dst;
+    f.src = from_master ? MASTER : OUTSTATION;
+    if (dnp3kit_transport_segment(frag, (size_t)len, 249, &s->tseq[from_master ? 0 : 1], add_frame, &f) != 0)
+        die("segment");
+    wire(s, from_master, f.buf, f.len);
+}
+
+/* A header-only link frame (no user data). */
+static void link_only(sess *s, bool from_master, uint8_t ctrl, uint16_t dst)
+{
+    uint8_t b[16];
+    int n = dnp3kit_link_build(ctrl, dst, from_master ? MASTER : OUTSTATION, NULL, 0, b, sizeof b);
+    if (n < 0)
+        die("link build");
+    wire(s, from_master, b, (size_t)n);
+}
+
+/* Rules of the link layer and of unsolicited responses, one capture each,
+ * after a clean exchange (docs/findings.md, rules table). */
+static void rule_capture(const char *name, int rule)
+{
+    sess s;
+    open_sess(&s, name, false, false);
+    clean_poll(&s);
+    uint8_t req[64], rsp[64];
+    uint8_t q;
+    switch (rule) {
+    case 0: /* LINK_STATUS answered with bit 5 (FCB of a primary frame) set */
+        link_only(&s, true, dnp3kit_link_ctrl(true, true, false, false, DNP3KIT_LINK_PRI_REQUEST_LINK_STATUS),
+                  OUTSTATION);
+        link_only(&s, false, dnp3kit_link_ctrl(false, false, true, false, DNP3KIT_LINK_SEC_LINK_STATUS), MASTER);
+        break;
+    case 1: /* REQUEST_LINK_STATUS to the broadcast address 0xFFFF */
+        link_only(&s, true, dnp3kit_link_ctrl(true, true, false, false, DNP3KIT_LINK_PRI_REQUEST_LINK_STATUS),
+                  DNP3KIT_ADDR_BCAST_ALL);
+        break;
+    case 2: /* a READ answered to 0xFFFF instead of the master */
+        q = next_seq(&s);
+        send_frag(&s, true, req, dnp3kit_build_read_class(req, sizeof req, q, 0x1));
+        send_frag_to(&s, false, rsp, null_response(rsp, sizeof rsp, q, false, 0), DNP3KIT_ADDR_BCAST_ALL);
+        break;
+    case 3: /* an unsolicited response with FIR but not FIN, confirmed */
+        rsp[0] = dnp3kit_app_ctrl(true, false, true, true, s.useq);
+        rsp[1] = DNP3KIT_FC_UNSOLICITED_RESPONSE;
+        rsp[2] = rsp[3] = 0;
+        send_frag(&s, false, rsp, 4);
+        req[0] = dnp3kit_app_ctrl(true, true, false, true, s.useq);
+        req[1] = DNP3KIT_FC_CONFIRM;
+        send_frag(&s, true, req, 2);
+        break;
+    }
+    close_sess(&s);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -631,5 +693,11 @@ int main(int argc, char **argv)
     bad_response_capture("app_zero_size_huge_count", "3C 01 09 FF FF FF FF");
     /* g30v1 (5 octets) under 0x5B declaring 3, then a well-formed g30v1 */
     bad_response_capture("app_size_prefix_mismatch", "1E 01 5B 01 03 00 01 02 03 1E 01 00 00 00 01 D2 04 00 00");
+    /* g120v1 (challenge: 8 fixed octets) under 0x5B declaring 3 */
+    bad_response_capture("app_sa_object_too_short", "78 01 5B 01 03 00 01 02 03");
+    rule_capture("link_secondary_fcb", 0);
+    rule_capture("link_broadcast_function", 1);
+    rule_capture("app_response_to_broadcast", 2);
+    rule_capture("app_unsolicited_multi_fragment", 3);
     return failures ? 1 : 0;
 }

@@ -83,6 +83,10 @@ const dnp3kit_object_info *dnp3kit_catalog_table(size_t *count);
 const char *dnp3kit_group_name(uint8_t group);
 /* Octets per object for a row at this variation (FIXED: size; VARIATION: variation), else 0. */
 uint32_t dnp3kit_object_size(const dnp3kit_object_info *info, uint8_t variation);
+/* Octets of the fixed fields (all but the trailing octet string) of a
+ * free-format row (g70, g120): the least a size prefix may declare; 0 for
+ * other rows and for rows that are one octet string. */
+uint32_t dnp3kit_object_fixed_part(const dnp3kit_object_info *info);
 
 /* Quality flag bits (clause 11.5 / table 11-*), with group-specific meanings of bits 5-7. */
 #define DNP3KIT_FLAG_ONLINE 0x01
