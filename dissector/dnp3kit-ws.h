@@ -38,7 +38,7 @@ typedef struct dk_hf {
         al_obj_variation, al_obj_name, al_obj_qualifier, al_obj_prefix, al_obj_range, al_obj_start,
         al_obj_stop, al_obj_count, al_point, al_point_index, al_point_prefix_size, al_point_state,
         al_request_in, al_response_in, al_response_time, al_select_in, al_operate_in, al_confirm_in,
-        al_confirms, al_points_total, al_unparsed, al_point_octets;
+        al_confirms, al_points_total, al_unparsed, al_point_octets, al_complete, al_obj_valid;
     int iin_bits[16];          /* by bit number (IIN2 bit 0 = bit 0 ... IIN1 bit 7 = bit 15) */
     int crob_op, crob_queue, crob_clear, crob_tcc;
 } dk_hf;
@@ -100,10 +100,35 @@ typedef struct dk_pdu {
 } dk_pdu;
 
 void dk_tracking_register(void);
+/* Preference dnp3kit.max_fragment: the largest application fragment reassembled. */
+extern guint dk_max_fragment;
+#define DK_MAX_FRAGMENT_DEFAULT 65535u
+#define DK_MAX_FRAGMENT_LIMIT (16u << 20)
 /* First pass of one PDU (tvb holds exactly it). datagram_end: last PDU of a UDP datagram. */
 dk_pdu *dk_first_pass(tvbuff_t *tvb, packet_info *pinfo, bool udp, bool datagram_end);
 /* A record for a PDU seen only on a revisit (no state): link-level findings only. */
 dk_pdu *dk_stateless(tvbuff_t *tvb, packet_info *pinfo);
+
+/* ---- compat.c: hidden items of the built-in dnp3's fields ---- */
+typedef struct dk_bi {
+    int proto, start, len, ctl, ctl_dir, ctl_prm, ctl_fcb, ctl_fcv, ctl_dfc, ctl_prifunc, ctl_secfunc, dst, src,
+        addr, hdr_crc, hdr_crc_status, hdr_crc_incorrect, chunk, chunk_len, chunk_crc, chunk_crc_status,
+        chunk_crc_incorrect, tr_ctl, tr_fin, tr_fir, tr_seq, frag, frag_count, frag_len, frag_reassembled_in,
+        al_ctl, al_fir, al_fin, al_con, al_uns, al_seq, al_func, al_iin, iin[14], obj, objq_prefix, objq_range,
+        range_start, range_stop, range_quantity, point_index;
+} dk_bi;
+extern dk_bi dkbi;
+extern gboolean dk_bi_enabled; /* preference dnp3kit.builtin_fields */
+/* Look the built-in's fields up by name (at hand-off, when every protocol is registered). */
+void dk_bi_resolve(void);
+/* Each adds a hidden item only when the field is referenced (filter, colouring rule, column). */
+void dk_bi_uint(proto_tree *t, int id, tvbuff_t *tvb, int off, int len, uint32_t v);
+void dk_bi_bool(proto_tree *t, int id, tvbuff_t *tvb, int off, int len, uint64_t v);
+void dk_bi_item(proto_tree *t, int id, tvbuff_t *tvb, int off, int len);
+void dk_bi_link(proto_tree *t, tvbuff_t *tvb, const uint8_t *p, bool crc_ok);
+void dk_bi_block(proto_tree *t, tvbuff_t *tvb, int off, int k, const uint8_t *crc, bool crc_ok);
+void dk_bi_transport(proto_tree *t, tvbuff_t *tvb, int off, uint8_t th);
+void dk_bi_app_header(proto_tree *t, tvbuff_t *tvb, const uint8_t *a, uint32_t len, bool has_iin);
 
 /* ---- stats.c ---- */
 typedef struct dk_tap_info {

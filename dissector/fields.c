@@ -345,7 +345,12 @@ static void register_fixed_fields(void)
     F(al_points_total, "Points", "al.points", FT_UINT64, BASE_DEC, NULL, 0, "Objects in the fragment's headers");
     F(al_point_octets, "Object octets", "al.point.octets", FT_BYTES, BASE_NONE, NULL, 0,
       "The object as octets: its size prefix disagrees with the catalogue's layout");
-    F(al_unparsed, "Undecodable rest", "al.unparsed", FT_BYTES, BASE_NONE, NULL, 0, NULL);
+    F(al_unparsed, "Undecodable rest", "al.unparsed", FT_BYTES, BASE_NONE, NULL, 0,
+      "The fragment from its first defect on (what comes before it is shown)");
+    F(al_complete, "Complete", "al.complete", FT_BOOLEAN, BASE_NONE, NULL, 0,
+      "Present (false) when a defect stops decoding: the tree holds the fragment's valid prefix");
+    F(al_obj_valid, "Whole objects before the defect", "al.obj.valid_count", FT_UINT64, BASE_DEC, NULL, 0,
+      "Objects of a header whose data breaks off that are shown (the rest is in al.unparsed)");
 
     /* IIN bits (clause 4.2.2.5) from the core's list. */
     static const struct { uint16_t v; const char *n; } iin[] = {

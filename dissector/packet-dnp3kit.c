@@ -26,6 +26,7 @@ int dk_tap = -1;
 static dissector_handle_t tcp_handle, udp_handle;
 static gboolean pref_desegment = TRUE;
 static gboolean pref_heuristic = FALSE;
+guint dk_max_fragment = DK_MAX_FRAGMENT_DEFAULT;
 
 #define DK_TCP_PORTS "20000"
 #define DK_UDP_PORTS "20000"
@@ -279,6 +280,7 @@ static void link_header(ctx *c, const guint8 *p, guint n, bool full_frame)
                             ENC_LITTLE_ENDIAN, PROTO_CHECKSUM_VERIFY);
     if (crc != (guint16)(p[8] | p[9] << 8))
         proto_item_set_generated(proto_tree_add_uint(lt, hf.link_crc_expected, c->tvb, 8, 2, crc));
+    dk_bi_link(lt, c->tvb, p, crc == (guint16)(p[8] | p[9] << 8));
     if (REAL(c->link_item, c->top))
         proto_item_append_text(c->link_item, ", %s, %u \xe2\x86\x92 %u, len %u", dnp3kit_link_func_name(prm, p[3] & 0x0F),
                            p[6] | p[7] << 8, p[4] | p[5] << 8, p[2]);
@@ -294,6 +296,7 @@ static void link_header(ctx *c, const guint8 *p, guint n, bool full_frame)
         guint16 bc = dnp3kit_crc16(p + off, k);
         proto_tree_add_checksum(bt, c->tvb, off + k, hf.link_block_crc, hf.link_block_crc_status, NULL, c->pinfo,
                                 bc, ENC_LITTLE_ENDIAN, PROTO_CHECKSUM_VERIFY);
+        dk_bi_block(bt, c->tvb, (int)off, (int)k, p + off + k, bc == (guint16)(p[off + k] | p[off + k + 1] << 8));
         if (bc != (guint16)(p[off + k] | p[off + k + 1] << 8)) {
             proto_item_set_generated(proto_tree_add_uint(bt, hf.link_crc_expected, c->tvb, off + k, 2, bc));
             if (REAL(bi, lt))
@@ -452,6 +455,7 @@ static void app_tree(ctx *c, proto_tree *parent, const dk_frag *fr)
     static int *const ctrl[] = {&hf.al_fir, &hf.al_fin, &hf.al_con, &hf.al_uns, &hf.al_seq, NULL};
     proto_tree_add_bitmask(c->al, t, 0, hf.al_ctrl, ett.al_ctrl, ctrl, ENC_NA);
     proto_tree_add_item(c->al, hf.al_func, t, 1, 1, ENC_NA);
+    dk_bi_app_header(c->al, t, fr->data, fr->len, h->has_iin);
     const char *fname = dnp3kit_app_func_name(h->func);
     if (REAL(ai, parent))
         proto_item_append_text(ai, ", %s seq %u", fname ? fname : "unknown function", h->seq);
@@ -487,7 +491,9 @@ static void app_tree(ctx *c, proto_tree *parent, const dk_frag *fr)
     dnp3kit_object_header oh;
     dnp3kit_object_iter_init(&it, fr->data, fr->len, h);
     int r;
-    while ((r = dnp3kit_object_iter_next(&it, &oh, NULL)) > 0) {
+    /* A header whose data breaks off is shown with its whole objects: the
+     * fragment's valid prefix (the core marks it partial). */
+    while ((r = dnp3kit_object_iter_next(&it, &oh, NULL)) > 0 || (r < 0 && oh.partial)) {
         guint len = (guint)(oh.header_len + oh.data_len);
         if (oh.offset + len > fr->len)
             len = fr->len - (guint)oh.offset;
@@ -504,14 +510,20 @@ static void app_tree(ctx *c, proto_tree *parent, const dk_frag *fr)
             proto_item_set_generated(proto_tree_add_string(ot, hf.al_obj_name, t, o, 2, name));
         static int *const qual[] = {&hf.al_obj_prefix, &hf.al_obj_range, NULL};
         proto_tree_add_bitmask(ot, t, o + 2, hf.al_obj_qualifier, ett.qual, qual, ENC_NA);
+        dk_bi_uint(ot, dkbi.obj, t, (int)o, 2, (guint32)(oh.group << 8 | oh.variation));
+        dk_bi_uint(ot, dkbi.objq_prefix, t, (int)o + 2, 1, fr->data[o + 2]);
+        dk_bi_uint(ot, dkbi.objq_range, t, (int)o + 2, 1, fr->data[o + 2]);
         guint rl = range_len(oh.range_code);
         if (oh.has_range) {
             proto_tree_add_uint(ot, hf.al_obj_start, t, o + 3, rl / 2, (guint32)oh.start);
             proto_tree_add_uint(ot, hf.al_obj_stop, t, o + 3 + rl / 2, rl / 2, (guint32)oh.stop);
+            dk_bi_uint(ot, dkbi.range_start, t, (int)(o + 3), (int)(rl / 2), (guint32)oh.start);
+            dk_bi_uint(ot, dkbi.range_stop, t, (int)(o + 3 + rl / 2), (int)(rl / 2), (guint32)oh.stop);
             if (olabel)
                 proto_item_append_text(oi, ", range %" PRIu64 "-%" PRIu64, oh.start, oh.stop);
         } else if (rl) {
             proto_tree_add_uint(ot, hf.al_obj_count, t, o + 3, rl, (guint32)oh.count);
+            dk_bi_uint(ot, dkbi.range_quantity, t, (int)(o + 3), (int)rl, (guint32)oh.count);
             if (olabel)
                 proto_item_append_text(oi, ", count %" PRIu64, oh.count);
         } else if (olabel) {
@@ -524,9 +536,19 @@ static void app_tree(ctx *c, proto_tree *parent, const dk_frag *fr)
             while (dnp3kit_point_iter_next(&pi, &pt) > 0)
                 add_point(c, ot, fr, &oh, &pt);
         }
+        if (r < 0) {
+            proto_item *vi = proto_tree_add_uint64(ot, hf.al_obj_valid, t, (gint)oh.offset, 0, oh.valid_count);
+            proto_item_set_generated(vi);
+            proto_item_append_text(vi, " of %" PRIu64, oh.count);
+            break;
+        }
     }
-    if (r < 0 && it.pos < fr->len)
-        proto_tree_add_item(c->al, hf.al_unparsed, t, (gint)it.pos, -1, ENC_NA);
+    if (r < 0) {
+        proto_item_set_generated(proto_tree_add_boolean(c->al, hf.al_complete, t, 0, 0, FALSE));
+        size_t rest = oh.partial ? oh.data_offset + oh.data_len : it.pos;
+        if (rest < fr->len)
+            proto_tree_add_item(c->al, hf.al_unparsed, t, (gint)rest, -1, ENC_NA);
+    }
 }
 
 static void add_findings(ctx *c, const dk_pdu *rec)
@@ -638,6 +660,7 @@ static void dissect_one(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, boo
             proto_item *ti = proto_tree_add_bitmask(c.top, tvb, DNP3KIT_LINK_HEADER_LEN, hf.tr, ett.tr, trf, ENC_NA);
             c.tr = proto_item_add_subtree(ti, ett.tr_frames);
             guint8 th = p[DNP3KIT_LINK_HEADER_LEN];
+            dk_bi_transport(c.tr, tvb, DNP3KIT_LINK_HEADER_LEN, th);
             if (REAL(ti, c.top))
                 proto_item_append_text(ti, " (%s%sseq %u)", th & 0x40 ? "FIR " : "", th & 0x80 ? "FIN " : "", th & 0x3F);
         }
@@ -650,6 +673,10 @@ static void dissect_one(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, boo
                 proto_item_set_generated(proto_tree_add_uint(c.tr, hf.tr_len, tvb, 0, 0, fr->len));
                 for (uint32_t i = 0; i < fr->nframes; i++)
                     proto_item_set_generated(proto_tree_add_uint(c.tr, hf.tr_frame, tvb, 0, 0, fr->frames[i]));
+                dk_bi_uint(c.tr, dkbi.frag_count, tvb, 0, 0, fr->nframes);
+                dk_bi_uint(c.tr, dkbi.frag_len, tvb, 0, 0, fr->len);
+                for (uint32_t i = 0; i < fr->nframes; i++)
+                    dk_bi_uint(c.tr, dkbi.frag, tvb, 0, 0, fr->frames[i]);
             }
             app_tree(&c, c.top, fr);
             info_fragment(&ib, fr);
@@ -737,6 +764,18 @@ void proto_register_dnp3kit(void)
                                    "Try dnp3kit on TCP and UDP payloads of other ports that start with a DNP3 link "
                                    "header with a valid CRC.",
                                    &pref_heuristic);
+    prefs_register_uint_preference(m, "max_fragment", "Largest application fragment (octets)",
+                                   "Transport messages longer than this are not reassembled (finding "
+                                   "transport_message_too_large). Each direction of each association that "
+                                   "carries a message of several segments holds one buffer of this size for the "
+                                   "capture's lifetime. 249 to 16777216; default 65535.",
+                                   10, &dk_max_fragment);
+    prefs_register_bool_preference(m, "builtin_fields", "Also fill the built-in dnp3's filter fields",
+                                   "Give each frame hidden items of the built-in DNP3 dissector's fields (dnp3.al.func, "
+                                   "dnp3.al.obj, dnp3.src, ...) for what both decode, so existing dnp3.* filters, "
+                                   "colouring rules and columns keep selecting the same frames. Added only while a "
+                                   "filter or column references them.",
+                                   &dk_bi_enabled);
     dk_tracking_register();
     dk_tap = register_tap("dnp3kit");
 }
@@ -746,6 +785,7 @@ void proto_reg_handoff_dnp3kit(void)
     /* Creates the "TCP port(s)" and "UDP port(s)" preferences of this protocol. */
     dissector_add_uint_range_with_preference("tcp.port", DK_TCP_PORTS, tcp_handle);
     dissector_add_uint_range_with_preference("udp.port", DK_UDP_PORTS, udp_handle);
+    dk_bi_resolve();
     heur_dissector_add("tcp", heur_tcp, "DNP3 over TCP (dnp3kit)", "dnp3kit_tcp", proto_dnp3kit, HEURISTIC_ENABLE);
     heur_dissector_add("udp", heur_udp, "DNP3 over UDP (dnp3kit)", "dnp3kit_udp", proto_dnp3kit, HEURISTIC_ENABLE);
 }

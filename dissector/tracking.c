@@ -176,8 +176,10 @@ static half *find_half(conv_state *cs, uint16_t src, uint16_t dst, collect *c)
     half *h = wmem_new0(wmem_file_scope(), half);
     h->src = src;
     h->dst = dst;
-    h->buf = wmem_alloc(wmem_file_scope(), DNP3KIT_DEFAULT_MAX_MESSAGE);
-    dnp3kit_reassembler_init(&h->r, h->buf, DNP3KIT_DEFAULT_MAX_MESSAGE);
+    /* The buffer comes with the first message that needs one (below). */
+    guint cap = dk_max_fragment < DNP3KIT_TRANSPORT_MAX_PAYLOAD ? DNP3KIT_TRANSPORT_MAX_PAYLOAD
+              : dk_max_fragment > DK_MAX_FRAGMENT_LIMIT ? DK_MAX_FRAGMENT_LIMIT : dk_max_fragment;
+    dnp3kit_reassembler_init(&h->r, NULL, cap);
     cs->halves[cs->nhalves++] = h;
     return h;
 }
@@ -346,6 +348,12 @@ dk_pdu *dk_first_pass(tvbuff_t *tvb, packet_info *pinfo, bool udp, bool datagram
                 tc.n = 0;
                 dnp3kit_sink ts = {collect_fn, &tc};
                 bool fir = (lf.user[0] & DNP3KIT_TRANSPORT_FIR) != 0;
+                /* Only a message of several segments is copied: its half gets
+                 * its buffer (dk_max_fragment octets) when the first one starts. */
+                if (!h->buf && fir && !(lf.user[0] & DNP3KIT_TRANSPORT_FIN)) {
+                    h->buf = wmem_alloc(wmem_file_scope(), h->r.cap);
+                    h->r.buf = h->buf;
+                }
                 int r = dnp3kit_reassembler_push(&h->r, lf.user, lf.user_len, &msg, &mlen, &ts);
                 bool refused = false;
                 for (uint32_t i = 0; i < tc.n; i++) {

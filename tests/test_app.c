@@ -271,6 +271,74 @@ static void test_validate_rules(void **state)
     assert_int_equal(sum.valid_len, ok_len);
 }
 
+/* A header whose data breaks off keeps its whole objects (the fragment's
+ * valid prefix, DESIGN.md principle 4) in every sizing rule; a sound header
+ * is never marked partial. */
+static void test_valid_prefix(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *hex;
+        size_t bad;            /* number of the header that breaks off */
+        uint64_t valid;        /* whole objects before the defect */
+        size_t data_len;
+        int rc;
+    } cases[] = {
+        /* fixed size: g30v1 0-3, 2.4 objects */
+        {"C0 81 00 00 01 02 00 00 00 01 1E 01 00 00 03 01 D2 04 00 00 01 2E FB FF FF 01 00", 1, 2, 10,
+         DNP3KIT_ERR_INVALID},
+        /* packed bits: g1v1 0-20 needs 3 octets, 2 left: 16 bits */
+        {"C0 81 00 00 01 01 00 00 14 FF 0F", 0, 16, 2, DNP3KIT_ERR_INVALID},
+        /* index prefixes without data: READ g1v2 0x17 count 3, 2 indices */
+        {"C0 01 01 02 17 03 05 06", 0, 2, 2, DNP3KIT_ERR_INVALID},
+        /* size prefixes: g70v4 0x5B count 2, the second object cut */
+        {"C0 81 00 00 46 04 5B 02 03 00 AA BB CC 05 00 11 22", 0, 1, 5, DNP3KIT_ERR_INVALID},
+        /* size prefixes: a zero-size object after one whole one */
+        {"C0 81 00 00 46 04 5B 02 02 00 AA BB 00 00", 0, 1, 4, DNP3KIT_ERR_INVALID},
+        /* prefixed fixed size: g12v1 0x28 count 2, one CROB of 13 octets present */
+        {"C0 05 0C 01 28 02 00 01 00 02 01 64 00 00 00 64 00 00 00 00", 0, 1, 13, DNP3KIT_ERR_INVALID},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        HEX(f, cases[k].hex);
+        walk w;
+        assert_int_equal(walk_frag(f, f_len, &w, NULL), cases[k].rc);
+        assert_int_equal(w.n, cases[k].bad);
+        for (size_t i = 0; i < w.n; i++)
+            assert_false(w.h[i].partial);
+        /* the failing call filled the next slot (the sticky re-call wrote slot 31) */
+        const dnp3kit_object_header *oh = &w.h[w.n];
+        if (!oh->partial)
+            fail_msg("case %zu: header %zu not marked partial", k, cases[k].bad);
+        assert_int_equal(oh->valid_count, cases[k].valid);
+        assert_int_equal(oh->data_len, cases[k].data_len);
+        assert_true(oh->data_offset + oh->data_len <= f_len);
+        /* the point iterator gives exactly the whole objects */
+        dnp3kit_point_iter pi;
+        dnp3kit_point pt;
+        dnp3kit_point_iter_init(&pi, f, f_len, oh);
+        uint64_t n = 0;
+        int r;
+        while ((r = dnp3kit_point_iter_next(&pi, &pt)) == 1) {
+            assert_true(pt.offset + pt.size <= oh->data_offset + oh->data_len);
+            n++;
+        }
+        assert_int_equal(r, 0);
+        assert_int_equal(n, oh->has_data || oh->prefix_size ? cases[k].valid : 0);
+    }
+    /* The first case's whole objects carry their values. */
+    HEX(g, cases[0].hex);
+    walk w;
+    walk_frag(g, g_len, &w, NULL);
+    dnp3kit_point_iter pi;
+    dnp3kit_point pt;
+    dnp3kit_point_iter_init(&pi, g, g_len, &w.h[1]);
+    assert_int_equal(dnp3kit_point_iter_next(&pi, &pt), 1);
+    assert_int_equal(pt.i, 1234);
+    assert_int_equal(dnp3kit_point_iter_next(&pi, &pt), 1);
+    assert_int_equal(pt.i, -1234);
+    assert_int_equal(dnp3kit_point_iter_next(&pi, &pt), 0);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -302,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_attribute_lists),
         cmocka_unit_test(test_validate_rules),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_valid_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

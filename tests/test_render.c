@@ -431,12 +431,20 @@ static void test_truncated(void **state)
           "RESPONSE seq=0 fir fin iin=0\n"
           "  g1v2 Binary Input - With Flags q=0x00 start=0 stop=0\n"
           "    [0] flags=ONLINE value=0\n"
+          /* the valid prefix: the header and its two whole objects before the defect */
+          "  g30v1 Analog Input - 32-bit With Flag q=0x00 start=0 stop=3\n"
+          "    [0] flags=ONLINE value=1234\n"
+          "    [1] flags=ONLINE value=-1234\n"
+          "    ... 2 of 4 objects before the defect\n"
           "  ! app_object_truncated: object header 1: g30v1 needs 20 octets, 10 left\n",
           "\"ac\":{\"fir\":true,\"fin\":true,\"con\":false,\"uns\":false,\"seq\":0},"
           "\"func\":129,\"func_name\":\"RESPONSE\",\"iin\":{\"value\":0,\"bits\":[]},\"objects\":["
           "{\"group\":1,\"variation\":2,\"name\":\"Binary Input - With Flags\",\"qualifier\":0,"
-          "\"start\":0,\"stop\":0,\"points\":[{\"index\":0,\"flags\":1,\"value\":false}]}],"
-          "\"decode_error\":{\"name\":\"app_object_truncated\","
+          "\"start\":0,\"stop\":0,\"points\":[{\"index\":0,\"flags\":1,\"value\":false}]},"
+          "{\"group\":30,\"variation\":1,\"name\":\"Analog Input - 32-bit With Flag\",\"qualifier\":0,"
+          "\"start\":0,\"stop\":3,\"points\":[{\"index\":0,\"flags\":1,\"value\":1234},"
+          "{\"index\":1,\"flags\":1,\"value\":-1234}],\"complete\":false}],"
+          "\"complete\":false,\"decode_error\":{\"name\":\"app_object_truncated\","
           "\"detail\":\"object header 1: g30v1 needs 20 octets, 10 left\",\"offset\":15}",
           DNP3KIT_ERR_INVALID);
 }
@@ -446,7 +454,7 @@ static void test_fragment_too_short(void **state)
     (void)state;
     check("C0 81 00",
           "  ! app_fragment_too_short: 3 octets, need 4\n",
-          "\"decode_error\":{\"name\":\"app_fragment_too_short\",\"detail\":\"3 octets, need 4\","
+          "\"complete\":false,\"decode_error\":{\"name\":\"app_fragment_too_short\",\"detail\":\"3 octets, need 4\","
           "\"offset\":0}",
           DNP3KIT_ERR_INVALID);
     membuf m;

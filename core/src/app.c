@@ -161,6 +161,18 @@ static const unsigned prefix_sizes[8] = {0, 1, 2, 4, 1, 2, 4, 0};
 
 #define FAIL(it, rc) return ((it)->error = (rc))
 
+/* An error in the data of a sound header: keep the header and its whole
+ * objects before the defect for the consumers that show them. */
+static int partial(dnp3kit_object_iter *it, dnp3kit_object_header *oh, uint64_t valid, size_t valid_len, int rc)
+{
+    if (valid > oh->count)
+        valid = oh->count;
+    oh->partial = true;
+    oh->valid_count = valid;
+    oh->data_len = valid_len;
+    return it->error = rc;
+}
+
 int dnp3kit_object_iter_next(dnp3kit_object_iter *it, dnp3kit_object_header *oh, const dnp3kit_sink *sink)
 {
     if (it->error)
@@ -234,6 +246,8 @@ int dnp3kit_object_iter_next(dnp3kit_object_iter *it, dnp3kit_object_header *oh,
         report(sink, DNP3KIT_F_APP_UNUSUAL_QUALIFIER, it->pos + 2, 0, q, num, g, v, q, it->func);
 
     uint64_t need = 0;
+    uint64_t valid = 0, valid_len = 0; /* whole objects before the data ends (valid prefix) */
+    bool walked = false;               /* set by the object-by-object walks */
     /* g0 attribute variations outside the standard set belong to other
      * attribute sets (clause 11.?); they are self-describing like the rest. */
     bool attribute = g == 0 || (info && info->size_rule == DNP3KIT_SIZE_ATTRIBUTE);
@@ -259,7 +273,10 @@ int dnp3kit_object_iter_next(dnp3kit_object_iter *it, dnp3kit_object_header *oh,
          * prefix still frames the data, so the walk goes on (first one reported). */
         uint32_t defined = dnp3kit_object_size(info, v);
         uint32_t fixed = dnp3kit_object_fixed_part(info);
+        walked = true;
         for (uint64_t k = 0; k < oh->count; k++) {
+            valid = k;
+            valid_len = off;
             if (drem - off < oh->prefix_size) {
                 need = off + oh->prefix_size;
                 break;
@@ -279,7 +296,7 @@ int dnp3kit_object_iter_next(dnp3kit_object_iter *it, dnp3kit_object_header *oh,
             if (osize == 0) {
                 report(sink, DNP3KIT_F_APP_ZERO_SIZE_OBJECT, oh->data_offset + (size_t)off, 0, k, num, g, v, q,
                        it->func);
-                FAIL(it, DNP3KIT_ERR_INVALID);
+                return partial(it, oh, k, (size_t)off, DNP3KIT_ERR_INVALID);
             }
             off += oh->prefix_size;
             if (drem - off < osize) {
@@ -296,7 +313,10 @@ int dnp3kit_object_iter_next(dnp3kit_object_iter *it, dnp3kit_object_header *oh,
         /* g0: [index prefix] data type code, length, value (attr_value_len) */
         const uint8_t *d = p + oh->header_len;
         uint64_t off = 0;
+        walked = true;
         for (uint64_t k = 0; k < oh->count; k++) {
+            valid = k;
+            valid_len = off;
             if (drem - off < (uint64_t)oh->prefix_size + 2) {
                 need = off + oh->prefix_size + 2;
                 break;
@@ -335,7 +355,18 @@ int dnp3kit_object_iter_next(dnp3kit_object_iter *it, dnp3kit_object_header *oh,
     }
     if (need > drem) {
         report(sink, DNP3KIT_F_APP_OBJECT_TRUNCATED, oh->data_offset, need, drem, num, g, v, q, it->func);
-        FAIL(it, DNP3KIT_ERR_INVALID);
+        if (!walked) {
+            /* fixed-size, packed or index-only objects: the whole ones that fit */
+            uint64_t each = (uint64_t)oh->prefix_size + oh->object_size;
+            if (oh->bits) {
+                valid = drem * 8 / oh->bits;
+                valid_len = drem;
+            } else if (each) {
+                valid = drem / each;
+                valid_len = valid * each;
+            }
+        }
+        return partial(it, oh, valid, (size_t)valid_len, DNP3KIT_ERR_INVALID);
     }
     oh->data_len = (size_t)need;
     it->pos = oh->data_offset + oh->data_len;

@@ -225,6 +225,8 @@ void dnp3kit_point_iter_init(dnp3kit_point_iter *pi, const uint8_t *frag, size_t
     pi->frag = frag;
     pi->len = len;
     pi->oh = *oh;
+    if (oh->partial)
+        pi->oh.count = oh->valid_count; /* the whole objects before the defect */
     pi->i = 0;
     pi->pos = oh->data_offset;
 }

@@ -810,7 +810,8 @@ static void emit_error(ctx *c, int err, bool leading_comma)
         bool first = true;
         if (leading_comma)
             put(w, ",", 1);
-        putstr(w, "\"decode_error\":{");
+        /* the record holds the valid prefix only */
+        putstr(w, "\"complete\":false,\"decode_error\":{");
         jkey(w, &first, "name");
         jcstr(w, name);
         jkey(w, &first, "detail");
@@ -903,14 +904,33 @@ static int render_fragment(ctx *c, const uint8_t *frag, size_t len)
         r = dnp3kit_object_iter_next(&it, &oh, &c->sink);
         if (r == 0)
             break;
-        if (r < 0) {
+        if (r < 0 && !oh.partial) {
             err = r;
             break;
         }
+        /* A header whose data breaks off: its whole objects are the valid
+         * prefix and are shown; the defect is named after them. */
         begin_header(c, &oh, first);
         if (oh.has_data) {
-            c->cap.have = false;
-            err = render_points(c, frag, len, &oh);
+            if (r < 0) {
+                capture keep = c->cap; /* the header's finding names the defect */
+                c->cap.have = false;
+                (void)render_points(c, frag, len, &oh);
+                c->cap = keep;
+            } else {
+                c->cap.have = false;
+                err = render_points(c, frag, len, &oh);
+            }
+        }
+        if (r < 0) {
+            err = r;
+            if (c->json)
+                putstr(w, ",\"complete\":false");
+            else {
+                put_indent(c, 2);
+                putf(w, "... %llu of %llu objects before the defect\n", (unsigned long long)oh.valid_count,
+                     (unsigned long long)oh.count);
+            }
         }
         if (c->json)
             put(w, "}", 1);

@@ -80,12 +80,6 @@ TSHARK_EXPLAINED = [
          clause="7 (secure authentication), A.45 g120v2",
          why="AUTHENTICATE_REQ: 78 02 5b 01 16 00 + 22 octets (CSQ 3, user 1, 16-octet MAC) "
              "fills the fragment; tshark does not dissect objects of function 0x20."),
-    dict(capture="ICS-Security-Tools/direct_operate_crob_malform_but_good_crc.pcap", frames=[1],
-         tshark=([5], [(12, 1)]), kit=([5], []), verdict="dnp3kit-right",
-         clause="4.2.2.7 (count x object size), A.8 g12v1",
-         why="0c 01 28 02 00: two CROBs with 2-octet index prefixes need 26 octets, 13 remain. "
-             "tshark lists the header then raises Malformed; dnp3kit rejects the header "
-             "(decode_error app_object_truncated names header 0 g12v1). Same header seen by both."),
     dict(capture="ICS-Security-Tools/dnp3_test_data_part1.pcap", frames=[154, 156],
          tshark=([21], G60_123), kit=([21], [(60, 2), (60, 3)]), verdict="dnp3kit-right",
          clause="4.2.2.7 (qualifier: bit 7 reserved, range code 0xD reserved)",
@@ -133,13 +127,6 @@ TSHARK_EXPLAINED = [
     dict(capture="ICS-Security-Tools/opendnp3-3-conformance/8.22.2.14.pcap", frames=[10, 16],
          tshark=([129], [(51, 2)]), kit=([129], [(51, 2), (2, 3)]), verdict="dnp3kit-right",
          clause="annex A g51v2, g2v3", why="as 8.14.2.12 frame 10."),
-    dict(capture="arkime/dnp3_synthetic.pcap", frames=[9],
-         tshark=([2], [(0, 1)]), kit=([2], []), verdict="dnp3kit-right",
-         clause="annex A group 0 (no variation 1 for the standard set), 4.2.2.7",
-         why="synthetic WRITE 00 01 02 + 4-octet start/stop 0x06050403-0x0a090807 over filler "
-             "octets: the device attributes of that range cannot fit in what follows. tshark "
-             "lists it ('Unknown Group 0 Variation', Malformed); dnp3kit names it in "
-             "decode_error (app_object_truncated)."),
     dict(capture="arkime/dnp3_synthetic.pcap", frames=[13],
          tshark=([129], [(1, 2)]), kit=([129], []), verdict="dnp3kit-right",
          clause="4.2.2.7 (range codes 3-5 are obsolete/reserved)",

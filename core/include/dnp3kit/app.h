@@ -122,6 +122,12 @@ typedef struct dnp3kit_object_header {
     size_t data_offset;        /* first octet after the header */
     size_t data_len;           /* octets of prefixes + objects */
     uint32_t number;           /* 0-based position of this header in the fragment */
+    /* Set only with an error from dnp3kit_object_iter_next(): the header itself
+     * is sound but its data ends early (APP_OBJECT_TRUNCATED) or breaks off at a
+     * zero-size object; data_len then covers the valid_count whole objects
+     * before the defect, the fragment's valid prefix (DESIGN.md principle 4). */
+    bool partial;
+    uint64_t valid_count;
 } dnp3kit_object_header;
 
 typedef struct dnp3kit_object_iter {
@@ -144,6 +150,9 @@ void dnp3kit_object_iter_init(dnp3kit_object_iter *it, const uint8_t *frag, size
  * start > stop, zero-size free object), DNP3KIT_ERR_UNSUPPORTED (reserved
  * qualifier, unknown object that carries data), DNP3KIT_ERR_TOO_LARGE
  * (count x size beyond 32 bits). After an error the rest cannot be sized.
+ * When the error is in the data of a sound header, *oh is that header with
+ * partial = true (see above): a consumer may show its valid_count objects
+ * (dnp3kit_point_iter stops after them) and must not act on the fragment.
  */
 int dnp3kit_object_iter_next(dnp3kit_object_iter *it, dnp3kit_object_header *oh,
                              const dnp3kit_sink *sink);

@@ -1,0 +1,203 @@
+/*
+ * Coexistence with the built-in dissector's filters (docs/dissector.md,
+ * "Filters of the built-in dnp3").
+ *
+ * The plugin takes port 20000 from the built-in, so without help every saved
+ * `dnp3.*` filter, colouring rule and column would silently stop matching.
+ * For what both dissectors decode (link header, CRCs, transport header,
+ * reassembly, application header, IIN, object headers) each frame also gets
+ * hidden items of the built-in's own fields: the same header field ids, looked
+ * up by name at hand-off, so filter names, types and bit masks are exactly
+ * the built-in's and nothing is registered twice. They are added only while a
+ * filter, colouring rule or column references the field, so an ordinary
+ * dissection (and every benchmark row) pays one flag test per field.
+ *
+ * A field whose registration differs from what is expected here (another
+ * Wireshark version) is left out rather than filled with a wrong type.
+ */
+#include "dnp3kit-ws.h"
+
+dk_bi dkbi;
+
+enum want { W_PROTO, W_UINT, W_BOOL, W_NONE, W_BYTES };
+
+static const struct {
+    const char *name;
+    int *id;
+    enum want kind;
+} table[] = {
+    {"dnp3", &dkbi.proto, W_PROTO},
+    {"dnp3.start", &dkbi.start, W_UINT},
+    {"dnp3.len", &dkbi.len, W_UINT},
+    {"dnp3.ctl", &dkbi.ctl, W_UINT},
+    {"dnp3.ctl.dir", &dkbi.ctl_dir, W_BOOL},
+    {"dnp3.ctl.prm", &dkbi.ctl_prm, W_BOOL},
+    {"dnp3.ctl.fcb", &dkbi.ctl_fcb, W_BOOL},
+    {"dnp3.ctl.fcv", &dkbi.ctl_fcv, W_BOOL},
+    {"dnp3.ctl.dfc", &dkbi.ctl_dfc, W_BOOL},
+    {"dnp3.ctl.prifunc", &dkbi.ctl_prifunc, W_UINT},
+    {"dnp3.ctl.secfunc", &dkbi.ctl_secfunc, W_UINT},
+    {"dnp3.dst", &dkbi.dst, W_UINT},
+    {"dnp3.src", &dkbi.src, W_UINT},
+    {"dnp3.addr", &dkbi.addr, W_UINT},
+    {"dnp3.hdr.CRC", &dkbi.hdr_crc, W_UINT},
+    {"dnp.hdr.CRC.status", &dkbi.hdr_crc_status, W_UINT},
+    {"dnp3.hdr.CRC.incorrect", &dkbi.hdr_crc_incorrect, W_NONE},
+    {"dnp.data_chunk", &dkbi.chunk, W_BYTES},
+    {"dnp.data_chunk_len", &dkbi.chunk_len, W_UINT},
+    {"dnp.data_chunk.CRC", &dkbi.chunk_crc, W_UINT},
+    {"dnp.data_chunk.CRC.status", &dkbi.chunk_crc_status, W_UINT},
+    {"dnp3.data_chunk.CRC.incorrect", &dkbi.chunk_crc_incorrect, W_NONE},
+    {"dnp3.tr.ctl", &dkbi.tr_ctl, W_UINT},
+    {"dnp3.tr.fin", &dkbi.tr_fin, W_BOOL},
+    {"dnp3.tr.fir", &dkbi.tr_fir, W_BOOL},
+    {"dnp3.tr.seq", &dkbi.tr_seq, W_UINT},
+    {"dnp3.al.fragment", &dkbi.frag, W_UINT},
+    {"dnp3.al.fragment.count", &dkbi.frag_count, W_UINT},
+    {"dnp3.al.fragment.reassembled.length", &dkbi.frag_len, W_UINT},
+    {"dnp3.al.fragment.reassembled_in", &dkbi.frag_reassembled_in, W_UINT},
+    {"dnp3.al.ctl", &dkbi.al_ctl, W_UINT},
+    {"dnp3.al.fir", &dkbi.al_fir, W_BOOL},
+    {"dnp3.al.fin", &dkbi.al_fin, W_BOOL},
+    {"dnp3.al.con", &dkbi.al_con, W_BOOL},
+    {"dnp3.al.uns", &dkbi.al_uns, W_BOOL},
+    {"dnp3.al.seq", &dkbi.al_seq, W_UINT},
+    {"dnp3.al.func", &dkbi.al_func, W_UINT},
+    {"dnp3.al.iin", &dkbi.al_iin, W_UINT},
+    {"dnp3.al.iin.rst", &dkbi.iin[0], W_BOOL},
+    {"dnp3.al.iin.dt", &dkbi.iin[1], W_BOOL},
+    {"dnp3.al.iin.dol", &dkbi.iin[2], W_BOOL},
+    {"dnp3.al.iin.tsr", &dkbi.iin[3], W_BOOL},
+    {"dnp3.al.iin.cls3d", &dkbi.iin[4], W_BOOL},
+    {"dnp3.al.iin.cls2d", &dkbi.iin[5], W_BOOL},
+    {"dnp3.al.iin.cls1d", &dkbi.iin[6], W_BOOL},
+    {"dnp3.al.iin.bmsg", &dkbi.iin[7], W_BOOL},
+    {"dnp3.al.iin.cc", &dkbi.iin[8], W_BOOL},
+    {"dnp3.al.iin.oae", &dkbi.iin[9], W_BOOL},
+    {"dnp3.al.iin.ebo", &dkbi.iin[10], W_BOOL},
+    {"dnp3.al.iin.pioor", &dkbi.iin[11], W_BOOL},
+    {"dnp3.al.iin.obju", &dkbi.iin[12], W_BOOL},
+    {"dnp3.al.iin.fcni", &dkbi.iin[13], W_BOOL},
+    {"dnp3.al.obj", &dkbi.obj, W_UINT},
+    {"dnp3.al.objq.prefix", &dkbi.objq_prefix, W_UINT},
+    {"dnp3.al.objq.range", &dkbi.objq_range, W_UINT},
+    {"dnp3.al.range.start", &dkbi.range_start, W_UINT},
+    {"dnp3.al.range.stop", &dkbi.range_stop, W_UINT},
+    {"dnp3.al.range.quantity", &dkbi.range_quantity, W_UINT},
+    {"dnp3.al.point_index", &dkbi.point_index, W_UINT},
+};
+
+static bool kind_ok(enum want k, enum ftenum t)
+{
+    switch (k) {
+    case W_PROTO: return t == FT_PROTOCOL;
+    case W_UINT: return t == FT_UINT8 || t == FT_UINT16 || t == FT_UINT24 || t == FT_UINT32 || t == FT_FRAMENUM;
+    case W_BOOL: return t == FT_BOOLEAN;
+    case W_NONE: return t == FT_NONE;
+    case W_BYTES: return t == FT_BYTES;
+    }
+    return false;
+}
+
+gboolean dk_bi_enabled = TRUE;
+
+void dk_bi_resolve(void)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(table); i++) {
+        *table[i].id = -1;
+        int id = proto_registrar_get_id_byname(table[i].name);
+        if (id < 0)
+            continue;
+        header_field_info *h = proto_registrar_get_nth((guint)id);
+        if (h && kind_ok(table[i].kind, h->type))
+            *table[i].id = id;
+    }
+}
+
+/* Referenced by a filter, colouring rule or column: only then is it worth an item. */
+static bool wanted(proto_tree *t, int id)
+{
+    return t && id > 0 && dk_bi_enabled && proto_registrar_get_nth((guint)id)->ref_type != HF_REF_TYPE_NONE;
+}
+
+void dk_bi_uint(proto_tree *t, int id, tvbuff_t *tvb, int off, int len, uint32_t v)
+{
+    if (wanted(t, id))
+        proto_item_set_hidden(proto_tree_add_uint(t, id, tvb, off, len, v));
+}
+
+void dk_bi_bool(proto_tree *t, int id, tvbuff_t *tvb, int off, int len, uint64_t v)
+{
+    if (wanted(t, id))
+        proto_item_set_hidden(proto_tree_add_boolean(t, id, tvb, off, len, v));
+}
+
+void dk_bi_item(proto_tree *t, int id, tvbuff_t *tvb, int off, int len)
+{
+    if (wanted(t, id))
+        proto_item_set_hidden(proto_tree_add_item(t, id, tvb, off, len, ENC_NA));
+}
+
+void dk_bi_link(proto_tree *t, tvbuff_t *tvb, const uint8_t *p, bool crc_ok)
+{
+    uint8_t ctl = p[3];
+    bool prm = (ctl & DNP3KIT_LINK_CTRL_PRM) != 0;
+    dk_bi_item(t, dkbi.proto, tvb, 0, -1);
+    dk_bi_uint(t, dkbi.start, tvb, 0, 2, (uint32_t)(p[0] << 8 | p[1]));
+    dk_bi_uint(t, dkbi.len, tvb, 2, 1, p[2]);
+    dk_bi_uint(t, dkbi.ctl, tvb, 3, 1, ctl);
+    dk_bi_bool(t, dkbi.ctl_dir, tvb, 3, 1, ctl);
+    dk_bi_bool(t, dkbi.ctl_prm, tvb, 3, 1, ctl);
+    if (prm) {
+        dk_bi_bool(t, dkbi.ctl_fcb, tvb, 3, 1, ctl);
+        dk_bi_bool(t, dkbi.ctl_fcv, tvb, 3, 1, ctl);
+        dk_bi_uint(t, dkbi.ctl_prifunc, tvb, 3, 1, ctl);
+    } else {
+        dk_bi_bool(t, dkbi.ctl_dfc, tvb, 3, 1, ctl);
+        dk_bi_uint(t, dkbi.ctl_secfunc, tvb, 3, 1, ctl);
+    }
+    uint32_t dst = (uint32_t)(p[4] | p[5] << 8), src = (uint32_t)(p[6] | p[7] << 8);
+    dk_bi_uint(t, dkbi.dst, tvb, 4, 2, dst);
+    dk_bi_uint(t, dkbi.src, tvb, 6, 2, src);
+    dk_bi_uint(t, dkbi.addr, tvb, 4, 2, dst);
+    dk_bi_uint(t, dkbi.addr, tvb, 6, 2, src);
+    dk_bi_uint(t, dkbi.hdr_crc, tvb, 8, 2, (uint32_t)(p[8] | p[9] << 8));
+    dk_bi_uint(t, dkbi.hdr_crc_status, tvb, 8, 2, crc_ok ? PROTO_CHECKSUM_E_GOOD : PROTO_CHECKSUM_E_BAD);
+    if (!crc_ok)
+        dk_bi_item(t, dkbi.hdr_crc_incorrect, tvb, 8, 2);
+}
+
+void dk_bi_block(proto_tree *t, tvbuff_t *tvb, int off, int k, const uint8_t *crc, bool crc_ok)
+{
+    dk_bi_item(t, dkbi.chunk, tvb, off, k);
+    dk_bi_uint(t, dkbi.chunk_len, tvb, off, k, (uint32_t)k);
+    dk_bi_uint(t, dkbi.chunk_crc, tvb, off + k, 2, (uint32_t)(crc[0] | crc[1] << 8));
+    dk_bi_uint(t, dkbi.chunk_crc_status, tvb, off + k, 2, crc_ok ? PROTO_CHECKSUM_E_GOOD : PROTO_CHECKSUM_E_BAD);
+    if (!crc_ok)
+        dk_bi_item(t, dkbi.chunk_crc_incorrect, tvb, off + k, 2);
+}
+
+void dk_bi_transport(proto_tree *t, tvbuff_t *tvb, int off, uint8_t th)
+{
+    dk_bi_uint(t, dkbi.tr_ctl, tvb, off, 1, th);
+    dk_bi_bool(t, dkbi.tr_fin, tvb, off, 1, th);
+    dk_bi_bool(t, dkbi.tr_fir, tvb, off, 1, th);
+    dk_bi_uint(t, dkbi.tr_seq, tvb, off, 1, th);
+}
+
+void dk_bi_app_header(proto_tree *t, tvbuff_t *tvb, const uint8_t *a, uint32_t len, bool has_iin)
+{
+    dk_bi_uint(t, dkbi.al_ctl, tvb, 0, 1, a[0]);
+    dk_bi_bool(t, dkbi.al_fir, tvb, 0, 1, a[0]);
+    dk_bi_bool(t, dkbi.al_fin, tvb, 0, 1, a[0]);
+    dk_bi_bool(t, dkbi.al_con, tvb, 0, 1, a[0]);
+    dk_bi_bool(t, dkbi.al_uns, tvb, 0, 1, a[0]);
+    dk_bi_uint(t, dkbi.al_seq, tvb, 0, 1, a[0]);
+    dk_bi_uint(t, dkbi.al_func, tvb, 1, 1, a[1]);
+    if (!has_iin || len < 4)
+        return;
+    uint32_t iin = (uint32_t)(a[2] << 8 | a[3]);
+    dk_bi_uint(t, dkbi.al_iin, tvb, 2, 2, iin);
+    for (size_t i = 0; i < G_N_ELEMENTS(dkbi.iin); i++)
+        dk_bi_bool(t, dkbi.iin[i], tvb, 2, 2, iin);
+}
