@@ -38,20 +38,22 @@ typedef struct dk_hf {
         al_obj_variation, al_obj_name, al_obj_qualifier, al_obj_prefix, al_obj_range, al_obj_start,
         al_obj_stop, al_obj_count, al_point, al_point_index, al_point_prefix_size, al_point_state,
         al_request_in, al_response_in, al_response_time, al_select_in, al_operate_in, al_confirm_in,
-        al_confirms, al_points_total, al_unparsed, al_point_octets, al_complete, al_obj_valid;
+        al_confirms, al_points_total, al_unparsed, al_point_octets, al_complete, al_obj_valid, finding_detail;
     int iin_bits[16];          /* by bit number (IIN2 bit 0 = bit 0 ... IIN1 bit 7 = bit 15) */
     int crob_op, crob_queue, crob_clear, crob_tcc;
 } dk_hf;
 extern dk_hf hf;
 
 typedef struct dk_ett {
-    int top, link, ctrl, block, tr, tr_frames, al, al_ctrl, iin, obj, qual, point, flags, crob, garbage;
+    int top, link, ctrl, block, tr, tr_frames, al, al_ctrl, iin, obj, qual, point, flags, crob, garbage, finding;
 } dk_ett;
 extern dk_ett ett;
 
 extern expert_field dk_ei[DNP3KIT_F_COUNT_];
 
 void dk_register_fields(int proto);
+/* "name: description", the constant summary of a finding's expert item. */
+const char *dk_expert_summary(int code);
 /* Header field of field number i of a catalogue row (-1 if none). */
 int dk_field_hf(const dnp3kit_object_info *row, unsigned i);
 /* Flags header field and its bit fields (NULL-terminated) for a group; NULL bits when none. */

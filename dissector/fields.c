@@ -345,6 +345,8 @@ static void register_fixed_fields(void)
     F(al_points_total, "Points", "al.points", FT_UINT64, BASE_DEC, NULL, 0, "Objects in the fragment's headers");
     F(al_point_octets, "Object octets", "al.point.octets", FT_BYTES, BASE_NONE, NULL, 0,
       "The object as octets: its size prefix disagrees with the catalogue's layout");
+    F(finding_detail, "Detail", "finding.detail", FT_STRING, BASE_NONE, NULL, 0,
+      "What dnp3-pcap check prints for the finding of the expert item above (offsets, values)");
     F(al_unparsed, "Undecodable rest", "al.unparsed", FT_BYTES, BASE_NONE, NULL, 0,
       "The fragment from its first defect on (what comes before it is shown)");
     F(al_complete, "Complete", "al.complete", FT_BOOLEAN, BASE_NONE, NULL, 0,
@@ -414,6 +416,17 @@ static int severity_of(dnp3kit_finding_code c)
     }
 }
 
+const char *dk_expert_summary(int code)
+{
+    static char *summary[DNP3KIT_F_COUNT_];
+    if ((unsigned)code >= DNP3KIT_F_COUNT_)
+        return "";
+    if (!summary[code])
+        summary[code] = g_strdup_printf("%s: %s", dnp3kit_finding_name((dnp3kit_finding_code)code),
+                                        dnp3kit_finding_description((dnp3kit_finding_code)code));
+    return summary[code];
+}
+
 static void register_experts(int proto)
 {
     ei_register_info *ei = g_new0(ei_register_info, DNP3KIT_F_COUNT_);
@@ -422,7 +435,7 @@ static void register_experts(int proto)
         ei[c].eiinfo.name = g_strdup_printf("dnp3kit.%s", dnp3kit_finding_name((dnp3kit_finding_code)c));
         ei[c].eiinfo.group = group_of((dnp3kit_finding_code)c);
         ei[c].eiinfo.severity = severity_of((dnp3kit_finding_code)c);
-        ei[c].eiinfo.summary = dnp3kit_finding_description((dnp3kit_finding_code)c);
+        ei[c].eiinfo.summary = dk_expert_summary((dnp3kit_finding_code)c);
         ei[c].eiinfo.hf_info.hfinfo.type = FT_NONE;
         ei[c].eiinfo.hf_info.hfinfo.id = -1;
         ei[c].eiinfo.hf_info.hfinfo.ref_type = HF_REF_TYPE_NONE;
@@ -461,7 +474,7 @@ void dk_register_fields(int proto)
 
     static int *etts[] = {&ett.top, &ett.link, &ett.ctrl, &ett.block, &ett.tr, &ett.tr_frames, &ett.al,
                           &ett.al_ctrl, &ett.iin, &ett.obj, &ett.qual, &ett.point, &ett.flags, &ett.crob,
-                          &ett.garbage};
+                          &ett.garbage, &ett.finding};
     for (size_t i = 0; i < G_N_ELEMENTS(etts); i++)
         *etts[i] = -1;
     proto_register_subtree_array(etts, G_N_ELEMENTS(etts));

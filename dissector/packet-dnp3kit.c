@@ -596,9 +596,13 @@ static void add_findings(ctx *c, const dk_pdu *rec)
             }
             break;
         }
-        proto_tree_add_expert_format(t, c->pinfo, &dk_ei[f->code], tvb, off, len, "%s: %s%s",
-                                     dnp3kit_finding_name(f->code), detail,
-                                     deferred ? " (end of capture)" : "");
+        /* The summary is the finding's constant one (so -z expert and the
+         * Expert Information dialog group by finding); the detail is a field. */
+        proto_item *ei = deferred ? proto_tree_add_expert_format(t, c->pinfo, &dk_ei[f->code], tvb, off, len,
+                                                                 "%s (end of capture)", dk_expert_summary(f->code))
+                                  : proto_tree_add_expert(t, c->pinfo, &dk_ei[f->code], tvb, off, len);
+        proto_tree *et = proto_item_add_subtree(ei, ett.finding);
+        proto_item_set_generated(proto_tree_add_string(et, hf.finding_detail, tvb, off, len, detail));
     }
 }
 
@@ -733,7 +737,7 @@ static bool looks_like_frame(tvbuff_t *tvb)
 
 static gboolean heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    if (!pref_heuristic || !looks_like_frame(tvb))
+    if (!looks_like_frame(tvb))
         return FALSE;
     conversation_set_dissector(find_or_create_conversation(pinfo), tcp_handle);
     dissect_tcp(tvb, pinfo, tree, data);
@@ -742,11 +746,28 @@ static gboolean heur_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
 
 static gboolean heur_udp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    if (!pref_heuristic || !looks_like_frame(tvb))
+    if (!looks_like_frame(tvb))
         return FALSE;
     conversation_set_dissector(find_or_create_conversation(pinfo), udp_handle);
     dissect_udp(tvb, pinfo, tree, data);
     return TRUE;
+}
+
+/* One switch for the heuristic: the heuristic-table entries (Enabled
+ * Protocols, --enable-heuristic) are it; the preference, when it changes,
+ * sets them. Other preference changes leave them alone. */
+static void apply_prefs(void)
+{
+    static gboolean applied = FALSE;
+    if (pref_heuristic == applied)
+        return;
+    applied = pref_heuristic;
+    static const char *const names[] = {"dnp3kit_tcp", "dnp3kit_udp"};
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        heur_dtbl_entry_t *e = find_heur_dissector_by_unique_short_name(names[i]);
+        if (e)
+            e->enabled = pref_heuristic;
+    }
 }
 
 void proto_register_dnp3kit(void)
@@ -755,14 +776,16 @@ void proto_register_dnp3kit(void)
     dk_register_fields(proto_dnp3kit);
     tcp_handle = register_dissector("dnp3kit.tcp", dissect_tcp, proto_dnp3kit);
     udp_handle = register_dissector("dnp3kit.udp", dissect_udp, proto_dnp3kit);
-    module_t *m = prefs_register_protocol(proto_dnp3kit, NULL);
+    module_t *m = prefs_register_protocol(proto_dnp3kit, apply_prefs);
     prefs_register_bool_preference(m, "desegment", "Reassemble link frames spanning TCP segments",
                                    "Whether a link frame split across TCP segments is reassembled. "
                                    "To use this, TCP's \"Allow subdissectors to reassemble TCP streams\" must be on.",
                                    &pref_desegment);
     prefs_register_bool_preference(m, "heuristic", "Find DNP3 on any TCP/UDP port (heuristic)",
                                    "Try dnp3kit on TCP and UDP payloads of other ports that start with a DNP3 link "
-                                   "header with a valid CRC.",
+                                   "header with a valid CRC. The same switch as the heuristics dnp3kit_tcp and "
+                                   "dnp3kit_udp in Analyze > Enabled Protocols (tshark --enable-heuristic): "
+                                   "changing this preference turns both on or off.",
                                    &pref_heuristic);
     prefs_register_uint_preference(m, "max_fragment", "Largest application fragment (octets)",
                                    "Transport messages longer than this are not reassembled (finding "
@@ -786,6 +809,6 @@ void proto_reg_handoff_dnp3kit(void)
     dissector_add_uint_range_with_preference("tcp.port", DK_TCP_PORTS, tcp_handle);
     dissector_add_uint_range_with_preference("udp.port", DK_UDP_PORTS, udp_handle);
     dk_bi_resolve();
-    heur_dissector_add("tcp", heur_tcp, "DNP3 over TCP (dnp3kit)", "dnp3kit_tcp", proto_dnp3kit, HEURISTIC_ENABLE);
-    heur_dissector_add("udp", heur_udp, "DNP3 over UDP (dnp3kit)", "dnp3kit_udp", proto_dnp3kit, HEURISTIC_ENABLE);
+    heur_dissector_add("tcp", heur_tcp, "DNP3 over TCP (dnp3kit)", "dnp3kit_tcp", proto_dnp3kit, HEURISTIC_DISABLE);
+    heur_dissector_add("udp", heur_udp, "DNP3 over UDP (dnp3kit)", "dnp3kit_udp", proto_dnp3kit, HEURISTIC_DISABLE);
 }

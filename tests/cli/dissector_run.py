@@ -23,6 +23,9 @@ MODE:
   bigfragment  a 65,535-octet response (264 transport segments, 16,381 g30v3 points) is
             reassembled and decoded in full with the default dnp3kit.max_fragment,
             and refused (transport_message_too_large) with a smaller one
+  prefix    every crafted capture whose fragments decode --json marks "complete": false:
+            the plugin shows the same object headers and the same points (index and
+            value) before the defect
   golden    field-level golden files tests/golden/dissector_*.json
             (set DNP3KIT_UPDATE_GOLDEN=1 to rewrite them)
   fuzz      a few hundred mutated captures (dissector_mutate.py) through
@@ -331,6 +334,13 @@ def mode_load(env):
                 F.fail("heuristic %s: dnp3kit on port 20001 is %s" % (pref, has))
             else:
                 F.ok += 1
+        # One switch: the heuristic-table entry alone turns it on (Enabled Protocols).
+        _rc, out, _err = env.tshark(["-n", "-r", staged, "--enable-heuristic", "dnp3kit_tcp", "-T", "fields",
+                                     "-e", "frame.protocols"])
+        if not any(l.endswith(":dnp3kit") for l in out.splitlines()):
+            F.fail("--enable-heuristic dnp3kit_tcp alone does not turn the heuristic on")
+        else:
+            F.ok += 1
         # The port preference moves the plugin to another port.
         _rc, out, _err = env.tshark(["-n", "-r", staged, "-o", "dnp3kit.tcp.port:20001", "-T", "fields",
                                      "-e", "frame.protocols"])
@@ -338,6 +348,30 @@ def mode_load(env):
             F.fail("preference dnp3kit.tcp.port:20001 does not move the plugin")
         else:
             F.ok += 1
+    # Expert items: a constant summary per finding ("name: description", so
+    # -z expert groups them); what differs per packet is dnp3kit.finding.detail.
+    staged = env.stage(os.path.join(env.shared, "ICS-Security-Tools", "opendnp3-3-conformance", "6.6.2.5.pcap"),
+                       "experts.pcap") if env.shared else None
+    if staged and os.path.exists(staged):
+        _rc, out, _err = env.tshark(["-n", "-r", staged, "-T", "fields", "-E", "occurrence=a", "-E",
+                                     "aggregator=|", "-e", "_ws.expert.message", "-e", "dnp3kit.finding.detail"])
+        msgs, details = defaultdict(set), defaultdict(set)
+        for line in out.splitlines():
+            cols = line.split("\t")
+            ms = [m for m in cols[0].split("|") if re.match(r"[a-z0-9_]+: ", m)]
+            ds = cols[1].split("|") if len(cols) > 1 and cols[1] else []
+            if len(ms) != len(ds):
+                F.fail("expert items %s without one detail each: %s" % (ms, ds))
+            for m, d in zip(ms, ds):
+                msgs[m.split(":")[0]].add(m)
+                details[m.split(":")[0]].add(d)
+        if not msgs.get("link_fcv_mismatch") or len(details["link_fcv_mismatch"]) < 2:
+            F.fail("6.6.2.5.pcap: expected several link_fcv_mismatch details: %s" % dict(details))
+        for name, ms in msgs.items():
+            if len(ms) != 1:
+                F.fail("expert summary of %s is not constant: %s" % (name, sorted(ms)))
+            else:
+                F.ok += 1
     return F.done("dissector load")
 
 
@@ -669,6 +703,9 @@ GOLDEN = [
      "SELECT / response / OPERATE / response: request links, response times, SELECT->OPERATE"),
     ("bad_header_crc", "link_bad_header_crc.pcap", [6, 7],
      "a frame whose header CRC is bad, then the next frame with link_garbage"),
+    ("valid_prefix", "app_truncated_object.pcap", [7],
+     "a response whose g30v1 0-3 breaks off after two objects: the header with its two whole objects, "
+     "valid_count, complete false, the finding with its detail"),
 ]
 
 
@@ -843,6 +880,46 @@ def mode_bigfragment(env):
     else:
         F.ok += 1
     return F.done("dissector 65,535-octet fragment")
+
+
+def mode_prefix(env):
+    F = Fails()
+    d = os.path.join(env.src, "captures")
+    n = 0
+    for f in sorted(os.listdir(d)):
+        if not f.endswith(".pcap"):
+            continue
+        path = os.path.join(d, f)
+        p = subprocess.run([env.pcap, "decode", "--json", "-j", "1", path], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL)
+        broken = [json.loads(l) for l in p.stdout.decode().splitlines() if '"complete":false' in l]
+        broken = [r for r in broken if r.get("complete") is False]
+        if not broken:
+            continue
+        staged = env.stage(path)
+        _rc, out, _err = env.tshark(["-n", "-r", staged] + TCP_PREFS + ["-T", "fields", "-E", "occurrence=a",
+                                     "-E", "aggregator=,", "-e", "frame.number", "-e", "dnp3kit.al.obj",
+                                     "-e", "dnp3kit.al.point.index", "-e", "dnp3kit.al.complete"])
+        rows = {}
+        for line in out.splitlines():
+            c = line.split("\t")
+            rows[int(c[0])] = c[1:]
+        for r in broken:
+            n += 1
+            objs = ["0x%04x" % (o["group"] << 8 | o["variation"]) for o in r.get("objects", [])]
+            idx = [str(pt["index"]) for o in r.get("objects", []) for pt in o.get("points", []) if "index" in pt]
+            got = rows.get(r["frame"], ["", "", ""])
+            gobjs = got[0].split(",") if got[0] else []
+            gidx = got[1].split(",") if len(got) > 1 and got[1] else []
+            if gobjs != objs or gidx != idx or (got[2] if len(got) > 2 else "") not in ("0", "False"):
+                F.fail("%s frame %d: decode --json objects %s points %s; plugin objects %s points %s complete %r"
+                       % (f, r["frame"], objs, idx, gobjs, gidx, got[2:] if len(got) > 2 else None))
+            else:
+                F.ok += 1
+    if n == 0:
+        F.fail("no crafted capture with an incomplete fragment")
+    print("%d incomplete fragments in the crafted captures" % n)
+    return F.done("dissector valid prefix vs decode --json")
 
 
 def mode_stats(env):
