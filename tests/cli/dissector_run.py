@@ -326,28 +326,19 @@ def mode_load(env):
     staged = env.stage(os.path.join(env.shared, "zeek", "dnp3_read_p20001.pcap"), "p20001.pcap") \
         if env.shared and os.path.exists(os.path.join(env.shared, "zeek", "dnp3_read_p20001.pcap")) else None
     if staged:
-        for pref, want in (("TRUE", True), ("FALSE", False)):
-            _rc, out, _err = env.tshark(["-n", "-r", staged, "-o", "dnp3kit.heuristic:" + pref, "-T", "fields",
-                                         "-e", "frame.protocols"])
-            has = any(l.endswith(":dnp3kit") for l in out.splitlines())
-            if has != want:
-                F.fail("heuristic %s: dnp3kit on port 20001 is %s" % (pref, has))
+        def on_20001(opts):
+            _rc, out, _err = env.tshark(["-n", "-r", staged] + opts + ["-T", "fields", "-e", "frame.protocols"])
+            return any(l.endswith(":dnp3kit") for l in out.splitlines())
+        cases = [(["-o", "dnp3kit.heuristic:TRUE"], True), (["-o", "dnp3kit.heuristic:FALSE"], False),
+                 # one switch: the heuristic-table entry alone turns it on (Enabled Protocols)
+                 (["--enable-heuristic", "dnp3kit_tcp"], True),
+                 # the port preference moves the plugin to another port
+                 (["-o", "dnp3kit.tcp.port:20001"], True)]
+        for opts, want in cases:
+            if on_20001(opts) != want:
+                F.fail("%s: dnp3kit on port 20001 is %s" % (" ".join(opts), not want))
             else:
                 F.ok += 1
-        # One switch: the heuristic-table entry alone turns it on (Enabled Protocols).
-        _rc, out, _err = env.tshark(["-n", "-r", staged, "--enable-heuristic", "dnp3kit_tcp", "-T", "fields",
-                                     "-e", "frame.protocols"])
-        if not any(l.endswith(":dnp3kit") for l in out.splitlines()):
-            F.fail("--enable-heuristic dnp3kit_tcp alone does not turn the heuristic on")
-        else:
-            F.ok += 1
-        # The port preference moves the plugin to another port.
-        _rc, out, _err = env.tshark(["-n", "-r", staged, "-o", "dnp3kit.tcp.port:20001", "-T", "fields",
-                                     "-e", "frame.protocols"])
-        if not any(l.endswith(":dnp3kit") for l in out.splitlines()):
-            F.fail("preference dnp3kit.tcp.port:20001 does not move the plugin")
-        else:
-            F.ok += 1
     # Expert items: a constant summary per finding ("name: description", so
     # -z expert groups them); what differs per packet is dnp3kit.finding.detail.
     staged = env.stage(os.path.join(env.shared, "ICS-Security-Tools", "opendnp3-3-conformance", "6.6.2.5.pcap"),
