@@ -100,6 +100,9 @@ bool dnp3kit_app_header_has_data(uint8_t func, uint8_t group, uint8_t variation)
      * encoding at all, so they are sized (and rejected) like variation 0. */
     if (group == 60 && !dnp3kit_app_func_is_response(func))
         return false;
+    /* a READ of a file block names its handle and block in a g70v5 object (A.27.5) */
+    if (func == DNP3KIT_FC_READ && group == 70 && variation == 5)
+        return true;
     switch (func) {
     case DNP3KIT_FC_CONFIRM:
     case DNP3KIT_FC_READ:

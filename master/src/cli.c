@@ -22,8 +22,8 @@
 #include "dnp3kit/render.h"
 #include "capture.h"
 #include "cli_endpoint.h"
+#include "cli.h"
 
-enum { EXIT_OK = 0, EXIT_OUTSTATION = 1, EXIT_USAGE = 2, EXIT_COMM = 3 };
 
 static const char *usage_text =
     "usage: dnp3-master [OPTIONS] COMMAND ...\n"
@@ -31,7 +31,7 @@ static const char *usage_text =
     "commands:\n"
     "  poll                                  integrity poll (class 1, 2, 3, 0)\n"
     "  read class LIST                       read event/static classes, e.g. 1,2,3 or 0\n"
-    "  read TYPE START[-STOP] [--variation V]  TYPE: bi dbi bo counter frozen-counter ai ao\n"
+    "  read TYPE START[-STOP]|I,J,K [--variation V]  TYPE: bi dbi bo counter frozen-counter ai ao\n"
     "  operate bo INDEX on|off|trip|close|pulse-on|pulse-off\n"
     "         [--on-ms N] [--off-ms N] [--count N] [--clear] [--sbo|--direct|--no-ack]\n"
     "  operate ao INDEX VALUE [--type int16|int32|float|double] [--sbo|--direct|--no-ack]\n"
@@ -44,6 +44,13 @@ static const char *usage_text =
     "                                        integrity poll, time sync if needed, enable unsolicited\n"
     "  monitor [--duration S] [--interval S] startup, then event polls and unsolicited responses,\n"
     "                                        printing each change until interrupted\n"
+    "  attributes [VAR] [--write VAR=VALUE]  device attributes (g0): all, one, or write one\n"
+    "  deadband read LIST | write INDEX VALUE [--variation 1|2|3]  analog input dead-bands (g34)\n"
+    "  file ls [DIR] | info NAME | get REMOTE [LOCAL] | put LOCAL [REMOTE] | rm NAME\n"
+    "         [--user U --password P] [--block-size N]  file transfer (g70)\n"
+    "  checkout POINTS.csv [--report BASE] [--watch-timeout S]  verify a point list, operate its\n"
+    "                                        controls (each confirmed, or --yes), report CSV + HTML\n"
+    "  help [COMMAND]                        this text, or one command's (also: COMMAND --help)\n"
     "\n"
     "options:\n"
     "  --host H              outstation address (default 127.0.0.1)\n"
@@ -54,7 +61,11 @@ static const char *usage_text =
     "  --json                machine-readable output\n"
     "  --pcap FILE           record the session as a capture (Ethernet/IP/TCP or UDP; serial:\n"
     "                        LINKTYPE_RTAC_SERIAL, see docs/transports.md)\n"
-    "  -v, -vv               print every fragment (-vv: and link frame, findings) on stderr\n"
+    "  -v, -vv               print every fragment (-vv: and every link frame as hex, findings, times) on stderr\n"
+    "  --log FILE            append the -vv trace, with times, to FILE\n"
+    "  --site NAME           take the options of [NAME] in ~/.config/dnp3kit/sites.conf first\n"
+    "                        (the command line overrides them); see docs/dnp3-master.md\n"
+    "  --profile FILE        the site profiles file to read instead\n"
     "  --timeout MS          response timeout (default 5000)\n"
     "  --connect-timeout MS  (default 5000)\n"
     "  --select-timeout MS   (default 5000)\n"
@@ -71,6 +82,7 @@ static const char *usage_text =
     "                        (1-100, default 3); each futile one fails the command (exit 1)\n"
     "  --max-rate N          at most N requests per second (bursts of N), 0 = no cap (default 100)\n"
     "  --yes                 do not ask before controls and restarts (needed without a terminal)\n"
+    "  --no-iin-reactions    never answer IIN bits by itself (no clear restart, time sync, integrity poll)\n"
     "\n"
     "exit status: 0 success, 1 the outstation answered with an error (IIN, control status) or\n"
     "kept an IIN bit set that the master's reaction should have cleared (session_iin_stuck),\n"
@@ -87,6 +99,15 @@ typedef struct opts {
     long on_ms, off_ms, count;
     bool clear, lan, non_lan;
     int mode; /* -1 default */
+    const char *mode_opt; /* the option that set it, to name a conflict */
+    const char *write;    /* attributes --write VAR=VALUE */
+    cli_live *live;       /* monitor on a terminal without --json */
+    const char *report;   /* checkout --report BASE */
+    double watch_s;       /* checkout --watch-timeout S */
+    const char *log;      /* --log FILE */
+    const char *user, *password;
+    unsigned long block_size;
+    bool help;
     const char *ao_type;
     double duration, interval;
     const char *pos[8];
@@ -95,13 +116,14 @@ typedef struct opts {
     int nouts;
 } opts;
 
-static int usage_error(const char *fmt, const char *arg)
+int cli_usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "dnp3-master: ");
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\n(see dnp3-master --help)\n");
     return EXIT_USAGE;
 }
+#define usage_error cli_usage_error
 
 static bool parse_u(const char *s, unsigned long max, unsigned long *out)
 {
@@ -151,6 +173,11 @@ static int parse_args(int argc, char **argv, opts *o)
         continue;                                                                                                      \
     }
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            /* after a command: that command's help (main prints it, or "did you mean") */
+            if (o->npos > 0) {
+                o->help = true;
+                return EXIT_OK;
+            }
             fputs(usage_text, stdout);
             fputs("\ntransports (docs/transports.md):\n", stdout);
             fputs(cli_endpoint_help, stdout);
@@ -226,13 +253,39 @@ static int parse_args(int argc, char **argv, opts *o)
             o->ao_type = v;
             continue;
         }
-        if (!strcmp(a, "--duration") || !strcmp(a, "--interval")) {
+        if (!strcmp(a, "--log")) {
+            NEEDV();
+            o->log = v;
+            continue;
+        }
+        if (!strcmp(a, "--user") || !strcmp(a, "--password")) {
+            NEEDV();
+            if (a[2] == 'u')
+                o->user = v;
+            else
+                o->password = v;
+            continue;
+        }
+        UOPT("--block-size", 65535, o->block_size)
+        if (!strcmp(a, "--write")) {
+            NEEDV();
+            o->write = v;
+            continue;
+        }
+        if (!strcmp(a, "--report")) {
+            NEEDV();
+            o->report = v;
+            continue;
+        }
+        if (!strcmp(a, "--duration") || !strcmp(a, "--interval") || !strcmp(a, "--watch-timeout")) {
             NEEDV();
             char *end;
             double d = strtod(v, &end);
             if (*end || !(d >= 0) || d > 1e7)
                 return usage_error("bad number of seconds: '%s'", v);
-            if (!strcmp(a, "--duration"))
+            if (!strcmp(a, "--watch-timeout"))
+                o->watch_s = d;
+            else if (!strcmp(a, "--duration"))
                 o->duration = d;
             else
                 o->interval = d;
@@ -247,10 +300,17 @@ static int parse_args(int argc, char **argv, opts *o)
         else if (!strcmp(a, "--clear")) o->clear = true;
         else if (!strcmp(a, "--lan")) o->lan = true;
         else if (!strcmp(a, "--non-lan")) o->non_lan = true;
-        else if (!strcmp(a, "--sbo")) o->mode = DNP3KIT_CONTROL_SBO;
-        else if (!strcmp(a, "--direct")) o->mode = DNP3KIT_CONTROL_DIRECT;
-        else if (!strcmp(a, "--no-ack")) o->mode = DNP3KIT_CONTROL_DIRECT_NO_ACK;
-        else
+        else if (!strcmp(a, "--no-iin-reactions")) o->cfg.iin_reactions = false;
+        else if (!strcmp(a, "--sbo") || !strcmp(a, "--direct") || !strcmp(a, "--no-ack")) {
+            int m = !strcmp(a, "--sbo") ? DNP3KIT_CONTROL_SBO
+                    : !strcmp(a, "--direct") ? DNP3KIT_CONTROL_DIRECT : DNP3KIT_CONTROL_DIRECT_NO_ACK;
+            if (o->mode >= 0 && o->mode != m) {
+                fprintf(stderr, "dnp3-master: %s and %s conflict: choose one control mode\n", o->mode_opt, a);
+                return EXIT_USAGE;
+            }
+            o->mode = m;
+            o->mode_opt = a;
+        } else
             return usage_error("unknown option %s", a);
 #undef UOPT
 #undef NEEDV
@@ -258,58 +318,31 @@ static int parse_args(int argc, char **argv, opts *o)
     dnp3kit_error_detail d;
     if (dnp3kit_master_config_validate(&o->cfg, &d) != DNP3KIT_OK)
         return usage_error("%s", d.message);
+    if (o->lan && o->non_lan) {
+        fprintf(stderr, "dnp3-master: --lan and --non-lan conflict: choose one\n");
+        return EXIT_USAGE;
+    }
     return EXIT_OK;
 }
 
 /* ---- output helpers ---- */
 
-static void out_file(void *user, const char *s, size_t n)
-{
-    fwrite(s, 1, n, (FILE *)user);
-}
+#define out_file cli_out_file
 
 static void json_str(FILE *f, const char *s)
 {
-    dnp3kit_out o = {out_file, f};
-    dnp3kit_json_string(&o, s, strlen(s));
-}
-
-/* Group whose flag names to use: double-bit inputs name bits 6-7 as a state,
- * which is the value here, so their quality bits (0-5) are named as a binary input's. */
-static uint8_t flag_group(const dnp3kit_master_point *p)
-{
-    return p->type == DNP3KIT_POINT_DBI ? 1 : p->group;
-}
-
-/* Flag names without the state bits (those are the value). */
-static uint8_t flag_bits(const dnp3kit_master_point *p)
-{
-    uint8_t f = p->flags;
-    if (p->type == DNP3KIT_POINT_BI || p->type == DNP3KIT_POINT_BO)
-        f &= 0x7F;
-    else if (p->type == DNP3KIT_POINT_DBI)
-        f &= 0x3F;
-    return f;
-}
-
-static void value_text(const dnp3kit_master_point *p, char *buf, size_t cap)
-{
-    static const char *const dbit[4] = {"INTERMEDIATE", "OFF", "ON", "INDETERMINATE"};
-    if (p->type == DNP3KIT_POINT_BI || p->type == DNP3KIT_POINT_BO)
-        snprintf(buf, cap, "%s", p->value != 0 ? "ON" : "OFF");
-    else if (p->type == DNP3KIT_POINT_DBI)
-        snprintf(buf, cap, "%s", dbit[(int)p->value & 3]);
-    else
-        snprintf(buf, cap, "%.17g", p->value);
+    cli_json_string(f, s, strlen(s));
 }
 
 static void json_value(FILE *f, const dnp3kit_master_point *p)
 {
     if (p->type == DNP3KIT_POINT_BI || p->type == DNP3KIT_POINT_BO)
         fputs(p->value != 0 ? "true" : "false", f);
-    else if (isfinite(p->value))
-        fprintf(f, "%.17g", p->value);
-    else
+    else if (isfinite(p->value)) {
+        char b[40];
+        cli_number(p->value, cli_variation_is_f32(p->group, p->variation), b, sizeof b);
+        fputs(b, f);
+    } else
         fputs("null", f);
 }
 
@@ -337,7 +370,7 @@ static void point_json(FILE *f, const dnp3kit_master_point *p)
     json_value(f, p);
     fputs(",\"flags\":[", f);
     if (p->has_flags) {
-        dnp3kit_flags_format(flag_group(p), flag_bits(p), fl, sizeof fl);
+        dnp3kit_flags_format(cli_flag_group(p), cli_flag_bits(p), fl, sizeof fl);
         char *save = NULL, *tok = strtok_r(fl, "|", &save);
         bool first = true;
         for (; tok; tok = strtok_r(NULL, "|", &save)) {
@@ -347,7 +380,7 @@ static void point_json(FILE *f, const dnp3kit_master_point *p)
             json_str(f, tok);
         }
     }
-    fputs("],\"time\":", f);
+    fprintf(f, "],\"flags_raw\":%u,\"time\":", p->flags);
     if (p->has_time) {
         dnp3kit_format_time_ms(p->time_ms, tm, sizeof tm);
         json_str(f, tm);
@@ -360,12 +393,14 @@ static void point_json(FILE *f, const dnp3kit_master_point *p)
 static void points_table(FILE *f, const dnp3kit_master_result *r)
 {
     char fl[160], tm[40], val[48];
+    if (r->count == 0 && r->nobjects > 0)
+        return; /* only other objects: their table says it all */
     fprintf(f, "%-15s %7s  %-14s %-28s %-25s %s\n", "TYPE", "INDEX", "VALUE", "FLAGS", "TIME", "KIND");
     for (size_t i = 0; i < r->count; i++) {
         const dnp3kit_master_point *p = &r->points[i];
-        value_text(p, val, sizeof val);
+        cli_point_value_text(p, val, sizeof val);
         if (p->has_flags) {
-            dnp3kit_flags_format(flag_group(p), flag_bits(p), fl, sizeof fl);
+            dnp3kit_flags_format(cli_flag_group(p), cli_flag_bits(p), fl, sizeof fl);
             if (!fl[0])
                 snprintf(fl, sizeof fl, "-");
         } else {
@@ -389,30 +424,6 @@ static void print_iin_line(FILE *f, bool has, uint16_t iin)
     fprintf(f, "IIN: %s\n", b[0] ? b : "(none)");
 }
 
-static void print_result(const opts *o, const dnp3kit_master_result *r)
-{
-    if (o->json) {
-        fputs("{\"points\":[", stdout);
-        for (size_t i = 0; i < r->count; i++) {
-            if (i)
-                fputc(',', stdout);
-            point_json(stdout, &r->points[i]);
-        }
-        fputs("],\"iin\":", stdout);
-        iin_json(stdout, r->has_iin ? r->iin : 0);
-        fprintf(stdout, ",\"fragments\":%" PRIu32 ",\"dropped\":%zu}\n", r->fragments, r->dropped);
-    } else {
-        points_table(stdout, r);
-        fprintf(stdout, "%zu point%s in %" PRIu32 " fragment%s", r->count, r->count == 1 ? "" : "s", r->fragments,
-                r->fragments == 1 ? "" : "s");
-        if (r->dropped)
-            fprintf(stdout, " (%zu more dropped: over the point limit)", r->dropped);
-        fputc('\n', stdout);
-        print_iin_line(stdout, r->has_iin, r->iin);
-    }
-    fflush(stdout);
-}
-
 static int exit_code(int err)
 {
     switch (err) {
@@ -424,32 +435,114 @@ static int exit_code(int err)
     }
 }
 
-static int report_error(const opts *o, int err, const dnp3kit_error_detail *d)
+/* "error":{...} of a document */
+static void error_json(FILE *f, int err, const dnp3kit_error_detail *d)
 {
-    if (o->json) {
-        fprintf(stdout, "{\"error\":{\"code\":\"%s\",\"message\":", dnp3kit_err_name(err));
-        json_str(stdout, d->message[0] ? d->message : dnp3kit_strerror(err));
-        if (d->iin >= 0) {
-            fputs(",\"iin\":", stdout);
-            iin_json(stdout, (uint16_t)d->iin);
-        }
-        if (d->control_status >= 0)
-            fprintf(stdout, ",\"control_status\":\"%s\"", dnp3kit_control_status_name((uint8_t)d->control_status));
-        if (d->finding != DNP3KIT_F_COUNT_)
-            fprintf(stdout, ",\"finding\":\"%s\"", dnp3kit_finding_name(d->finding));
-        if (d->timeout_s > 0)
-            fprintf(stdout, ",\"timeout_s\":%.3f", d->timeout_s);
-        fputs("}}\n", stdout);
+    fprintf(f, "\"error\":{\"code\":\"%s\",\"message\":", dnp3kit_err_name(err));
+    json_str(f, d->message[0] ? d->message : dnp3kit_strerror(err));
+    if (d->iin >= 0) {
+        fputs(",\"iin\":", f);
+        iin_json(f, (uint16_t)d->iin);
+        fprintf(f, ",\"iin_raw\":%d", d->iin);
     }
+    if (d->control_status >= 0)
+        fprintf(f, ",\"control_status\":\"%s\"", dnp3kit_control_status_name((uint8_t)d->control_status));
+    if (d->finding != DNP3KIT_F_COUNT_)
+        fprintf(f, ",\"finding\":\"%s\"", dnp3kit_finding_name(d->finding));
+    if (d->timeout_s > 0)
+        fprintf(f, ",\"timeout_s\":%.3f", d->timeout_s);
+    fputc('}', f);
+}
+
+/* The body of a result document (points, objects, IIN, counts), without braces. */
+void cli_result_json_body(FILE *f, const dnp3kit_master_result *r)
+{
+    fputs("\"points\":[", f);
+    for (size_t i = 0; i < r->count; i++) {
+        if (i)
+            fputc(',', f);
+        point_json(f, &r->points[i]);
+    }
+    fputs("],", f);
+    cli_objects_json(f, r);
+    fputs(",\"iin\":", f);
+    iin_json(f, r->has_iin ? r->iin : 0);
+    fprintf(f, ",\"iin_raw\":%u,\"fragments\":%" PRIu32 ",\"dropped\":%zu,\"undecoded\":%zu",
+            r->has_iin ? r->iin : 0, r->fragments, r->dropped, r->undecoded);
+}
+
+/* One document per command: the result and, for a partial one, the error beside it. */
+void cli_print_doc(bool json, const char *command, const dnp3kit_master_result *r, int err,
+                   const dnp3kit_error_detail *d)
+{
+    if (json) {
+        fprintf(stdout, "{\"schema\":1,\"command\":\"%s\",", command);
+        cli_result_json_body(stdout, r);
+        if (err != DNP3KIT_OK && d) {
+            fputc(',', stdout);
+            error_json(stdout, err, d);
+        }
+        fputs("}\n", stdout);
+    } else {
+        points_table(stdout, r);
+        cli_objects_table(stdout, r);
+        fprintf(stdout, "%zu point%s", r->count, r->count == 1 ? "" : "s");
+        if (r->nobjects)
+            fprintf(stdout, ", %zu other object%s", r->nobjects, r->nobjects == 1 ? "" : "s");
+        fprintf(stdout, " in %" PRIu32 " fragment%s", r->fragments, r->fragments == 1 ? "" : "s");
+        if (r->dropped)
+            fprintf(stdout, " (%zu more dropped: over the point limit)", r->dropped);
+        if (r->undecoded)
+            fprintf(stdout, " (%zu not decodable: kept as octets)", r->undecoded);
+        fputc('\n', stdout);
+        print_iin_line(stdout, r->has_iin, r->iin);
+    }
+    fflush(stdout);
+}
+
+/* The message on stderr and the exit status (the JSON already printed). */
+int cli_report_error_text(int err, const dnp3kit_error_detail *d)
+{
     fprintf(stderr, "dnp3-master: %s [%s]\n", d->message[0] ? d->message : dnp3kit_strerror(err),
             dnp3kit_err_name(err));
     return exit_code(err);
 }
 
-static void report_ok(const opts *o, const char *what, const char *extra_json, const char *extra_text)
+int cli_report_error(bool json, const char *command, int err, const dnp3kit_error_detail *d)
 {
-    if (o->json)
-        fprintf(stdout, "{\"ok\":true,\"command\":\"%s\"%s%s}\n", what, extra_json ? "," : "", extra_json ? extra_json : "");
+    if (json) {
+        fprintf(stdout, "{\"schema\":1,\"command\":\"%s\",", command);
+        error_json(stdout, err, d);
+        fputs("}\n", stdout);
+        fflush(stdout);
+    }
+    return cli_report_error_text(err, d);
+}
+
+static int report_error(const opts *o, int err, const dnp3kit_error_detail *d)
+{
+    return cli_report_error(o->json, o->npos ? o->pos[0] : "", err, d);
+}
+
+int cli_finish_read(bool json, const char *command, const dnp3kit_master_result *r, int rc,
+                    const dnp3kit_error_detail *d)
+{
+    if (rc == DNP3KIT_OK || r->count || r->nobjects) {
+        cli_print_doc(json, command, r, rc, d);
+        return rc == DNP3KIT_OK ? EXIT_OK : cli_report_error_text(rc, d);
+    }
+    return cli_report_error(json, command, rc, d);
+}
+
+static int finish_read(const opts *o, const dnp3kit_master_result *r, int rc, const dnp3kit_error_detail *d)
+{
+    return cli_finish_read(o->json, o->pos[0], r, rc, d);
+}
+
+void cli_report_ok(bool json, const char *what, const char *extra_json, const char *extra_text)
+{
+    if (json)
+        fprintf(stdout, "{\"schema\":1,\"ok\":true,\"command\":\"%s\"%s%s}\n", what, extra_json ? "," : "", extra_json ? extra_json : "");
     else
         fprintf(stdout, "%s: OK%s%s\n", what, extra_text ? " " : "", extra_text ? extra_text : "");
     fflush(stdout);
@@ -463,7 +556,7 @@ static int finish_ok(const opts *o, int rc, const dnp3kit_error_detail *d, const
 {
     if (rc != DNP3KIT_OK && d->finding != DNP3KIT_F_SESSION_IIN_STUCK)
         return report_error(o, rc, d);
-    report_ok(o, what, extra_json, extra_text);
+    cli_report_ok(o->json, what, extra_json, extra_text);
     return rc == DNP3KIT_OK ? EXIT_OK : report_error(o, rc, d);
 }
 
@@ -556,14 +649,16 @@ static bool confirm(const opts *o, const char *what)
     if (o->yes)
         return true;
     if (!isatty(STDIN_FILENO)) {
-        fprintf(stderr, "dnp3-master: refusing to %s without a terminal to confirm on; add --yes\n", what);
+        fprintf(stderr, "dnp3-master: refusing to %s without a terminal to confirm on; add --yes (nothing was sent)\n",
+                what);
         return false;
     }
     fprintf(stderr, "%s on %s:%u (outstation %u)? [y/N] ", what, o->cfg.host, o->cfg.port, o->cfg.outstation_address);
     char line[16];
-    if (!fgets(line, sizeof line, stdin))
-        return false;
-    return line[0] == 'y' || line[0] == 'Y';
+    if (fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y'))
+        return true;
+    fprintf(stderr, "dnp3-master: declined: nothing was sent\n");
+    return false;
 }
 
 static bool parse_classes(const char *s, unsigned *out, bool allow0)
@@ -611,25 +706,62 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
-static void mon_uns(void *user, const dnp3kit_master_result *r)
+/* monitor --json: JSON Lines of one record type; "kind" says what it is: integrity (the
+ * startup's poll), reconnected (the poll after a reconnection), events (an event poll's
+ * answer with something in it), unsolicited, error. */
+static void mon_record(const opts *o, const char *kind, const dnp3kit_master_result *r, int err,
+                       const dnp3kit_error_detail *d)
 {
-    const opts *o = user;
-    if (r->count == 0)
-        return;
     if (o->json) {
-        for (size_t i = 0; i < r->count; i++) {
-            fputs("{\"unsolicited\":true,\"point\":", stdout);
-            point_json(stdout, &r->points[i]);
-            fputs("}\n", stdout);
-        }
-    } else {
-        fprintf(stdout, "-- unsolicited: %zu point%s\n", r->count, r->count == 1 ? "" : "s");
-        points_table(stdout, r);
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+        char tm[40];
+        dnp3kit_format_time_ms((uint64_t)tv.tv_sec * 1000u, tm, sizeof tm);
+        tm[19] = 0; /* the seconds; microseconds below */
+        fprintf(stdout, "{\"schema\":1,\"kind\":\"%s\",\"time\":\"%s.%06ldZ\",", kind, tm, (long)tv.tv_usec);
+        if (r)
+            cli_result_json_body(stdout, r);
+        if (r && err != DNP3KIT_OK)
+            fputc(',', stdout);
+        if (err != DNP3KIT_OK)
+            error_json(stdout, err, d);
+        fputs("}\n", stdout);
+    } else if (o->live) {
+        if (r)
+            cli_live_update(o->live, kind, r);
+        else if (d)
+            cli_live_status(o->live, d->message);
+    } else if (r) {
+        if (!strcmp(kind, "unsolicited"))
+            fprintf(stdout, "-- unsolicited: %zu point%s\n", r->count, r->count == 1 ? "" : "s");
+        cli_print_doc(o->json, kind, r, DNP3KIT_OK, NULL);
     }
     fflush(stdout);
 }
 
-static int cmd_monitor(dnp3kit_master *m, const opts *o)
+static int monitor_loop(dnp3kit_master *m, const opts *o);
+
+static void mon_uns(void *user, const dnp3kit_master_result *r)
+{
+    const opts *o = user;
+    if (r->count == 0 && r->nobjects == 0)
+        return;
+    mon_record(o, "unsolicited", r, DNP3KIT_OK, NULL);
+}
+
+static int cmd_monitor(dnp3kit_master *m, opts *o)
+{
+    char target[120];
+    snprintf(target, sizeof target, "%s:%u outstation %u", o->cfg.host, o->cfg.port, o->cfg.outstation_address);
+    if (!o->json && isatty(STDOUT_FILENO))
+        o->live = cli_live_new(stdout, target);
+    int rc = monitor_loop(m, o);
+    cli_live_free(o->live);
+    o->live = NULL;
+    return rc;
+}
+
+static int monitor_loop(dnp3kit_master *m, const opts *o)
 {
     dnp3kit_error_detail d;
     dnp3kit_master_result r = {0};
@@ -653,7 +785,7 @@ static int cmd_monitor(dnp3kit_master *m, const opts *o)
         if (d.finding == DNP3KIT_F_SESSION_IIN_STUCK)
             stuck = rc;
     }
-    print_result(o, &r);
+    mon_record(o, "integrity", &r, DNP3KIT_OK, NULL);
     uint64_t end = o->duration > 0 ? dnp3kit_master_now_ms() + (uint64_t)(o->duration * 1000) : UINT64_MAX;
     uint64_t ival = o->interval > 0 ? (uint64_t)(o->interval * 1000) : 1000;
     int last = DNP3KIT_OK;
@@ -677,8 +809,13 @@ static int cmd_monitor(dnp3kit_master *m, const opts *o)
             rc = dnp3kit_master_run(m, &rq, &r, &d);
             if (rc == DNP3KIT_OK || rc == DNP3KIT_ERR_PROTOCOL) {
                 resync = false;
-                fprintf(stderr, "dnp3-master: reconnected; startup sequence run again\n");
-                print_result(o, &r);
+                if (o->live)
+                    cli_live_status(o->live, "reconnected; startup sequence run again");
+                else
+                    fprintf(stderr, "dnp3-master: reconnected; startup sequence run again\n");
+                mon_record(o, "reconnected", &r, DNP3KIT_OK, NULL);
+                last = DNP3KIT_OK;
+                continue; /* printed once: not again as an event poll's answer below */
             }
         } else {
             rc = dnp3kit_master_read_class(m, 0x0E, &r, &d);
@@ -689,7 +826,7 @@ static int cmd_monitor(dnp3kit_master *m, const opts *o)
             if (d.finding == DNP3KIT_F_SESSION_IIN_STUCK) {
                 stuck = rc; /* the poll itself went through */
                 if (r.count > 0)
-                    print_result(o, &r);
+                    cli_print_doc(o->json, o->pos[0], &r, DNP3KIT_OK, NULL);
                 continue;
             }
             last = rc;
@@ -699,8 +836,8 @@ static int cmd_monitor(dnp3kit_master *m, const opts *o)
             continue;
         }
         last = DNP3KIT_OK;
-        if (r.count > 0)
-            print_result(o, &r);
+        if (r.count > 0 || r.nobjects > 0)
+            mon_record(o, "events", &r, DNP3KIT_OK, NULL);
     }
     dnp3kit_master_result_free(&r);
     return exit_code(last != DNP3KIT_OK ? last : stuck);
@@ -719,10 +856,9 @@ static int run(dnp3kit_master *m, opts *o)
         if (o->npos != 1)
             return usage_error("%s takes no arguments", "poll");
         rc = dnp3kit_master_integrity_poll(m, &r, &d);
-        if (rc == DNP3KIT_OK || r.count)
-            print_result(o, &r);
+        rc = finish_read(o, &r, rc, &d);
         dnp3kit_master_result_free(&r);
-        return rc == DNP3KIT_OK ? EXIT_OK : report_error(o, rc, &d);
+        return rc;
     }
     if (!strcmp(cmd, "read")) {
         if (o->npos < 2)
@@ -735,17 +871,36 @@ static int run(dnp3kit_master *m, opts *o)
         } else {
             int type = dnp3kit_master_point_type_parse(o->pos[1]);
             uint32_t a, b;
+            uint8_t var = (uint8_t)(o->variation < 0 ? 0 : o->variation);
+            if (!strcmp(o->pos[1], "deadband")) {
+                cli_ctx c = {m, o->json, o->pos, o->npos, o->variation, NULL, NULL, NULL, 0, o->yes};
+                const char *p2[3] = {"deadband", "read", o->npos > 2 ? o->pos[2] : ""};
+                c.pos = p2;
+                c.npos = o->npos == 3 ? 3 : 2;
+                return cmd_deadband(&c);
+            }
             if (type < 0)
-                return usage_error("read: unknown point type '%s' (bi dbi bo counter frozen-counter ai ao)", o->pos[1]);
+                return usage_error("read: unknown point type '%s' (bi dbi bo counter frozen-counter ai ao deadband)",
+                                   o->pos[1]);
+            if (o->npos == 3 && strchr(o->pos[2], ',')) {
+                uint32_t *idx;
+                size_t n;
+                char why[128];
+                if (!cli_parse_index_list(o->pos[2], &idx, &n, why, sizeof why))
+                    return usage_error("read: %s", why);
+                rc = dnp3kit_master_read_indices(m, (dnp3kit_point_type)type, var, idx, n, &r, &d);
+                free(idx);
+                rc = finish_read(o, &r, rc, &d);
+                dnp3kit_master_result_free(&r);
+                return rc;
+            }
             if (o->npos != 3 || !parse_range(o->pos[2], &a, &b))
-                return usage_error("read: START[-STOP] expected, got '%s'", o->npos > 2 ? o->pos[2] : "");
-            rc = dnp3kit_master_read_range(m, (dnp3kit_point_type)type, (uint8_t)(o->variation < 0 ? 0 : o->variation),
-                                           a, b, &r, &d);
+                return usage_error("read: START[-STOP] or I,J,K expected, got '%s'", o->npos > 2 ? o->pos[2] : "");
+            rc = dnp3kit_master_read_range(m, (dnp3kit_point_type)type, var, a, b, &r, &d);
         }
-        if (rc == DNP3KIT_OK || r.count)
-            print_result(o, &r);
+        rc = finish_read(o, &r, rc, &d);
         dnp3kit_master_result_free(&r);
-        return rc == DNP3KIT_OK ? EXIT_OK : report_error(o, rc, &d);
+        return rc;
     }
     if (!strcmp(cmd, "operate")) {
         unsigned long idx;
@@ -802,9 +957,11 @@ static int run(dnp3kit_master *m, opts *o)
             if (!confirm(o, what))
                 return EXIT_USAGE;
             rc = dnp3kit_master_operate_analog(m, (uint16_t)idx, t, v, mode, &d);
-            snprintf(ej, sizeof ej, "\"index\":%lu,\"value\":%.17g,\"type\":\"%s\",\"mode\":\"%s\"", idx, v, tn,
+            char num[40];
+            cli_number(v, t == DNP3KIT_AO_FLOAT32, num, sizeof num);
+            snprintf(ej, sizeof ej, "\"index\":%lu,\"value\":%s,\"type\":\"%s\",\"mode\":\"%s\"", idx, num, tn,
                      mname[mode]);
-            snprintf(et, sizeof et, "(ao %lu = %.17g as %s, %s)", idx, v, tn, mname[mode]);
+            snprintf(et, sizeof et, "(ao %lu = %s as %s, %s)", idx, num, tn, mname[mode]);
         }
         return finish_ok(o, rc, &d, "operate", ej, et);
     }
@@ -860,13 +1017,26 @@ static int run(dnp3kit_master *m, opts *o)
         dnp3kit_master_request rq = {0};
         rq.type = DNP3KIT_TASK_STARTUP;
         rc = dnp3kit_master_run(m, &rq, &r, &d);
-        if (rc == DNP3KIT_OK || r.count)
-            print_result(o, &r);
+        rc = finish_read(o, &r, rc, &d);
         dnp3kit_master_result_free(&r);
-        return rc == DNP3KIT_OK ? EXIT_OK : report_error(o, rc, &d);
+        return rc;
     }
     if (!strcmp(cmd, "monitor"))
         return cmd_monitor(m, o);
+    cli_ctx c = {m, o->json, o->pos, o->npos, o->variation, o->write, o->user, o->password,
+                 (uint16_t)(o->block_size ? o->block_size : 1024), o->yes};
+    if (!strcmp(cmd, "file"))
+        return cmd_file(&c);
+    if (!strcmp(cmd, "checkout")) {
+        char target[120];
+        snprintf(target, sizeof target, "%s:%u, outstation %u, master %u", o->cfg.host, o->cfg.port,
+                 o->cfg.outstation_address, o->cfg.master_address);
+        return cmd_checkout(&c, target, o->pcap, o->report, o->watch_s > 0 ? o->watch_s : 5.0);
+    }
+    if (!strcmp(cmd, "attributes"))
+        return cmd_attributes(&c);
+    if (!strcmp(cmd, "deadband"))
+        return cmd_deadband(&c);
     return usage_error("unknown command '%s'", cmd);
 }
 
@@ -890,8 +1060,9 @@ static int run_multi(opts *o, recorder *rec)
         dnp3kit_master_set_log(m, cli_log, NULL);
         if (rec->w)
             dnp3kit_master_set_wire_hook(m, rec_wire, rec);
+        cli_trace tr = {o->verbose, NULL};
         if (o->verbose)
-            dnp3kit_master_set_trace(m, tr_frame, tr_fragment, tr_finding, o);
+            dnp3kit_master_set_trace(m, cli_log_frame, cli_log_fragment, cli_log_finding, &tr);
         dnp3kit_master_result r = {0};
         uint64_t t0 = dnp3kit_master_now_ms();
         int rc = dnp3kit_master_connect(m, &d);
@@ -900,7 +1071,7 @@ static int run_multi(opts *o, recorder *rec)
         printf("outstation %u: ", o->outs[i]);
         if (rc == DNP3KIT_OK) {
             printf("OK in %.3f s\n", (double)(dnp3kit_master_now_ms() - t0) / 1000.0);
-            print_result(o, &r);
+            cli_print_doc(o->json, "poll", &r, DNP3KIT_OK, NULL);
             answered++;
         } else {
             printf("%s [%s]\n", d.message[0] ? d.message : dnp3kit_strerror(rc), dnp3kit_err_name(rc));
@@ -917,17 +1088,87 @@ static int run_multi(opts *o, recorder *rec)
     return worst;
 }
 
-static bool known_command(const char *c)
+/* --site NAME [--profile FILE]: the site's options go before the command line's
+ * (which therefore override them). Returns EXIT_OK with *nargv (heap) set. */
+static int apply_profile(int argc, char **argv, int *nargc, char ***nargv, cli_profile *p)
 {
-    static const char *const cmds[] = {"poll", "read", "operate", "freeze", "time-sync", "restart", "unsolicited",
-                                       "link-status", "startup", "monitor"};
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        if (!strcmp(c, cmds[i]))
-            return true;
-    return false;
+    const char *site = NULL, *file = NULL;
+    char def[600];
+    p->argc = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--site") || !strcmp(argv[i], "--profile")) {
+            if (i + 1 >= argc)
+                return usage_error("%s needs a value", argv[i]);
+            if (argv[i][2] == 's')
+                site = argv[i + 1];
+            else
+                file = argv[i + 1];
+            i++;
+        }
+    }
+    if (file && !site)
+        return usage_error("--profile %s: name the site with --site NAME", file);
+    if (site) {
+        if (!file && !(file = cli_profile_default_path(def, sizeof def)))
+            return usage_error("--site %s: no HOME or XDG_CONFIG_HOME to find sites.conf; use --profile FILE", site);
+        int rc = cli_profile_load(file, site, p);
+        if (rc != EXIT_OK)
+            return rc;
+        /* each line alone must be an option with its value: name the line of a bad one */
+        opts t;
+        char *one[4];
+        for (int i = 0; i < p->argc;) {
+            int k = 0;
+            one[k++] = argv[0];
+            unsigned ln = p->line[i];
+            while (i < p->argc && p->line[i] == ln && k < 3)
+                one[k++] = p->argv[i++];
+            one[k] = NULL;
+            if (parse_args(k, one, &t) != EXIT_OK || t.npos != 0) {
+                if (t.npos)
+                    fprintf(stderr, "dnp3-master: %s takes no value (yes or no)\n", one[1]);
+                fprintf(stderr, "dnp3-master: in %s line %u, site [%s]\n", file, ln, site);
+                cli_profile_free(p);
+                return EXIT_USAGE;
+            }
+        }
+    }
+    char **v = calloc((size_t)argc + (size_t)p->argc + 1, sizeof *v);
+    if (!v)
+        return usage_error("%s", "out of memory");
+    int n = 0;
+    v[n++] = argv[0];
+    for (int i = 0; i < p->argc; i++)
+        v[n++] = p->argv[i];
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--site") || !strcmp(argv[i], "--profile")) {
+            i++;
+            continue;
+        }
+        v[n++] = argv[i];
+    }
+    *nargc = n;
+    *nargv = v;
+    return EXIT_OK;
 }
 
+static int run_main(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    cli_profile prof;
+    char **pargv = NULL;
+    int nargc = 0;
+    int rc = apply_profile(argc, argv, &nargc, &pargv, &prof);
+    if (rc != EXIT_OK)
+        return rc;
+    rc = run_main(nargc, pargv); /* the profile's options, then the command line's */
+    free(pargv);
+    cli_profile_free(&prof);
+    return rc;
+}
+
+static int run_main(int argc, char **argv)
 {
     opts o;
     int rc = parse_args(argc, argv, &o);
@@ -937,8 +1178,25 @@ int main(int argc, char **argv)
         fputs(usage_text, stderr);
         return EXIT_USAGE;
     }
-    if (!known_command(o.pos[0]))
-        return usage_error("unknown command '%s'", o.pos[0]);
+    if (o.help && cli_command_help(o.pos[0], stdout))
+        return EXIT_OK;
+    if (!strcmp(o.pos[0], "help")) {
+        if (o.npos == 1) {
+            fputs(usage_text, stdout);
+            return EXIT_OK;
+        }
+        if (cli_command_help(o.pos[1], stdout))
+            return EXIT_OK;
+    }
+    if (!strcmp(o.pos[0], "help") || !cli_known_command(o.pos[0])) {
+        const char *w = !strcmp(o.pos[0], "help") ? o.pos[1] : o.pos[0];
+        const char *sug = cli_suggest(w);
+        fprintf(stderr, "dnp3-master: unknown command '%s'", w);
+        if (sug)
+            fprintf(stderr, "; did you mean '%s'?", sug);
+        fprintf(stderr, "\n(see dnp3-master --help)\n");
+        return EXIT_USAGE;
+    }
     signal(SIGPIPE, SIG_IGN);
     if (o.nouts > 1) {
         recorder mrec = {NULL, -1, o.cfg.transport == DNP3KIT_TRANSPORT_UDP,
@@ -975,8 +1233,24 @@ int main(int argc, char **argv)
         }
         dnp3kit_master_set_wire_hook(m, rec_wire, &rec);
     }
-    if (o.verbose)
-        dnp3kit_master_set_trace(m, tr_frame, tr_fragment, tr_finding, &o);
+    cli_trace lg = {o.verbose, NULL};
+    if (o.log) {
+        lg.file = fopen(o.log, "a");
+        if (!lg.file) {
+            fprintf(stderr, "dnp3-master: cannot write the log %s: %s\n", o.log, strerror(errno));
+            dnp3kit_master_free(m);
+            if (rec.w)
+                dpc_writer_close(rec.w);
+            return EXIT_USAGE;
+        }
+        char note[256];
+        int k = snprintf(note, sizeof note, "dnp3-master");
+        for (int i = 1; i < argc && k > 0 && (size_t)k < sizeof note; i++)
+            k += snprintf(note + k, sizeof note - (size_t)k, " %s", argv[i]);
+        cli_log_note(&lg, note);
+    }
+    if (o.verbose || lg.file)
+        dnp3kit_master_set_trace(m, cli_log_frame, cli_log_fragment, cli_log_finding, &lg);
     rc = dnp3kit_master_connect(m, &d);
     if (rc != DNP3KIT_OK) {
         rc = report_error(&o, rc, &d);
@@ -1003,5 +1277,11 @@ int main(int argc, char **argv)
     dnp3kit_master_free(m);
     if (rec.w)
         dpc_writer_close(rec.w);
+    if (lg.file) {
+        char note[64];
+        snprintf(note, sizeof note, "exit status %d", rc);
+        cli_log_note(&lg, note);
+        fclose(lg.file);
+    }
     return rc;
 }

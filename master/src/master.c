@@ -73,12 +73,8 @@ static void cb_done(void *user, uint32_t id, bool internal, int err, const dnp3k
     m->done = true;
     m->err = err;
     m->det = *d;
-    if (m->out) {
-        free(m->out->points);
-        *m->out = *r;
-        r->points = NULL;
-        r->count = r->cap = 0;
-    }
+    if (m->out)
+        dnp3kit_master_result_take(m->out, r);
 }
 
 static void cb_uns(void *user, const dnp3kit_master_result *r)

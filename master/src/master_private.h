@@ -9,6 +9,10 @@
 bool master_session_only_internal(const dnp3kit_master_session *s);
 
 /* d = {code, host, port, "cannot connect to host:port: why"}. */
+/* Points, objects and time delay of a response fragment into r (result.c). */
+struct dnp3kit_app_header;
+void master_decode_response(dnp3kit_master_result *r, const uint8_t *frag, size_t len,
+                            const struct dnp3kit_app_header *h, size_t max, bool keep);
 void master_connect_error(dnp3kit_error_detail *d, const char *host, uint16_t port, int code, const char *why);
 /* "host:port" ("[v6]:port"), or "serial DEVICE". */
 void master_peer_name(const dnp3kit_master_config *cfg, char *b, size_t cap);

@@ -60,8 +60,14 @@ typedef struct task {
     uint8_t expect_seq;
     bool got_fir;
     uint32_t fragments;
+    uint8_t *raw;           /* RAW: the request's objects (a copy) */
     uint8_t req[REQ_SAVE];  /* control request fragment (for the echo and the OPERATE) */
     size_t req_len;
+    bool step_sent;         /* the current step's request was sent at least once */
+    bool sent_all;          /* every octet of the current request was handed to the connection */
+    bool prev_valid;        /* an earlier attempt of this step: its SEQ and send time */
+    uint8_t prev_seq;
+    uint64_t prev_sent_ms;
     int soft_err;           /* startup: first non-fatal step error */
     dnp3kit_error_detail soft_det;
     dnp3kit_master_result res;
@@ -101,6 +107,14 @@ struct dnp3kit_master_session {
     dnp3kit_sink sink;
     char peer[160];         /* "host:port" or the serial device, for messages */
     dnp3kit_master_stats stats;
+    /* what was seen since the current step began, to explain a timeout */
+    struct {
+        bool stray;             /* a frame for or from another link address */
+        uint16_t stray_src, stray_dst;
+        uint64_t octets;        /* octets received */
+        uint64_t frames;        /* link frames with good CRCs */
+        uint64_t late_ms;       /* an answer to an earlier attempt, this long after it was sent (0: none) */
+    } seen;
 };
 
 /* ---- small helpers ---- */
@@ -281,154 +295,6 @@ int dnp3kit_master_config_validate(const dnp3kit_master_config *c, dnp3kit_error
     return DNP3KIT_OK;
 }
 
-/* ---- results ---- */
-
-static const struct { const char *name; uint8_t stat, ev1, ev2; } ptypes[DNP3KIT_POINT_TYPE_COUNT_] = {
-    [DNP3KIT_POINT_BI] = {"bi", 1, 2, 0},
-    [DNP3KIT_POINT_DBI] = {"dbi", 3, 4, 0},
-    [DNP3KIT_POINT_BO] = {"bo", 10, 11, 0},
-    [DNP3KIT_POINT_COUNTER] = {"counter", 20, 22, 0},
-    [DNP3KIT_POINT_FROZEN_COUNTER] = {"frozen-counter", 21, 23, 0},
-    [DNP3KIT_POINT_AI] = {"ai", 30, 32, 0},
-    [DNP3KIT_POINT_AO] = {"ao", 40, 42, 0},
-};
-
-const char *dnp3kit_master_point_type_name(dnp3kit_point_type t)
-{
-    return (unsigned)t < DNP3KIT_POINT_TYPE_COUNT_ ? ptypes[t].name : "?";
-}
-
-int dnp3kit_master_point_type_parse(const char *s)
-{
-    for (int i = 0; i < DNP3KIT_POINT_TYPE_COUNT_; i++)
-        if (s && strcmp(s, ptypes[i].name) == 0)
-            return i;
-    return -1;
-}
-
-uint8_t dnp3kit_master_point_type_group(dnp3kit_point_type t)
-{
-    return (unsigned)t < DNP3KIT_POINT_TYPE_COUNT_ ? ptypes[t].stat : 0;
-}
-
-/* Point type and static/event for a group; -1 when the group holds no point values. */
-static int group_type(uint8_t group, bool *event)
-{
-    for (int i = 0; i < DNP3KIT_POINT_TYPE_COUNT_; i++) {
-        if (group == ptypes[i].stat) {
-            *event = false;
-            return i;
-        }
-        if (group == ptypes[i].ev1) {
-            *event = true;
-            return i;
-        }
-    }
-    return -1;
-}
-
-void dnp3kit_master_result_free(dnp3kit_master_result *r)
-{
-    if (!r)
-        return;
-    free(r->points);
-    memset(r, 0, sizeof *r);
-    r->control_status = -1;
-}
-
-void dnp3kit_master_result_reset(dnp3kit_master_result *r)
-{
-    dnp3kit_master_point *p = r->points;
-    size_t cap = r->cap;
-    memset(r, 0, sizeof *r);
-    r->points = p;
-    r->cap = cap;
-    r->control_status = -1;
-}
-
-static void result_push(dnp3kit_master_result *r, const dnp3kit_master_point *p, size_t max)
-{
-    if (r->count >= max) {
-        r->dropped++;
-        return;
-    }
-    if (r->count == r->cap) {
-        size_t ncap = r->cap ? r->cap * 2 : 64;
-        if (ncap > max)
-            ncap = max;
-        dnp3kit_master_point *np = realloc(r->points, ncap * sizeof *np);
-        if (!np) {
-            r->dropped++;
-            return;
-        }
-        r->points = np;
-        r->cap = ncap;
-    }
-    r->points[r->count++] = *p;
-}
-
-/*
- * Take the points, time delay and IIN of a validated response fragment.
- * CTO (g51) applies to the relative times that follow it in the same
- * fragment (clause 11.9.x, g2v3/g4v3).
- */
-static void decode_points(dnp3kit_master_result *r, const uint8_t *frag, size_t len,
-                          const dnp3kit_app_header *h, size_t max)
-{
-    dnp3kit_object_iter it;
-    dnp3kit_object_header oh;
-    bool have_cto = false;
-    uint64_t cto = 0;
-    dnp3kit_object_iter_init(&it, frag, len, h);
-    while (dnp3kit_object_iter_next(&it, &oh, NULL) == 1) {
-        if (!oh.has_data)
-            continue;
-        dnp3kit_point_iter pi;
-        dnp3kit_point pt;
-        bool event = false;
-        int type = group_type(oh.group, &event);
-        dnp3kit_point_iter_init(&pi, frag, len, &oh);
-        while (dnp3kit_point_iter_next(&pi, &pt) == 1) {
-            if (oh.group == 51 && pt.has_time) {
-                have_cto = true;
-                cto = pt.time_ms;
-                continue;
-            }
-            if (oh.group == 52 && pt.value_kind == DNP3KIT_VAL_UINT) {
-                r->has_delay = true;
-                r->delay_ms = (uint32_t)(oh.variation == 1 ? pt.u * 1000u : pt.u);
-                continue;
-            }
-            if (type < 0)
-                continue;
-            dnp3kit_master_point mp = {0};
-            mp.type = (uint8_t)type;
-            mp.event = event;
-            mp.group = oh.group;
-            mp.variation = oh.variation;
-            mp.index = (uint32_t)pt.index;
-            mp.has_flags = pt.has_flags;
-            mp.flags = pt.flags;
-            switch (pt.value_kind) {
-            case DNP3KIT_VAL_BOOL: mp.value = pt.b ? 1 : 0; break;
-            case DNP3KIT_VAL_DBIT: mp.value = pt.dbit; break;
-            case DNP3KIT_VAL_INT: mp.value = (double)pt.i; break;
-            case DNP3KIT_VAL_UINT: mp.value = (double)pt.u; break;
-            case DNP3KIT_VAL_FLOAT: mp.value = pt.f; break;
-            default: mp.value = 0; break;
-            }
-            if (pt.has_time && !pt.time_relative) {
-                mp.has_time = true;
-                mp.time_ms = pt.time_ms;
-            } else if (pt.has_time && have_cto) {
-                mp.has_time = true;
-                mp.time_ms = cto + pt.time_ms;
-            }
-            result_push(r, &mp, max);
-        }
-    }
-}
-
 /* ---- output: link frames ---- */
 
 static bool tx_room(dnp3kit_master_session *s, size_t n)
@@ -498,6 +364,7 @@ static void send_link_secondary(dnp3kit_master_session *s, uint8_t func)
 
 static void task_free(task *t)
 {
+    free(t->raw);
     dnp3kit_master_result_free(&t->res);
     free(t);
 }
@@ -702,6 +569,15 @@ static int build_step(dnp3kit_master_session *s, task *t, uint8_t seq)
     case DNP3KIT_TASK_LINK_STATUS:
         t->func = 0;
         return 0;
+    case DNP3KIT_TASK_RAW:
+        t->func = rq->func;
+        if (rq->objects_len + 2 > cap)
+            return DNP3KIT_ERR_TOO_LARGE;
+        b[0] = dnp3kit_app_ctrl(true, true, false, false, seq);
+        b[1] = rq->func;
+        if (rq->objects_len)
+            memcpy(b + 2, t->raw, rq->objects_len);
+        return (int)(rq->objects_len + 2);
     }
     return DNP3KIT_ERR_ARG;
 }
@@ -742,6 +618,16 @@ static void start_step(dnp3kit_master_session *s, task *t)
     if (t->rq.type == DNP3KIT_TASK_STARTUP && t->step == SU_INTEGRITY)
         res_reset(t);
     s->have_last_error = false;
+    if (t->step_sent) {
+        /* a retry: an answer with the old SEQ is a late answer, worth naming */
+        t->prev_valid = true;
+        t->prev_seq = t->expect_seq;
+        t->prev_sent_ms = t->sent_ms;
+    } else {
+        t->prev_valid = false;
+        memset(&s->seen, 0, sizeof s->seen);
+    }
+    t->sent_all = false;
     t->attempts++;
     t->got_fir = false;
     t->fragments = 0;
@@ -785,6 +671,7 @@ static void start_step(dnp3kit_master_session *s, task *t)
     s->aseq = (uint8_t)((s->aseq + 1) & 0x0F);
     s->stats.requests++;
     t->expect_seq = seq;
+    t->step_sent = true;
     if (step_no_ack(t)) {
         step_done(s, t);
         return;
@@ -817,6 +704,7 @@ static void advance(dnp3kit_master_session *s, task *t, int next_step)
     }
     t->step = next_step;
     t->attempts = 0;
+    t->step_sent = false;
     t->st = T_QUEUED;
     start_step(s, t);
 }
@@ -942,6 +830,29 @@ static void step_done(dnp3kit_master_session *s, task *t)
     }
 }
 
+/* The likely cause of a silence, from what was received since the step began,
+ * and for a control that was not retried whether it may have executed. */
+static void explain_silence(const dnp3kit_master_session *s, const task *t, char *b, size_t cap)
+{
+    size_t n = 0;
+    b[0] = 0;
+    if (s->seen.stray && s->seen.stray_dst == s->cfg.master_address && s->seen.stray_src != s->cfg.outstation_address)
+        n += (size_t)snprintf(b + n, cap - n, "; outstation answered from address %u, not %u", s->seen.stray_src,
+                              s->cfg.outstation_address);
+    else if (s->seen.stray)
+        n += (size_t)snprintf(b + n, cap - n, "; frames seen from %u to %u, not from %u to %u", s->seen.stray_src,
+                              s->seen.stray_dst, s->cfg.outstation_address, s->cfg.master_address);
+    else if (s->seen.octets > 0 && s->seen.frames == 0)
+        n += (size_t)snprintf(b + n, cap - n, "; %" PRIu64 " octets received, none of them a DNP3 frame: not DNP3?",
+                              s->seen.octets);
+    if (n < cap && s->seen.late_ms)
+        n += (size_t)snprintf(b + n, cap - n, "; an answer came %" PRIu64 " ms after its request: raise --timeout",
+                              s->seen.late_ms);
+    if (n < cap && !step_retryable(t))
+        snprintf(b + n, cap - n, t->sent_all ? "; the request was sent: the control MAY HAVE EXECUTED"
+                                             : "; the request was not completely sent");
+}
+
 /* Attempt of the head task failed (timeout, lost connection): retry or fail. */
 static void attempt_failed(dnp3kit_master_session *s, task *t, int code)
 {
@@ -963,12 +874,14 @@ static void attempt_failed(dnp3kit_master_session *s, task *t, int code)
         snprintf(extra, sizeof extra, " (last defect received: %s)", dnp3kit_finding_name(s->last_error.code));
     }
     const char *what = t->rq.type == DNP3KIT_TASK_LINK_STATUS ? "REQUEST_LINK_STATUS" : func_name(t->func);
+    char cause[160];
+    explain_silence(s, t, cause, sizeof cause);
     if (code == DNP3KIT_ERR_TIMEOUT)
-        detail_msg(&d, "no response to %s from %s within %.3f s (%" PRIu32 " attempt%s)%s", what, s->peer,
-                   d.timeout_s, t->attempts, t->attempts == 1 ? "" : "s", extra);
+        detail_msg(&d, "no response to %s from %s within %.3f s (%" PRIu32 " attempt%s)%s%s", what, s->peer,
+                   d.timeout_s, t->attempts, t->attempts == 1 ? "" : "s", extra, cause);
     else
-        detail_msg(&d, "connection to %s lost waiting for the response to %s (%" PRIu32 " attempt%s)%s",
-                   s->peer, what, t->attempts, t->attempts == 1 ? "" : "s", extra);
+        detail_msg(&d, "connection to %s lost waiting for the response to %s (%" PRIu32 " attempt%s)%s%s",
+                   s->peer, what, t->attempts, t->attempts == 1 ? "" : "s", extra, cause);
     finish(s, code, &d);
 }
 
@@ -1085,7 +998,7 @@ static void check_reactions(dnp3kit_master_session *s, const task *done)
     if (s->cfg.iin_reactions && (iin & DNP3KIT_IIN_EVENT_BUFFER_OVERFLOW) &&
         !(done && done->internal && done->rq.type == DNP3KIT_TASK_READ_CLASS) && !startup)
         react(s, R_OVERFLOW, DNP3KIT_TASK_READ_CLASS, 0x0F);
-    if (s->cfg.time_sync != DNP3KIT_TIME_SYNC_NONE && (iin & DNP3KIT_IIN_NEED_TIME) && s->cb.wall_clock_ms &&
+    if (s->cfg.iin_reactions && s->cfg.time_sync != DNP3KIT_TIME_SYNC_NONE && (iin & DNP3KIT_IIN_NEED_TIME) && s->cb.wall_clock_ms &&
         !(done && done->rq.type == DNP3KIT_TASK_TIME_SYNC) && !startup)
         react(s, R_TIME, DNP3KIT_TASK_TIME_SYNC, 0);
     if (s->cfg.iin_reactions && (iin & DNP3KIT_IIN_DEVICE_RESTART) &&
@@ -1128,11 +1041,11 @@ static void on_unsolicited(dnp3kit_master_session *s, const dnp3kit_app_header *
     s->uns.has_iin = true;
     s->uns.iin = h->iin;
     s->uns.fragments = 1;
-    decode_points(&s->uns, frag, len, h, s->cfg.max_points);
+    master_decode_response(&s->uns, frag, len, h, s->cfg.max_points, true);
     if (s->cb.on_unsolicited)
         s->cb.on_unsolicited(s->user, &s->uns);
     /* Keep memory bounded under a flood: a large buffer is not kept between deliveries. */
-    if (s->uns.cap > 1024)
+    if (s->uns.cap > 1024 || s->uns.objects_cap > 256 || s->uns.octets_cap > 65536)
         dnp3kit_master_result_free(&s->uns);
     if (!s->head)
         check_reactions(s, NULL);
@@ -1154,6 +1067,10 @@ static void on_response(dnp3kit_master_session *s, const dnp3kit_app_header *h, 
                         int valid)
 {
     task *t = s->head;
+    if (t && h->fir && t->st == T_WAIT_RETRY && t->step_sent && h->seq == t->expect_seq)
+        s->seen.late_ms = s->now - t->sent_ms; /* the attempt that just timed out */
+    else if (t && h->fir && t->prev_valid && h->seq == t->prev_seq)
+        s->seen.late_ms = s->now - t->prev_sent_ms;
     if (!t || t->st != T_WAIT_RESP || t->rq.type == DNP3KIT_TASK_LINK_STATUS) {
         report(s, DNP3KIT_F_SESSION_RESPONSE_WITHOUT_REQUEST, 0, h->seq);
         return;
@@ -1172,6 +1089,13 @@ static void on_response(dnp3kit_master_session *s, const dnp3kit_app_header *h, 
     iin_seen(s, h->iin);
     if (valid != DNP3KIT_OK) {
         dnp3kit_error_detail d;
+        /* keep what was valid before the defect, and name the rest (a partial result) */
+        if (t->func == DNP3KIT_FC_READ) {
+            t->res.has_iin = true;
+            t->res.iin = h->iin;
+            t->res.fragments++;
+            master_decode_response(&t->res, frag, len, h, s->cfg.max_points, true);
+        }
         fail_detail(s, t, &d, DNP3KIT_ERR_INVALID);
         d.iin = h->iin;
         d.finding = s->have_last_error ? s->last_error.code : DNP3KIT_F_COUNT_;
@@ -1182,15 +1106,20 @@ static void on_response(dnp3kit_master_session *s, const dnp3kit_app_header *h, 
     }
     t->got_fir = true;
     t->fragments++;
-    t->res.fragments++;
+    if (t->rq.type != DNP3KIT_TASK_STARTUP || t->step == SU_INTEGRITY)
+        t->res.fragments++;
     t->res.has_iin = true;
     t->res.iin = h->iin;
     if (h->con)
         send_confirm(s, h->seq, false);
-    if (t->func == DNP3KIT_FC_SELECT || t->func == DNP3KIT_FC_OPERATE || t->func == DNP3KIT_FC_DIRECT_OPERATE)
+    if ((t->rq.type == DNP3KIT_TASK_CROB || t->rq.type == DNP3KIT_TASK_ANALOG_OUTPUT) &&
+        (t->func == DNP3KIT_FC_SELECT || t->func == DNP3KIT_FC_OPERATE || t->func == DNP3KIT_FC_DIRECT_OPERATE))
         check_echo(t, frag, len);
     else
-        decode_points(&t->res, frag, len, h, s->cfg.max_points);
+        /* startup: only the integrity poll's answer is the result; the other steps' answers
+         * (time sync, unsolicited) are neither its fragments nor its objects */
+        master_decode_response(&t->res, frag, len, h, s->cfg.max_points,
+                               t->rq.type != DNP3KIT_TASK_STARTUP || t->step == SU_INTEGRITY);
     if (h->fin) {
         t->st = T_QUEUED; /* not waiting any more; step_done decides */
         step_done(s, t);
@@ -1246,8 +1175,13 @@ static void on_link_frame(dnp3kit_master_session *s, const dnp3kit_link_frame *f
         report(s, DNP3KIT_F_LINK_DIR_MISMATCH, 0, 1);
         return;
     }
-    if (f->src != s->cfg.outstation_address || f->dst != s->cfg.master_address)
+    s->seen.frames++;
+    if (f->src != s->cfg.outstation_address || f->dst != s->cfg.master_address) {
+        s->seen.stray = true;
+        s->seen.stray_src = f->src;
+        s->seen.stray_dst = f->dst;
         return;
+    }
     if (f->prm && f->fcv != link_wants_fcv(f->func)) {
         /* FCV wrong for the function (table 9-1): not a valid frame, so not taken
          * (the link parser reported link_fcv_mismatch). */
@@ -1255,7 +1189,13 @@ static void on_link_frame(dnp3kit_master_session *s, const dnp3kit_link_frame *f
         return;
     }
     if (s->cb.on_frame)
-        s->cb.on_frame(s->user, false, f);
+        s->cb.on_frame(s->user, false, f); /* traced even when not ours: -vv shows who answered */
+    if (f->src != s->cfg.outstation_address || f->dst != s->cfg.master_address) {
+        s->seen.stray = true;
+        s->seen.stray_src = f->src;
+        s->seen.stray_dst = f->dst;
+        return;
+    }
     s->ka_wait = false;
     if (f->prm) {
         switch (f->func) {
@@ -1460,6 +1400,7 @@ void dnp3kit_master_session_recv(dnp3kit_master_session *s, const uint8_t *p, si
     if (!s->connected)
         return;
     s->last_rx = now_ms;
+    s->seen.octets += len;
     while (len > 0) {
         if (dnp3kit_link_parser_step(&s->lp, &p, &len, &s->rxf, &s->sink) == 1)
             on_link_frame(s, &s->rxf);
@@ -1556,6 +1497,14 @@ int dnp3kit_master_session_submit(dnp3kit_master_session *s, const dnp3kit_maste
         if (q.time_sync != DNP3KIT_TIME_SYNC_LAN && q.time_sync != DNP3KIT_TIME_SYNC_NON_LAN)
             return detail_msg(d, "time-sync mode %d unknown", (int)q.time_sync), DNP3KIT_ERR_ARG;
         break;
+    case DNP3KIT_TASK_RAW:
+        if (q.func == DNP3KIT_FC_CONFIRM || dnp3kit_app_func_is_response(q.func) || !dnp3kit_app_func_name(q.func))
+            return detail_msg(d, "function %u cannot be sent as a request", q.func), DNP3KIT_ERR_ARG;
+        if (q.objects_len + 2 > s->cfg.max_fragment_size || (q.objects_len && !q.objects))
+            return detail_msg(d, "request of %zu octets does not fit the fragment size %" PRIu32, q.objects_len + 2,
+                              s->cfg.max_fragment_size),
+                   DNP3KIT_ERR_ARG;
+        break;
     case DNP3KIT_TASK_FREEZE:
     case DNP3KIT_TASK_RESTART:
     case DNP3KIT_TASK_CLEAR_RESTART:
@@ -1570,6 +1519,16 @@ int dnp3kit_master_session_submit(dnp3kit_master_session *s, const dnp3kit_maste
         d->code = DNP3KIT_ERR_NOMEM;
         return detail_msg(d, "out of memory"), DNP3KIT_ERR_NOMEM;
     }
+    if (q.type == DNP3KIT_TASK_RAW && q.objects_len) {
+        t->raw = malloc(q.objects_len);
+        if (!t->raw) {
+            task_free(t);
+            d->code = DNP3KIT_ERR_NOMEM;
+            return detail_msg(d, "out of memory"), DNP3KIT_ERR_NOMEM;
+        }
+        memcpy(t->raw, q.objects, q.objects_len);
+    }
+    t->rq.objects = NULL; /* the caller's buffer is not kept */
     int id = (int)t->id;
     push_back(s, t);
     dnp3kit_error_detail_clear(d);
@@ -1590,6 +1549,8 @@ void dnp3kit_master_session_sent(dnp3kit_master_session *s, size_t n)
         n = s->tx_len - s->tx_off;
     s->tx_off += n;
     if (s->tx_off == s->tx_len) {
+        if (s->head && s->head->st == T_WAIT_RESP)
+            s->head->sent_all = true;
         s->tx_off = s->tx_len = 0;
         kick(s);
     }
@@ -1638,13 +1599,16 @@ uint16_t dnp3kit_master_session_last_iin(const dnp3kit_master_session *s)
 void dnp3kit_master_session_stats(const dnp3kit_master_session *s, dnp3kit_master_stats *out)
 {
     *out = s->stats;
+static size_t result_memory(const dnp3kit_master_result *r)
+{
+    return r->cap * sizeof *r->points + r->objects_cap * sizeof *r->objects + r->octets_cap;
 }
 
 size_t dnp3kit_master_session_memory(const dnp3kit_master_session *s)
 {
-    size_t n = sizeof *s + 2 * (size_t)s->cfg.max_fragment_size + s->tx_cap + s->uns.cap * sizeof(dnp3kit_master_point);
+    size_t n = sizeof *s + 2 * (size_t)s->cfg.max_fragment_size + s->tx_cap + result_memory(&s->uns);
     for (const task *t = s->head; t; t = t->next)
-        n += sizeof *t + t->res.cap * sizeof(dnp3kit_master_point);
+        n += sizeof *t + result_memory(&t->res);
     return n;
 }
 

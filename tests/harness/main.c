@@ -90,6 +90,8 @@ static void usage(FILE *f)
             "                       [--max-fragment N] [--select-timeout MS] [--confirm-timeout MS]\n"
             "                       [--fault KIND[:ARG][,every=N|,p=P]] [--seed N] [--no-need-time]\n"
             "                       [--max-connections N] [--print] [--version]\n"
+            "                       [--max-connections N] [--print] [--octet-strings N] [--uints N]\n"
+            "                       [--any-address] [--files DIR [--file-auth USER:PASS] [--files-bad-names]]\n"
             "                       [--serial DEVICE[:BAUD[,8N1]] | --pty]  (a serial line instead of TCP;\n"
             "                       --pty creates a pseudo-terminal and prints its path)\n"
             "                       [--connect HOST:PORT]  (dial out to a listening master, redialling\n"
@@ -178,6 +180,8 @@ static int apply(opts *o, const char *key, const char *val, bool *used_val)
     if (!strcmp(key, "udp")) { o->udp = true; return 0; }
     if (!strcmp(key, "print")) { o->print = true; return 0; }
     if (!strcmp(key, "pty")) { o->pty = true; return 0; }
+    if (!strcmp(key, "any-address")) { o->cfg.any_address = true; return 0; }
+    if (!strcmp(key, "files-bad-names")) { o->cfg.files_bad_names = true; return 0; }
     if (!strcmp(key, "unsolicited")) { o->cfg.unsolicited = true; return 0; }
     if (!strcmp(key, "no-need-time")) { o->cfg.need_time = false; return 0; }
     if (!val) {
@@ -192,6 +196,16 @@ static int apply(opts *o, const char *key, const char *val, bool *used_val)
             o->cfg.count[COUNTS[k].t] = (uint32_t)v;
             return 0;
         }
+    if (!strcmp(key, "files") || !strcmp(key, "file-auth")) {
+        char *d = strdup(val);
+        if (!d)
+            goto bad;
+        if (key[4] == 's')
+            o->cfg.files_dir = d;
+        else
+            o->cfg.file_auth = d;
+        return 0;
+    }
     if (!strcmp(key, "bind")) {
         o->bind = strdup(val);
         return 0;
@@ -243,6 +257,7 @@ static int apply(opts *o, const char *key, const char *val, bool *used_val)
         {"unsolicited-retry-delay", &o->cfg.unsol_retry_delay_ms, 3600000},
         {"restart-delay", &o->cfg.restart_delay_ms, 65535000}, {"max-controls", &o->cfg.max_controls, 256},
         {"max-connections", &o->max_conns, 100000},
+        {"octet-strings", &o->cfg.octet_strings, 65536}, {"uints", &o->cfg.uints, 65536},
     };
     for (size_t k = 0; k < sizeof U / sizeof U[0]; k++)
         if (!strcmp(key, U[k].name)) {
@@ -493,7 +508,7 @@ static void dispatch(unsigned pi, const dnp3kit_link_frame *f, int ci, const str
     for (size_t k = 0; k < per; k++) {
         size_t i = pt->first + k;
         dnp3kit_outstation *os = &S.os[i];
-        if (!bcast && f->dst != os->cfg.address)
+        if (!bcast && f->dst != os->cfg.address && !os->cfg.any_address)
             continue;
         binding *b = &S.bind[i];
         if (f->dir && f->prm && f->crc_ok && f->src == os->cfg.master) {

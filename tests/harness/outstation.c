@@ -7,6 +7,8 @@
  * Clause references are to IEEE 1815-2012.
  */
 #include "outstation.h"
+#include "extra.h"
+#include "files.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -539,6 +541,17 @@ static void null_response(dnp3kit_outstation *os, uint8_t seq, uint16_t extra, u
         send_response(os, rsp, (size_t)n, now);
 }
 
+void dnp3kit_os_respond(dnp3kit_outstation *os, uint8_t *frag, size_t len, uint16_t extra_iin, uint64_t now)
+{
+    set_iin(frag, (uint16_t)(iin_now(os) | extra_iin));
+    send_response(os, frag, len, now);
+}
+
+void dnp3kit_os_respond_null(dnp3kit_outstation *os, uint8_t seq, uint16_t extra_iin, uint64_t now)
+{
+    null_response(os, seq, extra_iin, now);
+}
+
 /* Room left in w for n more octets? */
 static bool room(const dnp3kit_app_writer *w, size_t n)
 {
@@ -764,6 +777,8 @@ static void read_fragment(dnp3kit_outstation *os, bool fir, uint8_t seq, uint64_
                 item_done = write_static_range(os, &w, it->type, v, &os->item_next, it->stop);
         } else if (it->kind == 2) {
             item_done = write_events(os, &w, it, 1, &any_events);
+        } else if (it->kind >= DNP3KIT_OS_ITEM_OCTETS) {
+            item_done = dnp3kit_os_extra_write(os, &w, it);
         } else if (it->kind == 3) {
             dnp3kit_point pt;
             const dnp3kit_object_info *info = fill_point(&pt, 0, 50, 1, 0, 0, os_time(os, now));
@@ -912,6 +927,7 @@ static void handle_read(dnp3kit_outstation *os, const uint8_t *frag, size_t len,
                                            .stop = os->cfg.count[t] - 1, .limit = UINT32_MAX};
                 add_item(os, &it);
             }
+            dnp3kit_os_extra_class0(os);
         } else if (oh.group == 60 && oh.variation >= 2 && oh.variation <= 4) {
             read_events_header(os, &oh, 0xFF, (uint8_t)(1u << (oh.variation - 1)));
         } else if ((t = type_of_static_group(oh.group)) >= 0) {
@@ -921,6 +937,8 @@ static void handle_read(dnp3kit_outstation *os, const uint8_t *frag, size_t len,
         } else if (oh.group == 50 && (oh.variation == 1 || oh.variation == 0)) {
             dnp3kit_os_read_item it = {.kind = 3};
             add_item(os, &it);
+        } else if (dnp3kit_os_extra_read(os, &oh, req)) {
+            /* g0, g34, g110, g102 */
         } else {
             os->read_iin |= DNP3KIT_IIN_OBJECT_UNKNOWN;
         }
@@ -1221,7 +1239,7 @@ static void handle_write(dnp3kit_outstation *os, const uint8_t *frag, size_t len
                 os->have_recorded_time = false;
             }
             os->iin &= (uint16_t)~DNP3KIT_IIN_NEED_TIME;
-        } else {
+        } else if (!dnp3kit_os_extra_apply(os, frag, len, &oh, &err)) {
             err |= DNP3KIT_IIN_OBJECT_UNKNOWN;
         }
     }
@@ -1330,7 +1348,11 @@ static void handle_request(dnp3kit_outstation *os, const uint8_t *frag, size_t l
     /* a broadcast request is executed but never answered (clause 4.?.?) */
     size_t out_before = os->out_len;
     uint8_t rsp[32];
+    if (dnp3kit_os_files_request(os, frag, len, &h, now))
+        h.func = 0xFF; /* answered by files.c (g70) */
     switch (h.func) {
+    case 0xFF:
+        break;
     case DNP3KIT_FC_READ:
         handle_read(os, frag, len, &h, now);
         break;
@@ -1510,7 +1532,7 @@ void dnp3kit_outstation_on_frame(dnp3kit_outstation *os, const dnp3kit_link_fram
     if (!f->crc_ok || !f->dir || !f->prm)
         return; /* bad CRC: discarded (9.2.4.2); DIR=0 is another outstation; PRM=0 answers us */
     bool bcast = f->dst >= DNP3KIT_ADDR_BCAST_NOCONF;
-    if ((f->dst != os->cfg.address && !bcast) || f->src != os->cfg.master)
+    if ((f->dst != os->cfg.address && !bcast && !os->cfg.any_address) || f->src != os->cfg.master)
         return;
     os->frames_in++;
     switch (f->func) {
@@ -1666,6 +1688,10 @@ int dnp3kit_outstation_init(dnp3kit_outstation *os, const dnp3kit_os_config *cfg
         dnp3kit_outstation_free(os);
         return DNP3KIT_ERR_NOMEM;
     }
+    if (cfg->octet_strings > 65536 || cfg->uints > 65536) {
+        dnp3kit_outstation_free(os);
+        return DNP3KIT_ERR_ARG;
+    }
     dnp3kit_link_parser_init(&os->lp);
     dnp3kit_reassembler_init(&os->tr, os->tr_buf, sizeof os->tr_buf);
     /* a device that just started says so until the master clears it (IIN1.7) */
@@ -1683,6 +1709,8 @@ void dnp3kit_outstation_free(dnp3kit_outstation *os)
     }
     free(os->events);
     os->events = NULL;
+    dnp3kit_os_extra_free(os);
+    dnp3kit_os_files_free(os);
     free(os->out);
     os->out = NULL;
     os->out_len = os->out_cap = 0;

@@ -89,6 +89,12 @@ typedef struct dnp3kit_os_config {
     uint32_t restart_delay_ms;   /* reported by COLD/WARM_RESTART (default 1000) */
     bool unsolicited;            /* send unsolicited responses (when enabled by the master) */
     bool need_time;              /* set NEED_TIME at start (default true) */
+    uint32_t octet_strings;      /* g110v8 objects reported in class 0 (default 0; extra.c) */
+    uint32_t uints;              /* g102v1 objects reported in class 0 (default 0) */
+    bool any_address;            /* answer requests for any link address, from our own (a misconfigured device) */
+    const char *files_dir;       /* serve files from this directory (g70; files.c), NULL: none */
+    const char *file_auth;       /* "USER:PASSWORD": file requests need the key AUTHENTICATE_FILE gives */
+    bool files_bad_names;        /* the directory listing also holds "../escape" and "a<NUL>b" (hostile) */
     unsigned nfaults;
     dnp3kit_os_fault faults[DNP3KIT_OS_MAX_FAULTS];
     uint64_t seed;               /* for fault probabilities and simulated changes */
@@ -201,6 +207,9 @@ typedef struct dnp3kit_outstation {
 
     dnp3kit_os_log_fn log;
     void *log_user;
+
+    struct dnp3kit_os_extra *extra; /* attributes, dead-bands (extra.c) */
+    struct dnp3kit_os_files *files; /* open files (files.c) */
 
     /* counters */
     uint64_t requests, bad_requests, frames_in;

@@ -60,9 +60,8 @@ static void cb_done(void *user, uint32_t id, bool internal, int err, const dnp3k
     x->internal = internal;
     x->err = err;
     x->d = *d;
-    x->r = *r;
-    r->points = NULL;
-    r->count = r->cap = 0;
+    memset(&x->r, 0, sizeof x->r);
+    dnp3kit_master_result_take(&x->r, r);
 }
 
 static void cb_uns(void *user, const dnp3kit_master_result *r)
@@ -1038,6 +1037,247 @@ static void test_response_memory_bounded(void **state)
     assert_true(dnp3kit_master_session_memory(F.s) < 64 * 1024);
 }
 
+/* ---- every object kept (issue 11) ---- */
+
+static const dnp3kit_master_object *obj_of(const dnp3kit_master_result *r, uint8_t g, size_t nth)
+{
+    for (size_t i = 0; i < r->nobjects; i++)
+        if (r->objects[i].group == g && nth-- == 0)
+            return &r->objects[i];
+    return NULL;
+}
+
+static void test_other_objects_kept(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    submit_poll();
+    uint8_t b[256];
+    /* g30v1 0..0; g50v1 count 1 (time 0x0102030405 ms); g110v4 0..1 "ABCD" "EFGH";
+     * g102v1 0..0 = 42; g121v1 0..0 (flags ONLINE, assoc 3, value 77) */
+    size_t n = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE, 0,
+                    "1e 01 00 00 00  01 07 00 00 00"
+                    "32 01 07 01  05 04 03 02 01 00"
+                    "6e 04 00 00 01  41 42 43 44  45 46 47 48"
+                    "66 01 00 00 00  2a"
+                    "79 01 00 00 00  01 03 00 4d 00 00 00");
+    os_send(b, n);
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].err, DNP3KIT_OK);
+    dnp3kit_master_result *r = &F.done[0].r;
+    assert_int_equal(r->count, 1);
+    assert_int_equal(r->nobjects, 5);
+    assert_int_equal(r->dropped, 0);
+    assert_int_equal(r->undecoded, 0);
+    const dnp3kit_master_object *o = obj_of(r, 50, 0);
+    assert_non_null(o);
+    assert_string_equal(o->name, "Time and Date - Absolute Time");
+    assert_int_equal(dnp3kit_master_object_field(o, "time")->v.u, 0x0102030405ull);
+    o = obj_of(r, 110, 1);
+    assert_non_null(o);
+    assert_true(o->has_index);
+    assert_int_equal(o->index, 1);
+    const dnp3kit_master_field *f = dnp3kit_master_object_field(o, "value");
+    assert_int_equal(f->octets_len, 4);
+    assert_memory_equal(dnp3kit_master_field_octets(r, f), "EFGH", 4);
+    o = obj_of(r, 102, 0);
+    assert_int_equal(dnp3kit_master_object_field(o, "value")->v.u, 42);
+    o = obj_of(r, 121, 0);
+    assert_int_equal(dnp3kit_master_object_field(o, "assoc")->v.u, 3);
+    assert_int_equal(dnp3kit_master_object_field(o, "value")->v.u, 77);
+    assert_int_equal(dnp3kit_master_object_field(o, "flags")->v.u, 1);
+}
+
+static void test_partial_response_keeps_valid_prefix(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    submit_poll();
+    uint8_t b[256];
+    /* a good g30v1 point, then g30v99 (undefined) with data: the rest cannot be sized */
+    size_t n = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE, 0,
+                    "1e 01 00 00 00  01 07 00 00 00  1e 63 00 00 00  01 02 03");
+    os_send(b, n);
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].err, DNP3KIT_ERR_INVALID);
+    dnp3kit_master_result *r = &F.done[0].r;
+    assert_int_equal(r->count, 1);
+    assert_true(r->points[0].value == 7);
+    assert_int_equal(r->undecoded, 1);
+    assert_int_equal(r->nobjects, 1);
+    assert_null(r->objects[0].name);
+    assert_int_equal(r->objects[0].group, 30);
+    assert_int_equal(r->objects[0].variation, 99);
+    assert_int_equal(r->objects[0].fields[0].octets_len, 8);
+    assert_memory_equal(dnp3kit_master_field_octets(r, &r->objects[0].fields[0]), "\x1e\x63\x00\x00\x00", 5);
+}
+
+static void test_attribute_overrun_named(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    submit_poll();
+    uint8_t b[64];
+    /* g0v252 VSTR claiming 16 octets with 2 left */
+    size_t n = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE, 0,
+                    "00 fc 00 00 00  01 10 41 42");
+    os_send(b, n);
+    assert_int_equal(F.done[0].err, DNP3KIT_ERR_INVALID);
+    dnp3kit_master_result *r = &F.done[0].r;
+    assert_int_equal(r->undecoded, 1);
+    assert_int_equal(r->objects[0].group, 0);
+    assert_int_equal(r->objects[0].variation, 252);
+    assert_null(r->objects[0].name);
+}
+
+static void test_raw_request_and_attributes(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    static const uint8_t obj[] = {0, 254, 0x06};
+    dnp3kit_master_request rq = {0};
+    rq.type = DNP3KIT_TASK_RAW;
+    rq.func = DNP3KIT_FC_READ;
+    rq.objects = obj;
+    rq.objects_len = sizeof obj;
+    assert_true(submit(&rq) > 0);
+    assert_int_equal(F.req_len[0], 5);
+    assert_memory_equal(F.reqs[0] + 1, "\x01\x00\xfe\x06", 4);
+    uint8_t b[64];
+    size_t n = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE, 0,
+                    "00 fc 00 00 00  01 03 41 42 43");
+    os_send(b, n);
+    assert_int_equal(F.done[0].err, DNP3KIT_OK);
+    dnp3kit_master_result *r = &F.done[0].r;
+    assert_int_equal(r->nobjects, 1);
+    assert_int_equal(dnp3kit_master_object_field(&r->objects[0], "data_type")->v.u, 1);
+    const dnp3kit_master_field *f = dnp3kit_master_object_field(&r->objects[0], "value");
+    assert_memory_equal(dnp3kit_master_field_octets(r, f), "ABC", 3);
+    /* a request that cannot be a request is refused */
+    dnp3kit_error_detail d;
+    rq.func = DNP3KIT_FC_RESPONSE;
+    assert_int_equal(dnp3kit_master_session_submit(F.s, &rq, F.now, &d), DNP3KIT_ERR_ARG);
+}
+
+static void test_startup_result_is_the_poll(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    c.startup = true;
+    fx_start(&c);
+    drain();
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(F.nreq, i + 1);
+        uint8_t b[64];
+        /* every answer carries an object; only the poll's (step 2) are the result */
+        size_t n = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE,
+                        i == 2 ? DNP3KIT_IIN_NEED_TIME : 0, i == 2 ? "1e 01 00 00 00 01 07 00 00 00" : "66 01 00 00 00 2a");
+        os_send(b, n);
+    }
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].err, DNP3KIT_OK);
+    assert_int_equal(F.done[0].r.fragments, 1);
+    assert_int_equal(F.done[0].r.count, 1);
+    assert_int_equal(F.done[0].r.nobjects, 0);
+}
+
+static void test_timeout_names_other_address(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    c.retries = 0;
+    fx_start(&c);
+    submit_poll();
+    /* the device at the other end answers from link address 11 */
+    uint8_t fr[64];
+    uint8_t ctrl = dnp3kit_link_ctrl(false, true, false, false, DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA);
+    static const uint8_t seg[] = {0xC0, 0xC0, 0x81, 0x00, 0x00};
+    int n = dnp3kit_link_build(ctrl, M_ADDR, 11, seg, sizeof seg, fr, sizeof fr);
+    dnp3kit_master_session_recv(F.s, fr, (size_t)n, F.now);
+    advance(1000);
+    assert_int_equal(F.done[0].err, DNP3KIT_ERR_TIMEOUT);
+    assert_non_null(strstr(F.done[0].d.message, "outstation answered from address 11, not 10"));
+}
+
+static void test_timeout_names_non_dnp3(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    c.retries = 0;
+    fx_start(&c);
+    submit_poll();
+    static const char http[] = "HTTP/1.1 400 Bad Request\r\n\r\n";
+    dnp3kit_master_session_recv(F.s, (const uint8_t *)http, sizeof http - 1, F.now);
+    advance(1000);
+    assert_int_equal(F.done[0].err, DNP3KIT_ERR_TIMEOUT);
+    assert_non_null(strstr(F.done[0].d.message, "28 octets received, none of them a DNP3 frame"));
+}
+
+static void test_timeout_names_late_answer(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    c.retries = 1;
+    fx_start(&c);
+    submit_poll();
+    uint8_t first = last_seq();
+    advance(1000); /* timeout: retry after 100 ms */
+    advance(50);
+    uint8_t b[16];
+    size_t n = resp(b, dnp3kit_app_ctrl(true, true, false, false, first), DNP3KIT_FC_RESPONSE, 0, NULL);
+    os_send(b, n); /* 1050 ms after its request */
+    advance(50);
+    assert_int_equal(F.nreq, 2);
+    advance(1000);
+    assert_int_equal(F.done[0].err, DNP3KIT_ERR_TIMEOUT);
+    assert_non_null(strstr(F.done[0].d.message, "an answer came 1050 ms after its request"));
+}
+
+static void test_direct_operate_timeout_may_have_executed(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    dnp3kit_master_request rq = {0};
+    rq.type = DNP3KIT_TASK_CROB;
+    rq.mode = DNP3KIT_CONTROL_DIRECT;
+    rq.crob.op = DNP3KIT_OP_LATCH_ON;
+    rq.crob.count = 1;
+    submit(&rq);
+    advance(1000);
+    assert_int_equal(F.nreq, 1); /* never repeated */
+    assert_int_equal(F.done[0].err, DNP3KIT_ERR_TIMEOUT);
+    assert_non_null(strstr(F.done[0].d.message, "the request was sent: the control MAY HAVE EXECUTED"));
+}
+
+static void test_no_iin_reactions(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    c.iin_reactions = false;
+    fx_start(&c);
+    submit_poll();
+    answer_null(DNP3KIT_IIN_DEVICE_RESTART | DNP3KIT_IIN_NEED_TIME | DNP3KIT_IIN_EVENT_BUFFER_OVERFLOW);
+    advance(10);
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.nreq, 1); /* no clear restart, no time sync, no integrity poll */
+    assert_int_equal(dnp3kit_master_session_tasks(F.s), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1069,6 +1309,16 @@ int main(void)
         cmocka_unit_test_teardown(test_overflow_judged_by_next_response, fx_teardown),
         cmocka_unit_test_teardown(test_request_rate_cap, fx_teardown),
         cmocka_unit_test_teardown(test_wrong_fcv_rejected, fx_teardown),
+        cmocka_unit_test_teardown(test_other_objects_kept, fx_teardown),
+        cmocka_unit_test_teardown(test_partial_response_keeps_valid_prefix, fx_teardown),
+        cmocka_unit_test_teardown(test_attribute_overrun_named, fx_teardown),
+        cmocka_unit_test_teardown(test_raw_request_and_attributes, fx_teardown),
+        cmocka_unit_test_teardown(test_startup_result_is_the_poll, fx_teardown),
+        cmocka_unit_test_teardown(test_timeout_names_other_address, fx_teardown),
+        cmocka_unit_test_teardown(test_timeout_names_non_dnp3, fx_teardown),
+        cmocka_unit_test_teardown(test_timeout_names_late_answer, fx_teardown),
+        cmocka_unit_test_teardown(test_direct_operate_timeout_may_have_executed, fx_teardown),
+        cmocka_unit_test_teardown(test_no_iin_reactions, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,6 +28,7 @@
 #include "dnp3kit/common.h"
 #include "dnp3kit/link.h"
 #include "dnp3kit/build.h"
+#include "dnp3kit/catalog.h"
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -94,7 +95,7 @@ typedef struct dnp3kit_master_config {
     uint32_t keepalive_ms;        /* REQUEST_LINK_STATUS after this much silence; 0 = off (default) */
     dnp3kit_time_sync_mode time_sync; /* reaction to NEED_TIME; default LAN */
     bool startup;                 /* run the startup sequence on every connection; default false */
-    bool iin_reactions;           /* clear DEVICE_RESTART, integrity on EVENT_BUFFER_OVERFLOW; default true */
+    bool iin_reactions;           /* clear DEVICE_RESTART, integrity on EVENT_BUFFER_OVERFLOW, time sync on NEED_TIME; default true */
     uint32_t max_points;          /* points kept per result (the rest counted in dropped); default 100000 */
     dnp3kit_transport transport;  /* default TCP */
     uint16_t local_port;          /* UDP: port to send from and receive on; 0 = any (default) */
@@ -147,10 +148,39 @@ typedef struct dnp3kit_master_point {
     uint64_t time_ms;  /* ms since 1970 UTC; relative times are resolved against the CTO (g51) */
 } dnp3kit_master_point;
 
+/* One field of an object that is not a modelled point, typed by the catalogue
+ * (objects.def): the same names the decoder and the dissector use. */
+typedef struct dnp3kit_master_field {
+    const char *name;             /* "time", "value", "handle", "data_type" ... (static storage) */
+    uint8_t type;                 /* dnp3kit_field_type */
+    union { uint64_t u; int64_t i; double f; } v; /* TIME48: ms since 1970 UTC in u */
+    uint32_t octets_off, octets_len; /* FT_OCTETS: octets at result->octets + octets_off */
+} dnp3kit_master_field;
+
+/* Every object of a response that is not a point of the seven modelled types:
+ * time (g50-g52), octet strings (g110-g114), unsigned integers (g102), dead-bands
+ * (g34), device attributes (g0), files (g70), data sets (g85-g88), security
+ * statistics (g121/g122), IIN (g80), and whatever the catalogue cannot decode
+ * (name NULL: one OCTETS field "octets" holding the rest of the fragment). */
+typedef struct dnp3kit_master_object {
+    uint8_t group, variation, qualifier;
+    bool event;                   /* an event group (g111, g113, g122, g88 ...) */
+    bool has_index;
+    uint32_t index;               /* prefix or position in the range */
+    const char *name;             /* catalogue name, NULL when undecodable */
+    uint8_t nfields;
+    dnp3kit_master_field fields[DNP3KIT_MAX_FIELDS];
+} dnp3kit_master_object;
+
 typedef struct dnp3kit_master_result {
     dnp3kit_master_point *points; /* heap; free with dnp3kit_master_result_free */
     size_t count, cap;
-    size_t dropped;               /* points beyond cfg.max_points */
+    size_t dropped;               /* points and objects beyond cfg.max_points */
+    dnp3kit_master_object *objects; /* heap: the other objects, in wire order */
+    size_t nobjects, objects_cap;
+    uint8_t *octets;              /* heap: octet-string fields of objects */
+    size_t octets_len, octets_cap;
+    size_t undecoded;             /* objects after a defect that could not be sized (named in objects[]) */
     bool has_iin;
     uint16_t iin;                 /* of the last response fragment (IIN1 << 8 | IIN2) */
     uint32_t fragments;           /* response fragments taken */
@@ -162,7 +192,13 @@ typedef struct dnp3kit_master_result {
 } dnp3kit_master_result;
 
 void dnp3kit_master_result_free(dnp3kit_master_result *r);
-void dnp3kit_master_result_reset(dnp3kit_master_result *r); /* count = 0, keeps the buffer */
+void dnp3kit_master_result_reset(dnp3kit_master_result *r); /* count = 0, keeps the buffers */
+/* Move src's contents into dst (whose buffers are freed first); src is left empty. */
+void dnp3kit_master_result_take(dnp3kit_master_result *dst, dnp3kit_master_result *src);
+/* Octets of an OCTETS field of an object of r. */
+const uint8_t *dnp3kit_master_field_octets(const dnp3kit_master_result *r, const dnp3kit_master_field *f);
+/* First field of o with this name, or NULL. */
+const dnp3kit_master_field *dnp3kit_master_object_field(const dnp3kit_master_object *o, const char *name);
 
 /* ---- requests ---- */
 
@@ -178,6 +214,8 @@ typedef enum dnp3kit_master_task_type {
     DNP3KIT_TASK_CLEAR_RESTART,   /* WRITE g80v1 index 7 = 0 */
     DNP3KIT_TASK_LINK_STATUS,     /* REQUEST_LINK_STATUS -> LINK_STATUS */
     DNP3KIT_TASK_STARTUP,         /* clear restart, disable unsol., integrity, time sync if needed, enable unsol. */
+    DNP3KIT_TASK_RAW,             /* func + object headers and objects as given (objects, objects_len:
+                                   * copied by submit); the answer's points and objects are the result */
 } dnp3kit_master_task_type;
 
 typedef enum dnp3kit_control_mode {
@@ -198,6 +236,9 @@ typedef struct dnp3kit_master_request {
     double ao_value;
     bool clear, no_ack, cold, enable;
     dnp3kit_time_sync_mode time_sync;
+    uint8_t func;                 /* RAW: application function code */
+    const uint8_t *objects;       /* RAW: what follows the 2-octet request header */
+    size_t objects_len;
 } dnp3kit_master_request;
 
 /* ---- the sans-I/O session ---- */
@@ -356,7 +397,63 @@ int dnp3kit_master_freeze(dnp3kit_master *m, bool clear, dnp3kit_error_detail *e
 int dnp3kit_master_link_status(dnp3kit_master *m, dnp3kit_error_detail *err);
 /* Wait up to timeout_ms for traffic (unsolicited responses, IIN reactions); OK, or ERR_PROTOCOL
  * when a reaction was ignored meanwhile (see dnp3kit_master_run). */
+/* READ of a list of indices (qualifier 0x17 when every index is below 256, else 0x28; at most
+ * 65535 indices, each at most 65535). variation 0 = any. */
+int dnp3kit_master_read_indices(dnp3kit_master *m, dnp3kit_point_type type, uint8_t variation,
+                                const uint32_t *indices, size_t n, dnp3kit_master_result *r,
+                                dnp3kit_error_detail *err);
+/* The same for any group (g34 dead-bands ...). */
+int dnp3kit_master_read_group_indices(dnp3kit_master *m, uint8_t group, uint8_t variation, const uint32_t *indices,
+                                      size_t n, dnp3kit_master_result *r, dnp3kit_error_detail *err);
+/* READ of any group by range (g34 dead-bands, g110 octet strings ...); the objects land in r->objects. */
+int dnp3kit_master_read_group(dnp3kit_master *m, uint8_t group, uint8_t variation, uint32_t start, uint32_t stop,
+                              dnp3kit_master_result *r, dnp3kit_error_detail *err);
+/* Analog input dead-band (g34 v1 16-bit, v2 32-bit, v3 float): WRITE with qualifier 0x28. */
+int dnp3kit_master_write_deadband(dnp3kit_master *m, uint16_t index, uint8_t variation, double value,
+                                  dnp3kit_error_detail *err);
+/* Device attributes (g0): variation 254 reads all (qualifier 0x06), another one that
+ * attribute (qualifier 0x00, index 0). Each attribute is an object of r with fields
+ * data_type, length, value. */
+int dnp3kit_master_read_attributes(dnp3kit_master *m, uint8_t variation, dnp3kit_master_result *r,
+                                   dnp3kit_error_detail *err);
+/* WRITE one attribute: data type code (1 VSTR, 2 UINT, 3 INT, 4 FLT, 5 OSTR, 6 BSTR) and value octets. */
+int dnp3kit_master_write_attribute(dnp3kit_master *m, uint8_t variation, uint8_t type, const uint8_t *value,
+                                   size_t len, dnp3kit_error_detail *err);
+/* Wait up to timeout_ms for traffic (unsolicited responses, IIN reactions). */
 int dnp3kit_master_process(dnp3kit_master *m, int timeout_ms, dnp3kit_error_detail *err);
+
+/* ---- file transfer (g70, master/src/file.c) ----
+ * Each call is one request; a refusal by the outstation (g70v4/v6 status other
+ * than SUCCESS) is DNP3KIT_ERR_PROTOCOL with the status named in err->message.
+ * auth_key: 0, or the key dnp3kit_master_file_authenticate returned. */
+typedef struct dnp3kit_file_info {
+    char name[256];      /* as the outstation sent it (may hold '/' or NUL: see name_len) */
+    size_t name_len;
+    uint16_t type;       /* 0 directory, 1 simple file */
+    uint32_t size;
+    uint64_t time_ms;    /* creation, ms since 1970 UTC */
+    uint16_t permissions;
+} dnp3kit_file_info;
+typedef enum { DNP3KIT_FILE_READ = 1, DNP3KIT_FILE_WRITE = 2 } dnp3kit_file_mode;
+/* "SUCCESS", "PERMISSION_DENIED", "FILE_NOT_FOUND" ...; "UNDEFINED" for others. */
+const char *dnp3kit_file_status_name(uint8_t status);
+int dnp3kit_master_file_authenticate(dnp3kit_master *m, const char *user, const char *password, uint32_t *key,
+                                     dnp3kit_error_detail *err);
+/* OPEN_FILE: *block is the block size asked for in, the one the outstation grants out;
+ * *size: write: the size announced; read: the file's size as the outstation reports it. */
+int dnp3kit_master_file_open(dnp3kit_master *m, const char *name, dnp3kit_file_mode mode, uint32_t auth_key,
+                             uint32_t *size, uint16_t *block, uint32_t *handle, dnp3kit_error_detail *err);
+/* READ one block (number block) into buf (at least the granted block size); *n octets, *last. */
+int dnp3kit_master_file_read(dnp3kit_master *m, uint32_t handle, uint32_t block, uint8_t *buf, size_t cap,
+                             size_t *n, bool *last, dnp3kit_error_detail *err);
+int dnp3kit_master_file_write(dnp3kit_master *m, uint32_t handle, uint32_t block, bool last, const uint8_t *data,
+                              size_t n, dnp3kit_error_detail *err);
+int dnp3kit_master_file_close(dnp3kit_master *m, uint32_t handle, dnp3kit_error_detail *err);
+int dnp3kit_master_file_delete(dnp3kit_master *m, const char *name, uint32_t auth_key, dnp3kit_error_detail *err);
+int dnp3kit_master_file_info(dnp3kit_master *m, const char *name, dnp3kit_file_info *info, dnp3kit_error_detail *err);
+/* Parse g70v7 descriptors (a directory's content) into *out (heap, *n entries). */
+int dnp3kit_file_parse_directory(const uint8_t *p, size_t len, dnp3kit_file_info **out, size_t *n,
+                                 dnp3kit_error_detail *err);
 void dnp3kit_master_close(dnp3kit_master *m);
 void dnp3kit_master_free(dnp3kit_master *m);
 

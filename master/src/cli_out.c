@@ -1,0 +1,380 @@
+/*
+ * dnp3-master output helpers shared by the commands: numbers in their
+ * shortest exact form, the "other objects" of a result (table and JSON), and
+ * device attribute values decoded by their data type.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dnp3kit/catalog.h"
+#include "dnp3kit/render.h"
+
+void cli_number(double v, bool f32, char *buf, size_t cap)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, cap, "%s", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
+        return;
+    }
+    /* the shortest text that reads back as the same value: 3.14159, never 3.1415899999999999;
+     * a float32 value is read back as a float32 (what the outstation sent) */
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, cap, "%.*g", prec, v);
+        if (f32 ? strtof(buf, NULL) == (float)v : strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+bool cli_variation_is_f32(uint8_t group, uint8_t variation)
+{
+    const dnp3kit_object_info *info = dnp3kit_catalog_find(group, variation);
+    for (unsigned k = 0; info && k < DNP3KIT_MAX_FIELDS && info->fields[k].type != DNP3KIT_FT_END; k++)
+        if (info->fields[k].type == DNP3KIT_FT_F32)
+            return true;
+    return false;
+}
+
+/* Group whose flag names to use: double-bit inputs name bits 6-7 as a state,
+ * which is the value here, so their quality bits (0-5) are named as a binary input's. */
+uint8_t cli_flag_group(const dnp3kit_master_point *p)
+{
+    return p->type == DNP3KIT_POINT_DBI ? 1 : p->group;
+}
+
+/* Flag names without the state bits (those are the value). */
+uint8_t cli_flag_bits(const dnp3kit_master_point *p)
+{
+    uint8_t f = p->flags;
+    if (p->type == DNP3KIT_POINT_BI || p->type == DNP3KIT_POINT_BO)
+        f &= 0x7F;
+    else if (p->type == DNP3KIT_POINT_DBI)
+        f &= 0x3F;
+    return f;
+}
+
+void cli_point_value_text(const dnp3kit_master_point *p, char *buf, size_t cap)
+{
+    static const char *const dbit[4] = {"INTERMEDIATE", "OFF", "ON", "INDETERMINATE"};
+    if (p->type == DNP3KIT_POINT_BI || p->type == DNP3KIT_POINT_BO)
+        snprintf(buf, cap, "%s", p->value != 0 ? "ON" : "OFF");
+    else if (p->type == DNP3KIT_POINT_DBI)
+        snprintf(buf, cap, "%s", dbit[(int)p->value & 3]);
+    else
+        cli_number(p->value, cli_variation_is_f32(p->group, p->variation), buf, cap);
+}
+
+void cli_point_flags_text(const dnp3kit_master_point *p, char *buf, size_t cap)
+{
+    if (p->has_flags)
+        dnp3kit_flags_format(cli_flag_group(p), cli_flag_bits(p), buf, cap);
+    else
+        buf[0] = 0;
+    if (!buf[0])
+        snprintf(buf, cap, "-");
+}
+
+
+void cli_json_string(FILE *f, const char *s, size_t n)
+{
+    dnp3kit_out o = {cli_out_file, f};
+    dnp3kit_json_string(&o, s, n);
+}
+
+void cli_out_file(void *user, const char *s, size_t n)
+{
+    fwrite(s, 1, n, (FILE *)user);
+}
+
+static bool printable(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < 0x20 || p[i] > 0x7E)
+            return false;
+    return true;
+}
+
+static void hex(FILE *f, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%02x", p[i]);
+}
+
+/* ---- device attributes (g0): data type codes of IEEE 1815-2012 table 11-? ---- */
+
+const char *cli_attr_type_name(unsigned t)
+{
+    switch (t) {
+    case 1: return "VSTR";
+    case 2: return "UINT";
+    case 3: return "INT";
+    case 4: return "FLT";
+    case 5: return "OSTR";
+    case 6: return "BSTR";
+    case 7: return "TIME";
+    case 254: return "LIST";
+    case 255: return "EXLIST";
+    default: return "UNKNOWN";
+    }
+}
+
+/* Short name of an attribute variation: the catalogue's without the group prefix. */
+const char *cli_attr_name(uint8_t variation)
+{
+    const dnp3kit_object_info *info = dnp3kit_catalog_find(0, variation);
+    const char *n = info ? info->name : NULL;
+    const char *pre = "Device Attributes - ";
+    if (n && strncmp(n, pre, strlen(pre)) == 0)
+        n += strlen(pre);
+    return n;
+}
+
+static uint64_t le(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = n; i-- > 0;)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Write the decoded value of an attribute (JSON value or text). False when the
+ * length does not suit the type: the caller names the object and shows octets. */
+static bool attr_value(FILE *f, bool json, unsigned type, const uint8_t *p, size_t n)
+{
+    char b[48];
+    switch (type) {
+    case 1:
+        if (json)
+            cli_json_string(f, (const char *)p, n);
+        else
+            fprintf(f, "\"%.*s\"", (int)n, (const char *)p);
+        return true;
+    case 2:
+        if (n < 1 || n > 8)
+            return false;
+        fprintf(f, "%" PRIu64, le(p, n));
+        return true;
+    case 3: {
+        if (n < 1 || n > 8)
+            return false;
+        uint64_t u = le(p, n);
+        if (n < 8 && (u >> (8 * n - 1)) & 1)
+            u |= ~0ull << (8 * n);
+        fprintf(f, "%" PRId64, (int64_t)u);
+        return true;
+    }
+    case 4:
+        if (n == 4) {
+            uint32_t u = (uint32_t)le(p, 4);
+            float x;
+            memcpy(&x, &u, 4);
+            cli_number(x, true, b, sizeof b);
+        } else if (n == 8) {
+            uint64_t u = le(p, 8);
+            double x;
+            memcpy(&x, &u, 8);
+            cli_number(x, false, b, sizeof b);
+        } else {
+            return false;
+        }
+        if (json && (!strcmp(b, "nan") || strstr(b, "inf")))
+            fputs("null", f);
+        else
+            fputs(b, f);
+        return true;
+    case 7:
+        if (n != 6)
+            return false;
+        dnp3kit_format_time_ms(le(p, 6), b, sizeof b);
+        if (json)
+            cli_json_string(f, b, strlen(b));
+        else
+            fputs(b, f);
+        return true;
+    case 254:
+    case 255:
+        /* (variation, properties) pairs; bit 0 of the properties: writable */
+        if (n % 2)
+            return false;
+        fputc('[', f);
+        for (size_t i = 0; i + 1 < n; i += 2) {
+            if (i)
+                fputs(json ? "," : ", ", f);
+            if (json)
+                fprintf(f, "{\"variation\":%u,\"writable\":%s}", p[i], p[i + 1] & 1 ? "true" : "false");
+            else
+                fprintf(f, "%u%s", p[i], p[i + 1] & 1 ? " (writable)" : "");
+        }
+        fputc(']', f);
+        return true;
+    default: /* OSTR, BSTR and unknown types: octets */
+        if (json)
+            fputc('"', f);
+        hex(f, p, n);
+        if (json)
+            fputc('"', f);
+        return true;
+    }
+}
+
+void cli_attr_value_text(FILE *f, unsigned type, const uint8_t *p, size_t n)
+{
+    if (!attr_value(f, false, type, p, n))
+        hex(f, p, n);
+}
+
+void cli_attr_value_json(FILE *f, unsigned type, const uint8_t *p, size_t n)
+{
+    if (!attr_value(f, true, type, p, n)) {
+        fputc('"', f);
+        hex(f, p, n);
+        fputc('"', f);
+    }
+}
+
+bool cli_attr_decoded(const dnp3kit_master_result *r, const dnp3kit_master_object *o, unsigned *type,
+                      const uint8_t **p, size_t *n)
+{
+    const dnp3kit_master_field *ft = dnp3kit_master_object_field(o, "data_type");
+    const dnp3kit_master_field *fv = dnp3kit_master_object_field(o, "value");
+    if (o->group != 0 || !ft || !fv)
+        return false;
+    *type = (unsigned)ft->v.u;
+    *p = dnp3kit_master_field_octets(r, fv);
+    *n = fv->octets_len;
+    return true;
+}
+
+/* ---- other objects ---- */
+
+static void field_value(FILE *f, bool json, const dnp3kit_master_result *r, const dnp3kit_master_field *fd)
+{
+    char b[48];
+    switch (fd->type) {
+    case DNP3KIT_FT_I16:
+    case DNP3KIT_FT_I32: fprintf(f, "%" PRId64, fd->v.i); break;
+    case DNP3KIT_FT_F32:
+    case DNP3KIT_FT_F64:
+        cli_number(fd->v.f, fd->type == DNP3KIT_FT_F32, b, sizeof b);
+        fputs(json && !isfinite(fd->v.f) ? "null" : b, f);
+        break;
+    case DNP3KIT_FT_TIME48:
+        dnp3kit_format_time_ms(fd->v.u, b, sizeof b);
+        if (json)
+            cli_json_string(f, b, strlen(b));
+        else
+            fputs(b, f);
+        break;
+    case DNP3KIT_FT_OCTETS: {
+        const uint8_t *p = dnp3kit_master_field_octets(r, fd);
+        if (json)
+            fputc('"', f);
+        hex(f, p, fd->octets_len);
+        if (json)
+            fputc('"', f);
+        else if (fd->octets_len && printable(p, fd->octets_len))
+            fprintf(f, " \"%.*s\"", (int)fd->octets_len, (const char *)p);
+        break;
+    }
+    default: fprintf(f, "%" PRIu64, fd->v.u); break;
+    }
+}
+
+static void object_label(const dnp3kit_master_object *o, char *b, size_t cap)
+{
+    snprintf(b, cap, "g%uv%u", o->group, o->variation);
+}
+
+void cli_objects_table(FILE *f, const dnp3kit_master_result *r)
+{
+    if (r->nobjects == 0)
+        return;
+    fprintf(f, "%-9s %7s  %-44s %s\n", "OBJECT", "INDEX", "NAME", "VALUE");
+    for (size_t i = 0; i < r->nobjects; i++) {
+        const dnp3kit_master_object *o = &r->objects[i];
+        char lab[16], idx[16];
+        object_label(o, lab, sizeof lab);
+        if (o->has_index)
+            snprintf(idx, sizeof idx, "%" PRIu32, o->index);
+        else
+            snprintf(idx, sizeof idx, "-");
+        fprintf(f, "%-9s %7s  %-44.44s ", lab, idx, o->name ? o->name : "(not decodable: kept as octets)");
+        unsigned at;
+        const uint8_t *p;
+        size_t n;
+        if (cli_attr_decoded(r, o, &at, &p, &n)) {
+            fprintf(f, "%s = ", cli_attr_type_name(at));
+            if (!attr_value(f, false, at, p, n))
+                hex(f, p, n);
+            fputc('\n', f);
+            continue;
+        }
+        for (unsigned k = 0; k < o->nfields; k++) {
+            fprintf(f, "%s%s=", k ? " " : "", o->fields[k].name ? o->fields[k].name : "?");
+            field_value(f, false, r, &o->fields[k]);
+        }
+        fputc('\n', f);
+    }
+}
+
+void cli_object_json(FILE *f, const dnp3kit_master_result *r, const dnp3kit_master_object *o)
+{
+    fprintf(f, "{\"group\":%u,\"variation\":%u,\"qualifier\":%u,\"name\":", o->group, o->variation, o->qualifier);
+    if (o->name)
+        cli_json_string(f, o->name, strlen(o->name));
+    else
+        fputs("null", f);
+    fputs(",\"index\":", f);
+    if (o->has_index)
+        fprintf(f, "%" PRIu32, o->index);
+    else
+        fputs("null", f);
+    fprintf(f, ",\"event\":%s,\"fields\":{", o->event ? "true" : "false");
+    for (unsigned k = 0; k < o->nfields; k++) {
+        if (k)
+            fputc(',', f);
+        const char *n = o->fields[k].name ? o->fields[k].name : "?";
+        cli_json_string(f, n, strlen(n));
+        fputc(':', f);
+        field_value(f, true, r, &o->fields[k]);
+    }
+    fputc('}', f);
+    unsigned at;
+    const uint8_t *p;
+    size_t n;
+    if (cli_attr_decoded(r, o, &at, &p, &n)) {
+        const char *an = cli_attr_name(o->variation);
+        fputs(",\"attribute\":{\"name\":", f);
+        if (an)
+            cli_json_string(f, an, strlen(an));
+        else
+            fputs("null", f);
+        fprintf(f, ",\"type\":\"%s\",\"value\":", cli_attr_type_name(at));
+        if (!attr_value(f, true, at, p, n)) {
+            fputc('"', f);
+            hex(f, p, n);
+            fputc('"', f);
+        }
+        fputc('}', f);
+    } else if (o->nfields == 1 && o->fields[0].type == DNP3KIT_FT_OCTETS && o->group >= 110 && o->group <= 114) {
+        const uint8_t *s = dnp3kit_master_field_octets(r, &o->fields[0]);
+        if (printable(s, o->fields[0].octets_len)) {
+            fputs(",\"text\":", f);
+            cli_json_string(f, (const char *)s, o->fields[0].octets_len);
+        }
+    }
+    fputc('}', f);
+}
+
+void cli_objects_json(FILE *f, const dnp3kit_master_result *r)
+{
+    fputs("\"objects\":[", f);
+    for (size_t i = 0; i < r->nobjects; i++) {
+        if (i)
+            fputc(',', f);
+        cli_object_json(f, r, &r->objects[i]);
+    }
+    fputc(']', f);
+}
