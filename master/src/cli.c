@@ -560,40 +560,6 @@ static int finish_ok(const opts *o, int rc, const dnp3kit_error_detail *d, const
     return rc == DNP3KIT_OK ? EXIT_OK : report_error(o, rc, d);
 }
 
-/* ---- tracing (-v) ---- */
-
-static void tr_frame(void *user, bool tx, const dnp3kit_link_frame *f)
-{
-    const opts *o = user;
-    if (o->verbose < 2)
-        return;
-    dnp3kit_out out = {out_file, stderr};
-    fputs(tx ? "--> " : "<-- ", stderr);
-    dnp3kit_render_link_text(f, &out);
-    fputc('\n', stderr);
-}
-
-static void tr_fragment(void *user, bool tx, const uint8_t *p, size_t n)
-{
-    (void)user;
-    dnp3kit_out out = {out_file, stderr};
-    dnp3kit_render_opts ro = {"    ", 0};
-    fputs(tx ? "--> " : "<-- ", stderr);
-    dnp3kit_render_fragment_text(p, n, &ro, &out);
-    fflush(stderr);
-}
-
-static void tr_finding(void *user, const dnp3kit_finding *f)
-{
-    const opts *o = user;
-    char b[160];
-    if (o->verbose < 2)
-        return;
-    dnp3kit_finding_format(f, b, sizeof b);
-    fprintf(stderr, "!!! %s %s: %s\n", dnp3kit_severity_name(dnp3kit_finding_severity(f->code)),
-            dnp3kit_finding_name(f->code), b);
-}
-
 /* ---- recording (--pcap) ---- */
 
 typedef struct recorder {

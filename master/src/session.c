@@ -1599,6 +1599,8 @@ uint16_t dnp3kit_master_session_last_iin(const dnp3kit_master_session *s)
 void dnp3kit_master_session_stats(const dnp3kit_master_session *s, dnp3kit_master_stats *out)
 {
     *out = s->stats;
+}
+
 static size_t result_memory(const dnp3kit_master_result *r)
 {
     return r->cap * sizeof *r->points + r->objects_cap * sizeof *r->objects + r->octets_cap;
