@@ -78,7 +78,7 @@ static void put(pipe_t *pp, const ev *e, const void *payload)
         c = &pp->chunks[pp->prod];
     }
     memcpy(c->buf + c->used, e, sizeof *e);
-    if (e->len)
+    if (payload && e->len) /* test both: gcc inlines NULL from p_gap/p_close and warns */
         memcpy(c->buf + c->used + pad8(sizeof *e), payload, e->len);
     c->used += need;
 }

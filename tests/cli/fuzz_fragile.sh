@@ -15,9 +15,9 @@ frpid=
 trap '[ -n "$frpid" ] && kill "$frpid" 2>/dev/null; rm -rf "$tmp"' EXIT
 fail=0
 start_fragile() {
-    "$FR" --port 0 2> "$tmp/fr.log" &
-    frpid=$!
-    port=$(listening_port "$tmp/fr.log") || { echo "FAIL: fragile target did not start"; exit 1; }
+    start_server "$tmp/fr.log" "$FR" --port 0; local ok=$?
+    frpid=$server_pid
+    [ "$ok" = 0 ] || { echo "FAIL: fragile target did not start"; exit 1; }
 }
 mkdir "$tmp/out"
 start_fragile

@@ -19,9 +19,9 @@ frpid=
 trap '[ -n "$frpid" ] && kill "$frpid" 2>/dev/null; rm -rf "$tmp"' EXIT
 fail=0
 start_fragile() {
-    "$FR" --port 0 "$@" 2> "$tmp/fr.log" &
-    frpid=$!
-    port=$(listening_port "$tmp/fr.log") || { echo "FAIL: fragile target did not start"; exit 1; }
+    start_server "$tmp/fr.log" "$FR" --port 0 "$@"; local ok=$?
+    frpid=$server_pid
+    [ "$ok" = 0 ] || { echo "FAIL: fragile target did not start"; exit 1; }
 }
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 replay_crashes() { # REPRO: a fresh target dies (abort) when it is replayed
@@ -49,8 +49,9 @@ min=$(field "$tmp/json" reproducer)
 min_oct=$(field "$tmp/json" repro_octets)
 replay_crashes "$min" || { echo "FAIL: minimised reproducer does not crash a fresh target: $(cat "$tmp/replay")"; fail=1; }
 # no target the fuzzer restarted is left behind
-sleep 0.2
-pgrep -f "dnp3-fragile --port $port" > /dev/null && { echo "FAIL: a restarted target was left running"; fail=1; }
+left=1
+for _ in $(seq 100); do pgrep -f "dnp3-fragile --port $port" > /dev/null || { left=0; break; }; sleep 0.05; done
+[ "$left" = 0 ] || { echo "FAIL: a restarted target was left running"; fail=1; }
 
 # 2. without --restart: the exchange, unminimised, larger than the minimised one
 mkdir "$tmp/full"

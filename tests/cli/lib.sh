@@ -31,3 +31,27 @@ wait_line() {
     done
     return 1
 }
+
+# start_server LOG CMD...: run CMD in the background with stderr to LOG; set
+# $server_pid, and $port once it prints "listening on 127.0.0.1:PORT" (returns 1
+# if it does not within 5 s). LOG is emptied BEFORE the start: a script that
+# restarts a server into the same LOG would otherwise read the previous
+# server's port while the new child has not yet truncated the file.
+start_server() {
+    local log=$1; shift
+    : > "$log"
+    "$@" 2>> "$log" &
+    server_pid=$!
+    port=$(listening_port "$log")
+}
+
+# wait_for_line FILE REGEX [SECONDS]: wait (default 10 s) until a line of FILE
+# matches the extended REGEX.
+wait_for_line() {
+    local n=$(( ${3:-10} * 20 ))
+    for _ in $(seq "$n"); do
+        grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}

@@ -19,14 +19,13 @@ simpid=
 cleanup() { [ -n "$simpid" ] && kill "$simpid" 2>/dev/null && wait "$simpid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 fail=0
-if [ -n "${MASTER_SESSION_OUT:-}" ]; then
-    port=20000
-else
-    port=$(free_port)
-fi
-"$OS" --port "$port" --unsolicited 2>"$tmp/sim.log" &
-simpid=$!
-wait_connectable "$port" || { echo "FAIL: simulator did not start"; cat "$tmp/sim.log"; exit 1; }
+# port 0: the simulator picks a free port and names it (a port picked here
+# could be taken by a parallel test before the simulator binds it)
+lport=0
+[ -n "${MASTER_SESSION_OUT:-}" ] && lport=20000
+start_server "$tmp/sim.log" "$OS" --port "$lport" --unsolicited; ok=$?
+simpid=$server_pid
+[ "$ok" = 0 ] || { echo "FAIL: simulator did not start"; cat "$tmp/sim.log"; exit 1; }
 
 n=0
 # run EXPECTED_EXIT ARGS... : one dnp3-master invocation, recorded

@@ -11,16 +11,13 @@ BIN=$BUILD/tests/harness/dnp3-outstation
 command -v python3 >/dev/null || { echo "no python3"; exit 77; }
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 start() { # start ARGS...: sets PID and PORT (the simulator picks a free port with --port 0)
-    "$BIN" --port 0 "$@" >"$TMP/out" 2>"$TMP/err" &
-    PID=$!
-    PORT=
-    for _ in $(seq 1 100); do
-        PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/err")
-        [ -n "$PORT" ] && return 0
-        sleep 0.05
-    done
+    : > "$TMP/out"
+    start_server "$TMP/err" "$BIN" --port 0 "$@" >"$TMP/out"; local ok=$?
+    PID=$server_pid PORT=$port
+    [ "$ok" = 0 ] && return 0
     echo "simulator did not start"; cat "$TMP/err"; kill "$PID" 2>/dev/null; exit 1
 }
 

@@ -17,9 +17,9 @@ trap 'stop_sim; rm -rf "$tmp"' EXIT
 fail=0
 # start_sim ARGS...: simulator on a free port, sets $port
 start_sim() {
-    "$OS" --port 0 "$@" 2> "$tmp/sim.log" &
-    simpid=$!
-    port=$(listening_port "$tmp/sim.log") || { echo "FAIL: simulator did not start"; cat "$tmp/sim.log"; exit 1; }
+    start_server "$tmp/sim.log" "$OS" --port 0 "$@"; local ok=$?
+    simpid=$server_pid
+    [ "$ok" = 0 ] || { echo "FAIL: simulator did not start"; cat "$tmp/sim.log"; exit 1; }
 }
 R() { timeout 60 "$PCAP" replay "$@"; }
 

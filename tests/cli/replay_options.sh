@@ -19,9 +19,9 @@ stop_sim() { [ -n "$simpid" ] && kill "$simpid" 2>/dev/null && wait "$simpid" 2>
 trap 'stop_sim; rm -rf "$tmp"' EXIT
 fail=0
 start_sim() {
-    "$OS" --port 0 "$@" 2> "$tmp/sim.log" &
-    simpid=$!
-    port=$(listening_port "$tmp/sim.log") || { echo "FAIL: simulator did not start"; exit 1; }
+    start_server "$tmp/sim.log" "$OS" --port 0 "$@"; local ok=$?
+    simpid=$server_pid
+    [ "$ok" = 0 ] || { echo "FAIL: simulator did not start"; exit 1; }
 }
 R() { timeout 50 "$PCAP" replay --role master --target "127.0.0.1:$port" "$@"; }
 ms() { date +%s%3N; }

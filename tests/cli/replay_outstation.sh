@@ -19,9 +19,9 @@ fail=0
 # start LOG CMD...: background server, waits for "listening on 127.0.0.1:PORT"
 start() {
     local log=$1; shift
-    "$@" 2> "$log" &
-    pid=$!
-    port=$(listening_port "$log") || { echo "FAIL: $1 did not start: $(cat "$log")"; exit 1; }
+    start_server "$log" "$@"; local ok=$?
+    pid=$server_pid
+    [ "$ok" = 0 ] || { echo "FAIL: $1 did not start: $(cat "$log")"; exit 1; }
 }
 start "$tmp/sim.log" "$OS" --port 0 --set ai.3=78 --set bi.2=1
 timeout 30 "$M" --port "$port" --timeout 2000 --pcap "$tmp/rec.pcap" poll > /dev/null 2>&1 || { echo "FAIL: recording poll"; fail=1; }

@@ -512,7 +512,7 @@ static void dispatch(unsigned pi, const dnp3kit_link_frame *f, int ci, const str
             continue;
         binding *b = &S.bind[i];
         if (f->dir && f->prm && f->crc_ok && f->src == os->cfg.master) {
-            bool fresh = b->conn != ci || (ci == -2 && memcmp(&b->peer, peer, sizeof *peer) != 0);
+            bool fresh = b->conn != ci || (ci == -2 && peer && memcmp(&b->peer, peer, sizeof *peer) != 0);
             if (fresh) {
                 if (b->conn >= 0)
                     dnp3kit_outstation_disconnected(os);
