@@ -107,6 +107,12 @@ class Sharkd:
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                   cwd=env.tmp)
         self.id = 0
+        # The tshark passes run with dr.TCP_PREFS; random access must see the
+        # same preferences (sharkd takes no -o: setconf before any load).
+        for opt, pref in zip(dr.TCP_PREFS[::2], dr.TCP_PREFS[1::2]):
+            assert opt == "-o"
+            name, value = pref.split(":", 1)
+            self.call("setconf", name=name, value=value)
 
     def call(self, method, **params):
         self.id += 1
