@@ -134,7 +134,9 @@ class MasterPoint(Structure):
 
 class MasterResult(Structure):
     _fields_ = [("points", POINTER(MasterPoint)), ("count", c_size_t), ("cap", c_size_t),
-                ("dropped", c_size_t), ("has_iin", c_bool), ("iin", c_uint16), ("fragments", c_uint32),
+                ("dropped", c_size_t), ("objects", c_void_p), ("nobjects", c_size_t), ("objects_cap", c_size_t),
+                ("octets", POINTER(c_uint8)), ("octets_len", c_size_t), ("octets_cap", c_size_t),
+                ("undecoded", c_size_t), ("has_iin", c_bool), ("iin", c_uint16), ("fragments", c_uint32),
                 ("control_status", c_int), ("has_delay", c_bool), ("delay_ms", c_uint32),
                 ("task_id", c_uint32), ("task_type", c_uint8)]
 
@@ -143,7 +145,8 @@ class MasterRequest(Structure):
     _fields_ = [("type", c_int), ("classes", c_uint), ("group", c_uint8), ("variation", c_uint8),
                 ("start", c_uint32), ("stop", c_uint32), ("index", c_uint16), ("mode", c_int), ("crob", Crob),
                 ("ao_type", c_int), ("ao_value", c_double), ("clear", c_bool), ("no_ack", c_bool),
-                ("cold", c_bool), ("enable", c_bool), ("time_sync", c_int)]
+                ("cold", c_bool), ("enable", c_bool), ("time_sync", c_int),
+                ("func", c_uint8), ("objects", c_void_p), ("objects_len", c_size_t)]
 
 
 UNS_FN = CFUNCTYPE(None, c_void_p, POINTER(MasterResult))
