@@ -55,11 +55,13 @@ static void serial_error(master_channel *ch, dnp3kit_error_detail *d, const char
     dnp3kit_error_detail_clear(d);
     d->code = DNP3KIT_ERR_CONNECT;
     snprintf(d->host, sizeof d->host, "%.*s", (int)sizeof d->host - 1, ch->cfg->serial.device);
-    if (e)
-        snprintf(d->message, sizeof d->message, "cannot open serial port %s: %s: %s", ch->cfg->serial.device, what,
-                 strerror(e));
-    else
-        snprintf(d->message, sizeof d->message, "cannot open serial port %s: %s", ch->cfg->serial.device, what);
+    /* A long device path or reason is cut to the message buffer; the return
+     * value is looked at so gcc's Release -Wformat-truncation accepts that. */
+    int n = e ? snprintf(d->message, sizeof d->message, "cannot open serial port %s: %s: %s", ch->cfg->serial.device,
+                         what, strerror(e))
+              : snprintf(d->message, sizeof d->message, "cannot open serial port %s: %s", ch->cfg->serial.device, what);
+    if (n < 0)
+        d->message[0] = '\0';
     if (ch->fd >= 0)
         close(ch->fd);
     ch->fd = -1;
