@@ -64,7 +64,15 @@ done
     bad "the update was appended, not in place: $(cat "$tmp/screen")"
 
 # not a terminal: the append-only output (a table per answer)
-timeout 30 "$M" --port "$port" monitor --interval 0.2 --duration 1.5 > "$tmp/pipe" 2> "$tmp/err"
+# (wait for the second table rather than a fixed duration: on a loaded machine
+# a 1.5 s monitor may see only its integrity poll)
+"$M" --port "$port" monitor --interval 0.2 --duration 30 > "$tmp/pipe" 2> "$tmp/err" &
+monpid=$!
+until=$((SECONDS + 30))
+while [ "$SECONDS" -le "$until" ] && [ "$(grep -c '^TYPE ' "$tmp/pipe")" -lt 2 ] && kill -0 "$monpid" 2>/dev/null; do
+    sleep 0.2
+done
+kill "$monpid" 2>/dev/null; wait "$monpid" 2>/dev/null
 [ "$(grep -c '^TYPE ' "$tmp/pipe")" -ge 2 ] || bad "append-only output lost when piped: $(head -c 300 "$tmp/pipe")"
 grep -q $'\033\\[H' "$tmp/pipe" && bad "escape sequences written to a pipe"
 
