@@ -404,6 +404,8 @@ static int run_task(dnp3kit_master *m, const dnp3kit_master_request *rq, dnp3kit
     if (master_session_only_internal(m->s) &&
         (dnp3kit_master_session_tasks(m->s) > 0 || dnp3kit_master_session_pending(m->s, &p) > 0))
         (void)drive(m, pred_idle, dnp3kit_master_now_ms() + backstop(m));
+    if (master_session_only_internal(m->s) && master_session_overflow_verdict(m->s))
+        (void)drive(m, pred_idle, dnp3kit_master_now_ms() + backstop(m));
     return stuck_result(m, rc, d);
 }
 

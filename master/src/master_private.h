@@ -7,6 +7,11 @@
 
 /* True when every queued task was started by the session itself. */
 bool master_session_only_internal(const dnp3kit_master_session *s);
+/* An integrity poll made in reaction to EVENT_BUFFER_OVERFLOW is judged by the
+ * answer to the next request (the bit clears once its events are confirmed).
+ * A one-shot call that ends before a next request queues one event poll so the
+ * call learns whether the bit cleared; true when it was queued. */
+bool master_session_overflow_verdict(dnp3kit_master_session *s);
 
 /* d = {code, host, port, "cannot connect to host:port: why"}. */
 /* Points, objects and time delay of a response fragment into r (result.c). */

@@ -968,7 +968,7 @@ static void judge_task(dnp3kit_master_session *s, const task *t)
     if (!t->res.has_iin)
         return;
     reaction *ov = &s->react[R_OVERFLOW];
-    bool overflow_poll = t->internal && t->rq.type == DNP3KIT_TASK_READ_CLASS;
+    bool overflow_poll = t->internal && t->rq.type == DNP3KIT_TASK_READ_CLASS && t->rq.classes == 0x0F;
     /* An outstation clears EVENT_BUFFER_OVERFLOW once the events are confirmed, so
      * the answer to the next request tells, not the integrity poll's own. */
     if (ov->judge_next && !(overflow_poll && t->id == ov->judge_after))
@@ -1581,6 +1581,25 @@ bool dnp3kit_master_session_wants_close(const dnp3kit_master_session *s)
 size_t dnp3kit_master_session_tasks(const dnp3kit_master_session *s)
 {
     return s->ntasks;
+}
+
+bool master_session_overflow_verdict(dnp3kit_master_session *s)
+{
+    reaction *ov = &s->react[R_OVERFLOW];
+    if (!ov->judge_next || !s->connected || !(s->last_iin & DNP3KIT_IIN_EVENT_BUFFER_OVERFLOW) ||
+        queued(s, DNP3KIT_TASK_READ_CLASS, true))
+        return false;
+    /* An event poll (classes 1-3): what a master sends after an integrity poll
+     * anyway, and its answer is judged like the next request's (judge_task). */
+    dnp3kit_master_request rq = {0};
+    rq.type = DNP3KIT_TASK_READ_CLASS;
+    rq.classes = 0x0E;
+    task *t = task_new(s, &rq, true);
+    if (!t)
+        return false;
+    push_back(s, t);
+    kick(s);
+    return true;
 }
 
 bool master_session_only_internal(const dnp3kit_master_session *s)

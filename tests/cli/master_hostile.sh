@@ -93,11 +93,15 @@ expect_err "DEVICE_RESTART still set after clearing it 3 times; the master stops
 sim $stuck
 check "monitor, window 10 s" 1 7 8 12 -- monitor --duration 3 --interval 0.5 --reaction-window 10000 \
     --reaction-attempts 1
-# EVENT_BUFFER_OVERFLOW: one integrity poll in reaction; the next answer tells it did not help
+# EVENT_BUFFER_OVERFLOW: one integrity poll in reaction; the next answer tells whether it helped
+# (the bit clears once the events are confirmed). A call that would end before a next request
+# sends one event poll for that verdict, so a poll against a stuck bit exits 1, not 0.
 sim --fault keep-iin:overflow
-check "poll, overflow stuck" 0 5 5 5 -- poll # READ, integrity poll, clear restart + time sync (set at start)
+check "poll, overflow stuck" 1 5 6 6 -- poll # READ, integrity poll, clear restart + time sync (set at start), event poll for the verdict
+expect_err "EVENT_BUFFER_OVERFLOW still set after"
 sim --fault keep-iin:overflow
-check "monitor, overflow stuck" 1 7 4 12 -- monitor --duration 2 --interval 0.5 --reaction-window 1000
+# (each 1 s window: one integrity poll in reaction and its verdict's event poll)
+check "monitor, overflow stuck" 1 7 4 14 -- monitor --duration 2 --interval 0.5 --reaction-window 1000
 expect_err "EVENT_BUFFER_OVERFLOW still set after"
 
 # ---- responses the master must not take: timeout after the retries (exit 3) ----
