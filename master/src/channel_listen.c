@@ -12,11 +12,13 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "accept_guard.h"
 #include "channel.h"
 #include "master_private.h"
 
@@ -29,6 +31,7 @@ typedef struct listen_state {
     struct sockaddr_storage cand_peer;
     uint8_t first[64];     /* octets read while identifying, handed to the session first */
     size_t nfirst, off;
+    accept_guard guard;    /* at the fd limit: excess connections closed at once, no spinning */
 } listen_state;
 
 static void drop_candidate(master_channel *ch, listen_state *st, const char *why)
@@ -42,6 +45,11 @@ static void drop_candidate(master_channel *ch, listen_state *st, const char *why
     ch->fd = st->lfd;
 }
 
+static void guard_note(void *user, const char *msg)
+{
+    master_channel_note(user, "listen: %s", msg);
+}
+
 static void listen_free(master_channel *ch)
 {
     listen_state *st = ch->state;
@@ -50,6 +58,7 @@ static void listen_free(master_channel *ch)
             close(st->cand);
         if (st->lfd >= 0 && st->lfd != ch->fd)
             close(st->lfd);
+        accept_guard_free(&st->guard);
         free(st);
     }
     ch->state = NULL;
@@ -63,6 +72,7 @@ static int listen_open(master_channel *ch, dnp3kit_error_detail *d)
         return -1;
     }
     st->lfd = st->cand = -1;
+    accept_guard_init(&st->guard, NULL, guard_note, ch);
     ch->state = st;
     /* resolve fills ch->peer with the address to listen on */
     if (master_channel_resolve(ch, SOCK_STREAM, d) < 0) {
@@ -99,12 +109,15 @@ static int listen_finish(master_channel *ch, dnp3kit_error_detail *d)
         drop_candidate(ch, st, why);
     }
     if (st->cand < 0) {
+        if (!accept_guard_may_poll(&st->guard, now)) {
+            /* backing off (no descriptor to spare): the listener stays readable, so wait here */
+            poll(NULL, 0, (int)(accept_guard_resume_at(&st->guard) - now));
+            return 1;
+        }
         socklen_t l = sizeof st->cand_peer;
-        st->cand = accept(st->lfd, (struct sockaddr *)&st->cand_peer, &l);
+        st->cand = accept_guard_accept(&st->guard, st->lfd, (struct sockaddr *)&st->cand_peer, &l, now);
         if (st->cand < 0)
             return 1;
-        fcntl(st->cand, F_SETFL, fcntl(st->cand, F_GETFL, 0) | O_NONBLOCK);
-        fcntl(st->cand, F_SETFD, FD_CLOEXEC);
         int one = 1;
         setsockopt(st->cand, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         st->cand_deadline = now + IDENTIFY_MS;

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accept_guard.h"
 #include "outstation.h"
 #include "serial.h"
 
@@ -31,6 +32,8 @@ typedef struct conn {
     uint8_t *out;
     size_t out_len, out_cap;
     bool close_after_flush;
+    bool accepted;          /* a TCP connection from the listener (idle timeout, eviction) */
+    uint64_t last_rx;       /* ms of the last octet received (or of the accept) */
 } conn;
 
 typedef struct port {
@@ -74,6 +77,7 @@ typedef struct opts {
     const char *dial;       /* --connect HOST:PORT: dial out to a listening master */
     uint32_t change_every;
     uint32_t max_conns;
+    uint32_t idle_timeout_s; /* 0: none */
     dnp3kit_os_config cfg;
     struct { uint8_t t; uint32_t index; double value; } init[256];
     unsigned ninit;
@@ -89,13 +93,17 @@ static void usage(FILE *f)
             "                       [--set TYPE.INDEX=VALUE] [--class TYPE=C] [--event-buffer N]\n"
             "                       [--max-fragment N] [--select-timeout MS] [--confirm-timeout MS]\n"
             "                       [--fault KIND[:ARG][,every=N|,p=P]] [--seed N] [--no-need-time]\n"
-            "                       [--max-connections N] [--print] [--version]\n"
-            "                       [--max-connections N] [--print] [--octet-strings N] [--uints N]\n"
+            "                       [--max-connections N] [--idle-timeout S] [--print] [--version]\n"
+            "                       [--octet-strings N] [--uints N]\n"
             "                       [--any-address] [--files DIR [--file-auth USER:PASS] [--files-bad-names]]\n"
             "                       [--serial DEVICE[:BAUD[,8N1]] | --pty]  (a serial line instead of TCP;\n"
             "                       --pty creates a pseudo-terminal and prints its path)\n"
             "                       [--connect HOST:PORT]  (dial out to a listening master, redialling\n"
             "                       with back-off; each address announces itself with REQUEST_LINK_STATUS)\n"
+            "--max-connections N: TCP connections held at once (default 4096); a new one beyond them\n"
+            "closes the longest-idle one, as does running out of file descriptors, so idle connections\n"
+            "never lock a master out. --idle-timeout S: close a connection that sent nothing for S\n"
+            "seconds (default 300, 0 = never).\n"
             "Runs until SIGINT/SIGTERM (exit 0). See docs/dnp3-outstation.md.\n");
 }
 
@@ -256,7 +264,7 @@ static int apply(opts *o, const char *key, const char *val, bool *used_val)
         {"unsolicited-retries", &o->cfg.unsol_retries, 1000},
         {"unsolicited-retry-delay", &o->cfg.unsol_retry_delay_ms, 3600000},
         {"restart-delay", &o->cfg.restart_delay_ms, 65535000}, {"max-controls", &o->cfg.max_controls, 256},
-        {"max-connections", &o->max_conns, 100000},
+        {"max-connections", &o->max_conns, 100000}, {"idle-timeout", &o->idle_timeout_s, 86400},
         {"octet-strings", &o->cfg.octet_strings, 65536}, {"uints", &o->cfg.uints, 65536},
     };
     for (size_t k = 0; k < sizeof U / sizeof U[0]; k++)
@@ -344,6 +352,9 @@ typedef struct server {
     conn *conns;
     size_t nconns, cap_conns;
     dialer dl;              /* --connect */
+    accept_guard guard;     /* accept() at the fd limit */
+    unsigned long idle_closed; /* idle connections closed since the last report */
+    uint64_t idle_logged;
 } server;
 
 static server S;
@@ -544,6 +555,7 @@ static void conn_read(size_t ci, uint64_t now)
                 conn_close(ci);
             return;
         }
+        S.conns[ci].last_rx = now;
         if (S.o.dial)
             os_dial_answered(&S.dl); /* the master talks to us: the next redial starts fast again */
         const uint8_t *p = buf;
@@ -579,10 +591,66 @@ static void udp_read(unsigned pi, uint64_t now)
     }
 }
 
-static void accept_all(unsigned pi)
+/* The accepted connection that received nothing for the longest time, or -1. */
+static long longest_idle(void)
+{
+    long best = -1;
+    for (size_t i = 0; i < S.nconns; i++)
+        if (S.conns[i].fd >= 0 && S.conns[i].accepted && (best < 0 || S.conns[i].last_rx < S.conns[best].last_rx))
+            best = (long)i;
+    return best;
+}
+
+/* accept_guard's make_room, and the --max-connections policy: a master that
+ * polls is never the longest idle, so idle connections cannot lock it out. */
+static bool evict_idle(void *user)
+{
+    (void)user;
+    long ci = longest_idle();
+    if (ci < 0)
+        return false;
+    conn_close((size_t)ci);
+    return true;
+}
+
+static void guard_log(void *user, const char *msg)
+{
+    (void)user;
+    fprintf(stderr, "dnp3-outstation: %s\n", msg);
+    fflush(stderr);
+}
+
+/* --idle-timeout: close connections silent for that long; returns the next expiry. */
+static uint64_t expire_idle(uint64_t now)
+{
+    uint64_t next = UINT64_MAX, idle = (uint64_t)S.o.idle_timeout_s * 1000u;
+    if (!idle)
+        return next;
+    for (size_t i = 0; i < S.nconns; i++) {
+        conn *c = &S.conns[i];
+        if (c->fd < 0 || !c->accepted)
+            continue;
+        if (now >= c->last_rx && now - c->last_rx >= idle) {
+            conn_close(i);
+            S.idle_closed++;
+        } else if (c->last_rx + idle < next) {
+            next = c->last_rx + idle;
+        }
+    }
+    if (S.idle_closed && (!S.idle_logged || now - S.idle_logged >= ACCEPT_GUARD_LOG_MS)) {
+        fprintf(stderr, "dnp3-outstation: closed %lu idle connection(s): nothing received for %u s\n", S.idle_closed,
+                S.o.idle_timeout_s);
+        fflush(stderr);
+        S.idle_closed = 0;
+        S.idle_logged = now;
+    }
+    return next;
+}
+
+static void accept_all(unsigned pi, uint64_t now)
 {
     for (;;) {
-        int fd = accept(S.ports[pi].tcp_fd, NULL, NULL);
+        int fd = accept_guard_accept(&S.guard, S.ports[pi].tcp_fd, NULL, NULL, now);
         if (fd < 0)
             return;
         size_t live = 0, slot = S.nconns;
@@ -593,10 +661,16 @@ static void accept_all(unsigned pi)
                 slot = i;
         }
         if (live >= S.o.max_conns) {
-            close(fd); /* connections are capped: memory stays bounded */
-            continue;
+            /* connections are capped (memory stays bounded): the newcomer replaces the longest idle */
+            long victim = longest_idle();
+            if (victim < 0) {
+                close(fd);
+                continue;
+            }
+            conn_close((size_t)victim);
+            accept_guard_count_eviction(&S.guard, now);
+            slot = (size_t)victim;
         }
-        set_nonblock(fd);
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         if (slot == S.nconns) {
@@ -616,6 +690,8 @@ static void accept_all(unsigned pi)
         memset(c, 0, sizeof *c);
         c->fd = fd;
         c->port = pi;
+        c->accepted = true;
+        c->last_rx = now;
         dnp3kit_link_parser_init(&c->lp);
         /* outstations of this port bind to the connection on the master's first frame */
     }
@@ -628,6 +704,7 @@ int main(int argc, char **argv)
     o->port_lo = o->port_hi = 20000;
     o->count = 1;
     o->max_conns = 4096;
+    o->idle_timeout_s = 300;
     dnp3kit_os_config_default(&o->cfg);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -745,6 +822,7 @@ int main(int argc, char **argv)
                 return 3;
         }
     }
+    accept_guard_init(&S.guard, evict_idle, guard_log, NULL);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -808,6 +886,12 @@ int main(int argc, char **argv)
             if (next_change < deadline)
                 deadline = next_change;
         }
+        uint64_t idle_next = expire_idle(now);
+        if (idle_next < deadline)
+            deadline = idle_next;
+        bool listen = accept_guard_may_poll(&S.guard, now);
+        if (!listen && accept_guard_resume_at(&S.guard) < deadline)
+            deadline = accept_guard_resume_at(&S.guard);
         drain(now);
         for (size_t ci = 0; ci < S.nconns; ci++)
             if (S.conns[ci].fd >= 0 && S.conns[ci].out_len)
@@ -823,7 +907,8 @@ int main(int argc, char **argv)
         }
         size_t np = 0;
         for (unsigned pi = 0; pi < S.nports; pi++) {
-            pfds[np++] = (struct pollfd){S.ports[pi].tcp_fd, POLLIN, 0};
+            /* left out while accept() backs off (fd exhaustion): poll() would return at once */
+            pfds[np++] = (struct pollfd){listen ? S.ports[pi].tcp_fd : -1, POLLIN, 0};
             pfds[np++] = (struct pollfd){S.ports[pi].udp_fd, POLLIN, 0};
         }
         size_t polled = S.nconns; /* accept() below may add connections that were not polled */
@@ -849,7 +934,7 @@ int main(int argc, char **argv)
         np = 0;
         for (unsigned pi = 0; pi < S.nports; pi++) {
             if (pfds[np++].revents & POLLIN)
-                accept_all(pi);
+                accept_all(pi, now);
             if (pfds[np++].revents & POLLIN)
                 udp_read(pi, now);
         }
@@ -883,6 +968,7 @@ int main(int argc, char **argv)
         dnp3kit_outstation_free(&S.os[i]);
     if (keep_fd >= 0)
         close(keep_fd);
+    accept_guard_free(&S.guard);
     for (unsigned pi = 0; pi < S.nports; pi++) {
         if (S.ports[pi].tcp_fd >= 0)
             close(S.ports[pi].tcp_fd);
