@@ -28,6 +28,7 @@
 
 #include "dnp3kit/crc.h"
 #include "dnp3kit/link.h"
+#include "ipfrag.h"
 
 /* Global cap on copied out-of-order data, so that many flows each holding a
  * window's worth cannot add up to gigabytes (4096 x 2 x 256 KiB). */
@@ -104,6 +105,8 @@ typedef struct reader {
     int32_t bucket[NBUCKETS];
     entry e[DPC_MAX_FLOWS];
     entry *live[DPC_MAX_FLOWS]; /* scratch for close_all */
+    ipf_table *frag;            /* IP fragments being reassembled; allocated at the first one */
+    bool frag_oom;              /* ipf_new failed: fragments are reported, not reassembled */
 } reader;
 
 /* A parsed IP endpoint pair, handed from the IP layer to TCP/UDP. */
@@ -650,6 +653,74 @@ static void l4(reader *r, const ippair *ip, uint8_t proto, const uint8_t *p, siz
         udp_packet(r, ip, p, len);
 }
 
+/* ---- IP fragments (ipfrag.c) ---- */
+
+/* A dropped datagram is reported when it concerns DNP3: its first fragment
+ * shows a DNP3 port or a known flow, or (first fragment missing) its
+ * addresses are those of a DNP3 flow. Others stay silent, as unfragmented
+ * non-DNP3 traffic does. */
+static void frag_fail(void *ctx, const ipf_fail *x)
+{
+    reader *r = ctx;
+    entry *hit = NULL;
+    bool from_a = true, relevant = false;
+    if (x->head && x->headlen >= 4 && (x->proto == 6 || x->proto == 17)) {
+        uint16_t sport = be16(x->head), dport = be16(x->head + 2);
+        fkey k;
+        make_key(&k, x->family, x->proto, x->src, sport, x->dst, dport);
+        entry *e = lookup(r, &k, key_hash(&k));
+        if (e && e->state == ST_DNP3) {
+            hit = e;
+            from_a = is_from_a(e, &k);
+        }
+        relevant = hit || dnp3_port(r, sport) || dnp3_port(r, dport);
+    } else {
+        size_t n = x->family == 6 ? 16 : 4;
+        for (int32_t i = r->lru_head; i >= 0 && !hit; i = r->e[i].next) {
+            entry *e = &r->e[i];
+            if (e->state != ST_DNP3 || e->f.a.family != x->family)
+                continue;
+            if (!memcmp(e->f.a.ip, x->src, n) && !memcmp(e->f.b.ip, x->dst, n))
+                hit = e;
+            else if (!memcmp(e->f.b.ip, x->src, n) && !memcmp(e->f.a.ip, x->dst, n)) {
+                hit = e;
+                from_a = false;
+            }
+        }
+        relevant = hit != NULL;
+    }
+    if (relevant && r->cb->on_finding)
+        r->cb->on_finding(r->ctx, hit ? &hit->f : NULL, from_a, &x->f, &r->pkt);
+}
+
+static void ipv6_chain(reader *r, const ippair *ip, uint8_t nh, const uint8_t *p, size_t off, size_t end,
+                       bool frag);
+
+static void fragment(reader *r, const ipf_frag *fr)
+{
+    /* Only TCP and UDP can carry DNP3 (IPv6: or extension headers before them). */
+    if (fr->proto != 6 && fr->proto != 17 && (fr->family == 4 || (fr->proto != 0 && fr->proto != 43 && fr->proto != 60)))
+        return;
+    if (!r->frag && !r->frag_oom) {
+        ipf_limits lim = {r->opt->frag_memory, r->opt->frag_datagrams, r->opt->frag_timeout_us};
+        r->frag = ipf_new(&lim);
+        r->frag_oom = !r->frag;
+    }
+    if (!r->frag)
+        return;
+    size_t n = 0;
+    uint8_t proto = 0;
+    uint8_t *d = ipf_add(r->frag, fr, r->pkt.ts_us, r->pkt.frame, frag_fail, r, &n, &proto);
+    if (!d)
+        return;
+    ippair ip = {fr->family, fr->src, fr->dst, false};
+    if (fr->family == 4)
+        l4(r, &ip, proto, d, n);
+    else
+        ipv6_chain(r, &ip, proto, d, 0, n, false);
+    free(d);
+}
+
 /* ---- network layer ---- */
 
 static void ipv4(reader *r, const uint8_t *p, size_t len)
@@ -666,27 +737,26 @@ static void ipv4(reader *r, const uint8_t *p, size_t len)
         truncated(r, ihl < 20 ? 20 : ihl, len);
         return;
     }
-    /* Only whole datagrams carry a TCP/UDP header we can trust: a non-first
-     * fragment has none, and a first fragment holds only part of the payload. */
-    if (be16(p + 6) & 0x3FFF)
+    uint16_t fw = be16(p + 6);
+    if (fw & 0x3FFF) { /* MF or an offset: one fragment of a datagram */
+        if (tot <= len) { /* one cut short by the snap length stays missing: its datagram is reported */
+            ipf_frag fr = {4, p + 12, p + 16, be16(p + 4), p[9], (uint32_t)(fw & 0x1FFF) * 8, (fw & 0x2000) != 0,
+                           p + ihl, tot - ihl};
+            fragment(r, &fr);
+        }
         return;
+    }
     ippair ip = {4, p + 12, p + 16, tot > len};
     size_t avail = tot > len ? len : tot; /* also drops Ethernet padding */
     l4(r, &ip, p[9], p + ihl, avail - ihl);
 }
 
-static void ipv6(reader *r, const uint8_t *p, size_t len)
+/* IPv6 extension headers from p[off] (next header nh) up to the upper layer.
+ * frag: the fixed header, when a fragment header may follow (not inside a
+ * reassembled datagram, whose fragmentable part cannot hold another). */
+static void ipv6_chain(reader *r, const ippair *ip, uint8_t nh, const uint8_t *p, size_t off, size_t end,
+                       bool frag)
 {
-    if (len < 40 || (p[0] >> 4) != 6) {
-        truncated(r, 40, len);
-        return;
-    }
-    size_t plen = be16(p + 4);
-    size_t tot = plen ? 40 + plen : len; /* zero: jumbogram or offload */
-    ippair ip = {6, p + 8, p + 24, tot > len};
-    size_t end = tot > len ? len : tot;
-    uint8_t nh = p[6];
-    size_t off = 40;
     for (;;) {
         if (nh == 0 || nh == 43 || nh == 60) { /* hop-by-hop, routing, destination options */
             if (off + 8 > end) {
@@ -700,20 +770,42 @@ static void ipv6(reader *r, const uint8_t *p, size_t len)
                 truncated(r, off, end);
                 return;
             }
-        } else if (nh == 44) { /* fragment: only an atomic fragment is a whole datagram */
+        } else if (nh == 44) { /* fragment header (RFC 8200 4.5) */
             if (off + 8 > end) {
                 truncated(r, off + 8, end);
                 return;
             }
-            if (be16(p + off + 2) & 0xFFF9)
+            uint16_t fw = be16(p + off + 2);
+            if (!frag)
                 return;
+            if (fw & 0xFFF9) { /* an offset or M: one fragment; atomic ones (neither) are whole */
+                if (!ip->short_) {
+                    ipf_frag fr = {6, ip->src, ip->dst, be32(p + off + 4), p[off], (uint32_t)(fw & 0xFFF8),
+                                   (fw & 1) != 0, p + off + 8, end - off - 8};
+                    fragment(r, &fr);
+                }
+                return;
+            }
             nh = p[off];
             off += 8;
         } else {
             break;
         }
     }
-    l4(r, &ip, nh, p + off, end - off);
+    l4(r, ip, nh, p + off, end - off);
+}
+
+static void ipv6(reader *r, const uint8_t *p, size_t len)
+{
+    if (len < 40 || (p[0] >> 4) != 6) {
+        truncated(r, 40, len);
+        return;
+    }
+    size_t plen = be16(p + 4);
+    size_t tot = plen ? 40 + plen : len; /* zero: jumbogram or offload */
+    ippair ip = {6, p + 8, p + 24, tot > len};
+    size_t end = tot > len ? len : tot;
+    ipv6_chain(r, &ip, p[6], p, 40, end, true);
 }
 
 static void network(reader *r, uint16_t etype, const uint8_t *p, size_t len)
@@ -872,6 +964,8 @@ static void packet(reader *r, int dlt, uint64_t ts_us, uint32_t caplen, uint32_t
     r->st->packets++;
     r->st->bytes += caplen;
     r->dlt = dlt;
+    if (r->frag && ipf_pending(r->frag))
+        ipf_expire(r->frag, ts_us, frag_fail, r);
     datalink(r, data, caplen);
 }
 
@@ -1347,9 +1441,12 @@ static int run(pcap_t *pc, const source *src, const dpc_options *opt, const dpc_
         }
     }
 done:
+    if (r->frag)
+        ipf_finish(r->frag, frag_fail, r);
     close_all(r);
     if (progress)
         progress(ctx, total, total);
+    ipf_free(r->frag);
     free(r);
     return ret;
 }

@@ -1,7 +1,8 @@
 /*
  * Capture input for dnp3-pcap: reads pcap and pcapng through libpcap,
  * decodes Ethernet (802.1Q/QinQ), Linux SLL/SLL2, raw IPv4/IPv6 and BSD
- * null/loopback, IPv4 and IPv6, and delivers DNP3-bearing payloads:
+ * null/loopback, IPv4 and IPv6 (fragments reassembled, bounded: ipfrag.h),
+ * and delivers DNP3-bearing payloads:
  * TCP as in-order byte streams per direction (reassembled by sequence number,
  * retransmissions dropped, out-of-order segments buffered within a bounded
  * window, gaps reported), UDP as datagrams.
@@ -44,7 +45,7 @@ typedef struct dpc_callbacks {
     void (*on_data)(void *ctx, dpc_flow *f, bool from_a, const uint8_t *p, size_t len, const dpc_packet *pkt);
     /* TCP octets missing before the next on_data of this direction (consumer resets its parser). */
     void (*on_gap)(void *ctx, dpc_flow *f, bool from_a, uint64_t missing, const dpc_packet *pkt);
-    /* Capture-layer finding (TCP_*, PACKET_TRUNCATED, FLOW_LIMIT). f may be NULL;
+    /* Capture-layer finding (TCP_*, PACKET_TRUNCATED, FLOW_LIMIT, IP_FRAGMENT_*). f may be NULL;
      * from_a: the direction it concerns (true when it concerns none). */
     void (*on_finding)(void *ctx, dpc_flow *f, bool from_a, const dnp3kit_finding *fi, const dpc_packet *pkt);
     /* Flow ends (FIN/RST seen and drained, evicted, or end of file); release f->user. */
@@ -56,6 +57,10 @@ typedef struct dpc_options {
     size_t nports;
     bool any_port;          /* also flows on other ports whose first payload holds a valid link header */
     bool udp;               /* include UDP (default true) */
+    /* IP fragment reassembly bounds (ipfrag.h); 0 = the default */
+    size_t frag_memory;     /* fragment octets held at once (IPF_MEMORY) */
+    size_t frag_datagrams;  /* datagrams held at once (IPF_MAX_DATAGRAMS) */
+    uint64_t frag_timeout_us; /* capture time from a datagram's first fragment (IPF_TIMEOUT_US) */
 } dpc_options;
 
 void dpc_options_default(dpc_options *o);

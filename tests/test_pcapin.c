@@ -144,7 +144,8 @@ static void assert_stream(const rx *r, uint32_t id, int d, const void *s, size_t
 
 static size_t capture_findings(const rx *r)
 {
-    return r->findings[DNP3KIT_F_TCP_GAP] + r->findings[DNP3KIT_F_TCP_RETRANSMISSION] +
+    return r->findings[DNP3KIT_F_IP_FRAGMENT_INCOMPLETE] + r->findings[DNP3KIT_F_IP_FRAGMENT_OVERLAP] +
+           r->findings[DNP3KIT_F_IP_FRAGMENT_LIMIT] + r->findings[DNP3KIT_F_TCP_GAP] + r->findings[DNP3KIT_F_TCP_RETRANSMISSION] +
            r->findings[DNP3KIT_F_TCP_OUT_OF_ORDER] + r->findings[DNP3KIT_F_TCP_WINDOW_EXCEEDED] +
            r->findings[DNP3KIT_F_TCP_MIDSTREAM] + r->findings[DNP3KIT_F_PACKET_TRUNCATED] +
            r->findings[DNP3KIT_F_FLOW_LIMIT];
@@ -1127,7 +1128,155 @@ static void test_ip_options_fragments_exts(void **state)
     assert_int_equal(read_mc(&m, NULL, &r, NULL), 0);
     concat(&r, all, sizeof all);
     assert_string_equal(all, "optsDFextatomic");
+    /* "MF" and "late" are pieces of one IPv4 datagram with a hole between
+     * them, "frag6" the first of an IPv6 one: both reported at the end */
+    assert_int_equal(r.findings[DNP3KIT_F_IP_FRAGMENT_INCOMPLETE], 2);
+    assert_int_equal(capture_findings(&r), 2);
+    rx_free(&r);
+}
+
+/* ---- IP fragment reassembly ---- */
+
+/* A UDP datagram 10.0.0.1:40000 -> 10.0.0.2:dport carrying pl, as its IP payload. */
+static size_t udp_payload(uint8_t *u, uint16_t dport, const char *pl)
+{
+    size_t n = strlen(pl);
+    put16be(u, 40000);
+    put16be(u + 2, dport);
+    put16be(u + 4, (uint16_t)(8 + n));
+    put16be(u + 6, 0);
+    memcpy(u + 8, pl, n);
+    return 8 + n;
+}
+
+/* One IPv4 fragment of datagram `id`: l4[lo, hi), MF when more. */
+static void frag4(mcap *m, uint32_t sec, uint16_t id, const uint8_t *l4, size_t lo, size_t hi, bool more)
+{
+    uint8_t o[1600];
+    memset(o, 0, 20);
+    o[0] = 0x45;
+    put16be(o + 2, (uint16_t)(20 + hi - lo));
+    put16be(o + 4, id);
+    put16be(o + 6, (uint16_t)((more ? 0x2000 : 0) | lo / 8));
+    o[8] = 64;
+    o[9] = 17;
+    o[12] = 10, o[15] = 1;
+    o[16] = 10, o[19] = 2;
+    memcpy(o + 20, l4 + lo, hi - lo);
+    mc_add(m, o, 20 + hi - lo, 20 + hi - lo);
+    put32le(m->b + m->n - (36 + (hi - lo)) + 0, sec); /* the record's seconds */
+}
+
+static const char FRAG_TEXT[] = "reassembled from IPv4 fragments";
+
+static void test_ip_fragments(void **state)
+{
+    (void)state;
+    uint8_t l4[256], other[256];
+    size_t n = udp_payload(l4, 20000, FRAG_TEXT); /* 8 + 31 = 39 octets */
+    udp_payload(other, 5353, FRAG_TEXT);
+    rx r;
+    mcap m;
+    mc_init(&m, 101);
+    frag4(&m, 1700000000, 1, l4, 0, 16, true); /* in order */
+    frag4(&m, 1700000000, 1, l4, 16, n, false);
+    frag4(&m, 1700000000, 2, l4, 24, n, false); /* reverse order, the middle twice */
+    frag4(&m, 1700000000, 2, l4, 8, 24, true);
+    frag4(&m, 1700000000, 2, l4, 8, 24, true);
+    frag4(&m, 1700000000, 2, l4, 0, 8, true);
+    frag4(&m, 1700000000, 3, other, 0, 16, true); /* not DNP3, never completed: silent */
+    assert_int_equal(read_mc(&m, NULL, &r, NULL), 0);
+    assert_int_equal(r.udp_datagrams, 2);
+    char want[128];
+    snprintf(want, sizeof want, "%s%s", FRAG_TEXT, FRAG_TEXT);
+    char all[256];
+    concat(&r, all, sizeof all);
+    assert_string_equal(all, want);
     assert_int_equal(capture_findings(&r), 0);
+    rx_free(&r);
+
+    /* overlap with other octets; a datagram past 65,535; a hole at the end;
+     * a second fragment after the 30 s timeout (the late one is then alone) */
+    uint8_t alt[256];
+    memcpy(alt, l4, n);
+    alt[20] ^= 0xFF;
+    mc_init(&m, 101);
+    uint8_t pk[128];
+    size_t k = ip4_udp(pk, 5, 0, 40000, 20000, "whole"); /* makes the addresses a DNP3 flow's */
+    mc_add(&m, pk, k, k);
+    frag4(&m, 1700000000, 4, l4, 0, 24, true);
+    frag4(&m, 1700000000, 4, alt, 16, n, false);
+    frag4(&m, 1700000000, 4, l4, 16, n, false); /* absorbed: already reported */
+    frag4(&m, 1700000000, 5, l4, 0, 16, true);
+    /* offset 8191 x 8 = 65528, 16 octets: ends at 65544 */
+    {
+        uint8_t o[64];
+        memset(o, 0, 20);
+        o[0] = 0x45;
+        put16be(o + 2, 36);
+        put16be(o + 4, 5);
+        put16be(o + 6, 0x1FFF);
+        o[8] = 64;
+        o[9] = 17;
+        o[12] = 10, o[15] = 1;
+        o[16] = 10, o[19] = 2;
+        mc_add(&m, o, 36, 36);
+    }
+    frag4(&m, 1700000000, 6, l4, 0, 16, true);
+    frag4(&m, 1700000010, 7, l4, 0, 16, true);
+    frag4(&m, 1700000041, 7, l4, 16, n, false);
+    assert_int_equal(read_mc(&m, NULL, &r, NULL), 0);
+    assert_int_equal(r.udp_datagrams, 1);
+    assert_int_equal(r.findings[DNP3KIT_F_IP_FRAGMENT_OVERLAP], 1);
+    assert_int_equal(r.findings[DNP3KIT_F_IP_FRAGMENT_LIMIT], 1);
+    /* 6 and 7 timed out; 7's late half alone at the end: its ports are
+     * unknown, its addresses those of the DNP3 flow */
+    assert_int_equal(r.findings[DNP3KIT_F_IP_FRAGMENT_INCOMPLETE], 3);
+    rx_free(&r);
+}
+
+/* The bounds: datagrams held, memory held, pieces per datagram. */
+static void test_ip_fragment_bounds(void **state)
+{
+    (void)state;
+    uint8_t l4[1400];
+    char text[1300];
+    memset(text, 'x', sizeof text - 1);
+    text[sizeof text - 1] = 0;
+    size_t n = udp_payload(l4, 20000, text);
+    rx r;
+    mcap m;
+    dpc_options o;
+    dpc_options_default(&o);
+    o.frag_datagrams = 2;
+    mc_init(&m, 101);
+    for (uint16_t id = 1; id <= 3; id++)
+        frag4(&m, 1700000000, id, l4, 0, 16, true);
+    assert_int_equal(read_mc(&m, &o, &r, NULL), 0);
+    /* the third evicts the first; the other two end incomplete */
+    assert_int_equal(r.findings[DNP3KIT_F_IP_FRAGMENT_LIMIT], 1);
+    assert_int_equal(r.findings[DNP3KIT_F_IP_FRAGMENT_INCOMPLETE], 2);
+    rx_free(&r);
+
+    dpc_options_default(&o);
+    o.frag_memory = 1400;
+    mc_init(&m, 101);
+    frag4(&m, 1700000000, 1, l4, 0, 512, true);
+    frag4(&m, 1700000000, 2, l4, 0, 512, true);   /* 1024 held */
+    frag4(&m, 1700000000, 2, l4, 512, n, false);  /* 2 grows to 1308: 1820 > 1400 drops the older, 1 */
+    assert_int_equal(read_mc(&m, &o, &r, NULL), 0);
+    assert_int_equal(r.findings[DNP3KIT_F_IP_FRAGMENT_LIMIT], 1);
+    assert_int_equal(r.udp_datagrams, 1); /* 2 completed */
+    assert_int_equal(capture_findings(&r), 1);
+    rx_free(&r);
+
+    /* 65 disjoint 8-octet pieces: one more than IPF_MAX_PIECES */
+    mc_init(&m, 101);
+    for (size_t k = 0; k < 65; k++)
+        frag4(&m, 1700000000, 9, l4, 16 * k, 16 * k + 8, true);
+    assert_int_equal(read_mc(&m, NULL, &r, NULL), 0);
+    assert_int_equal(r.findings[DNP3KIT_F_IP_FRAGMENT_LIMIT], 1);
+    assert_int_equal(capture_findings(&r), 1);
     rx_free(&r);
 }
 
@@ -1482,6 +1631,8 @@ int main(void)
         cmocka_unit_test(test_link_raw),
         cmocka_unit_test(test_link_vlan),
         cmocka_unit_test(test_ip_options_fragments_exts),
+        cmocka_unit_test(test_ip_fragments),
+        cmocka_unit_test(test_ip_fragment_bounds),
         cmocka_unit_test(test_pcapng_mixed_interfaces),
         cmocka_unit_test(test_truncated_packets),
         cmocka_unit_test(test_unsupported_linktype),

@@ -155,6 +155,23 @@ int dnp3kit_finding_format(const dnp3kit_finding *f, char *buf, size_t cap)
     case DNP3KIT_F_TCP_RETRANSMISSION:
     case DNP3KIT_F_TCP_WINDOW_EXCEEDED:
         return snprintf(buf, cap, "%llu octets", a);
+    case DNP3KIT_F_IP_FRAGMENT_INCOMPLETE:
+        /* func: IP version; index: frame of the first fragment seen; qualifier 1: timed out */
+        if (e)
+            return snprintf(buf, cap, "IPv%u datagram from frame %u: %llu of %llu octets received, %s", f->func,
+                            f->index, a, e, f->qualifier ? "timed out" : "capture ended");
+        return snprintf(buf, cap, "IPv%u datagram from frame %u: %llu octets received, last fragment missing, %s",
+                        f->func, f->index, a, f->qualifier ? "timed out" : "capture ended");
+    case DNP3KIT_F_IP_FRAGMENT_OVERLAP:
+        return snprintf(buf, cap, "IPv%u datagram from frame %u: fragment at offset %llu overlaps other octets",
+                        f->func, f->index, a);
+    case DNP3KIT_F_IP_FRAGMENT_LIMIT: {
+        /* qualifier: which bound (ipfrag.h), expected: the bound, actual: what was asked */
+        static const char *const what[] = {"octets in the datagram", "pieces in the datagram",
+                                           "octets held in total", "datagrams held at once"};
+        return snprintf(buf, cap, "IPv%u datagram from frame %u: %llu %s, limit %llu", f->func, f->index, a,
+                        what[f->qualifier & 3], e);
+    }
     case DNP3KIT_F_LINK_FCV_MISMATCH:
         return snprintf(buf, cap, "link function %u, FCV expected %llu, got %llu", f->func, e, a);
     case DNP3KIT_F_LINK_DIR_MISMATCH:

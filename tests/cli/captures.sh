@@ -92,6 +92,13 @@ link_secondary_fcb link_secondary_fcb
 link_broadcast_function link_broadcast_function
 app_response_to_broadcast app_response_to_broadcast
 app_unsolicited_multi_fragment app_unsolicited_multi_fragment
+app_unsolicited_without_con app_unsolicited_without_con
+ip_fragments none
+ipv6_fragments none
+ip_fragment_incomplete ip_fragment_incomplete
+ip_fragment_timeout ip_fragment_incomplete
+ip_fragment_overlap ip_fragment_overlap
+ip_fragment_too_large ip_fragment_limit
 PLANTED
 
 # --fail-on info: any finding fails; clean captures stay 0

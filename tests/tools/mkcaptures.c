@@ -2,9 +2,11 @@
  * case, with the core's builders and the pcap writer. Deterministic (fixed
  * timestamps and sequence numbers), so a test can regenerate them and compare
  * with the committed files. See captures/README.md for what each one holds. */
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dnp3kit/dnp3kit.h"
 #include "pcapin.h"
@@ -650,6 +652,12 @@ static void rule_capture(const char *name, int rule)
         send_frag(&s, true, req, dnp3kit_build_read_class(req, sizeof req, q, 0x1));
         send_frag_to(&s, false, rsp, null_response(rsp, sizeof rsp, q, false, 0), DNP3KIT_ADDR_BCAST_ALL);
         break;
+    case 4: /* an unsolicited response (FIR, FIN, UNS) without CON, so never confirmed */
+        rsp[0] = dnp3kit_app_ctrl(true, true, false, true, s.useq);
+        rsp[1] = DNP3KIT_FC_UNSOLICITED_RESPONSE;
+        rsp[2] = rsp[3] = 0;
+        send_frag(&s, false, rsp, 4);
+        break;
     case 3: /* an unsolicited response with FIR but not FIN, confirmed */
         rsp[0] = dnp3kit_app_ctrl(true, false, true, true, s.useq);
         rsp[1] = DNP3KIT_FC_UNSOLICITED_RESPONSE;
@@ -661,6 +669,162 @@ static void rule_capture(const char *name, int rule)
         break;
     }
     close_sess(&s);
+}
+
+/* ---- IP fragments ----
+ *
+ * A capture is first written whole by the writer, then copied record by
+ * record with chosen frames cut into IP fragments: IPv4 fragments or an IPv6
+ * fragment header (RFC 791, RFC 8200 4.5). Each cut lists its pieces in the
+ * order they are written; a piece may repeat or overlap another, carry
+ * altered octets, or come later in capture time. */
+
+typedef struct fpiece {
+    uint16_t lo, hi;   /* octets of the IP payload; lo a multiple of 8; hi 0: to the end;
+                        * lo past the end: 16 zero octets there (a datagram too long) */
+    uint8_t flip;      /* XOR into the piece's octets (an inconsistent overlap) */
+    uint8_t last;      /* 1: MF/M clear although octets follow (a wrong end); else set from hi */
+    uint32_t delay_s;  /* written this many seconds after the original */
+} fpiece;
+
+typedef struct fcut {
+    uint64_t frame;    /* 1-based frame of the whole capture */
+    const fpiece *p;
+    size_t n;
+} fcut;
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static uint16_t ip4_checksum(const uint8_t *h)
+{
+    uint32_t acc = 0;
+    for (int i = 0; i < 20; i += 2)
+        acc += (uint32_t)(h[i] << 8 | h[i + 1]);
+    while (acc >> 16)
+        acc = (acc & 0xFFFF) + (acc >> 16);
+    return (uint16_t)~acc;
+}
+
+static void dump(pcap_dumper_t *d, const struct pcap_pkthdr *h0, uint32_t delay_s, const uint8_t *f, size_t n)
+{
+    struct pcap_pkthdr h = *h0;
+    h.ts.tv_sec += (time_t)delay_s;
+    h.caplen = h.len = (bpf_u_int32)n;
+    pcap_dump((u_char *)d, &h, f);
+}
+
+/* Write the Ethernet frame f (IPv4 or IPv6, no extension headers) as the
+ * fragments of cut c. */
+static void write_cut(pcap_dumper_t *d, const struct pcap_pkthdr *h, const uint8_t *f, size_t n, const fcut *c)
+{
+    bool v6 = f[12] == 0x86;
+    size_t iph = v6 ? 40 : 20, pl = n - 14 - iph;
+    const uint8_t *ip = f + 14, *pay = ip + iph;
+    for (size_t i = 0; i < c->n; i++) {
+        const fpiece *x = &c->p[i];
+        bool beyond = x->lo >= pl;
+        size_t hi = beyond ? x->lo + 16u : x->hi && x->hi < pl ? x->hi : pl, k = hi - x->lo;
+        bool more = hi < pl && !x->last;
+        uint8_t o[14 + 48 + 1600];
+        memcpy(o, f, 14 + iph);
+        uint8_t *oi = o + 14, *data;
+        if (v6) {
+            put16(oi + 4, (uint16_t)(8 + k));
+            oi[6] = 44;
+            uint8_t *fh = oi + 40;
+            fh[0] = ip[6];
+            fh[1] = 0;
+            put16(fh + 2, (uint16_t)(x->lo | more));
+            fh[4] = fh[5] = 0;
+            put16(fh + 6, (uint16_t)c->frame); /* identification */
+            data = fh + 8;
+        } else {
+            put16(oi + 2, (uint16_t)(20 + k));
+            put16(oi + 6, (uint16_t)((more ? 0x2000 : 0) | x->lo / 8));
+            put16(oi + 10, 0);
+            put16(oi + 10, ip4_checksum(oi));
+            data = oi + 20;
+        }
+        for (size_t j = 0; j < k; j++)
+            data[j] = beyond ? 0 : pay[x->lo + j] ^ x->flip;
+        dump(d, h, x->delay_s, o, (size_t)(data - o) + k);
+    }
+}
+
+/* Rewrite OUTDIR/name.pcap with the frames of cuts fragmented. */
+static void fragment_capture(const char *name, const fcut *cuts, size_t ncuts)
+{
+    char path[4096], tmp[4200], err[PCAP_ERRBUF_SIZE];
+    snprintf(path, sizeof path, "%s/%s.pcap", outdir, name);
+    snprintf(tmp, sizeof tmp, "%s.whole", path);
+    if (rename(path, tmp) != 0)
+        die("rename");
+    pcap_t *in = pcap_open_offline(tmp, err);
+    if (!in)
+        die(err);
+    pcap_dumper_t *d = pcap_dump_open(in, path);
+    if (!d)
+        die(pcap_geterr(in));
+    struct pcap_pkthdr *h;
+    const u_char *f;
+    uint64_t frame = 0;
+    while (pcap_next_ex(in, &h, &f) == 1) {
+        frame++;
+        const fcut *c = NULL;
+        for (size_t i = 0; i < ncuts; i++)
+            if (cuts[i].frame == frame)
+                c = &cuts[i];
+        if (c)
+            write_cut(d, h, f, h->caplen, c);
+        else
+            pcap_dump((u_char *)d, h, f);
+    }
+    pcap_dump_close(d);
+    pcap_close(in);
+    unlink(tmp);
+}
+
+#define CUT(fr, arr) {fr, arr, sizeof arr / sizeof arr[0]}
+
+/* Responses carried in IP fragments, every one reassemblable: dnp3-pcap must
+ * decode them as if whole, with no finding. */
+static void ip_fragment_captures(void)
+{
+    /* in order, in two; in reverse order, in three, the middle one twice (identical) */
+    static const fpiece two[] = {{0, 48, 0, 0, 0}, {48, 0, 0, 0, 0}};
+    static const fpiece rev3[] = {{64, 0, 0, 0, 0}, {32, 64, 0, 0, 0}, {32, 64, 0, 0, 0}, {0, 32, 0, 0, 0}};
+    sess s;
+    open_sess(&s, "ip_fragments", false, false);
+    clean_poll(&s); /* frames 4, 5 */
+    clean_poll(&s); /* 6, 7 */
+    clean_poll(&s); /* 8, 9 */
+    close_sess(&s);
+    static const fcut c4[] = {CUT(5, two), CUT(7, rev3)};
+    fragment_capture("ip_fragments", c4, 2);
+
+    open_sess(&s, "ipv6_fragments", true, true);
+    clean_poll(&s); /* frames 1, 2 */
+    clean_poll(&s); /* 3, 4 */
+    close_sess(&s);
+    static const fcut c6[] = {CUT(2, two), CUT(4, rev3)};
+    fragment_capture("ipv6_fragments", c6, 2);
+}
+
+/* Fragmented responses that cannot be reassembled, over UDP/IPv4: two
+ * polls, the second one's response (frame 4, the last) cut. */
+static void ip_fragment_failure(const char *name, const fpiece *p, size_t n)
+{
+    sess s;
+    open_sess(&s, name, true, false);
+    clean_poll(&s);
+    clean_poll(&s);
+    close_sess(&s);
+    fcut c = {4, p, n};
+    fragment_capture(name, &c, 1);
 }
 
 int main(int argc, char **argv)
@@ -699,5 +863,21 @@ int main(int argc, char **argv)
     rule_capture("link_broadcast_function", 1);
     rule_capture("app_response_to_broadcast", 2);
     rule_capture("app_unsolicited_multi_fragment", 3);
+    rule_capture("app_unsolicited_without_con", 4);
+    ip_fragment_captures();
+    {
+        /* the last fragment never captured */
+        static const fpiece lost[] = {{0, 48, 0, 0, 0}};
+        ip_fragment_failure("ip_fragment_incomplete", lost, 1);
+        /* the second fragment 31 s after the first: past the 30 s timeout */
+        static const fpiece late[] = {{0, 48, 0, 0, 0}, {48, 0, 0, 0, 31}};
+        ip_fragment_failure("ip_fragment_timeout", late, 2);
+        /* the third fragment overlaps the second with other octets */
+        static const fpiece overlap[] = {{0, 32, 0, 0, 0}, {32, 64, 0, 0, 0}, {48, 0, 0x5A, 0, 0}};
+        ip_fragment_failure("ip_fragment_overlap", overlap, 3);
+        /* a fragment ending past octet 65,535 */
+        static const fpiece huge[] = {{0, 48, 0, 0, 0}, {65528, 0, 0, 0, 0}};
+        ip_fragment_failure("ip_fragment_too_large", huge, 2);
+    }
     return failures ? 1 : 0;
 }
