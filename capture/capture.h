@@ -48,6 +48,18 @@ int dpc_writer_tcp_close(dpc_writer *w, int conn, uint64_t ts_us);
 int dpc_writer_udp(dpc_writer *w, const dpc_addr *src, const dpc_addr *dst, const uint8_t *p, size_t len,
                    uint64_t ts_us);
 int dpc_writer_close(dpc_writer *w);
+/* Bounds for long recordings (default: none). Each file holds at most
+ * max_bytes octets (0: no cap), always whole records. When the next record
+ * would pass the cap: with files <= 1 recording stops (the file stays a valid
+ * capture) and note() is told once why; with files > 1 the file is renamed
+ * PATH.1 (PATH.1 to PATH.2, ..., the oldest, PATH.<files-1>, overwritten) and
+ * a new PATH begins, so at most files x max_bytes octets are on disk and PATH
+ * holds the newest. A TCP connection goes on in the new file without a new
+ * handshake. */
+void dpc_writer_set_limit(dpc_writer *w, uint64_t max_bytes, unsigned files, void (*note)(void *, const char *),
+                          void *user);
+/* True once recording stopped at the cap (or a rotation failed). */
+bool dpc_writer_stopped(const dpc_writer *w);
 
 /*
  * Serial recordings use LINKTYPE_RTAC_SERIAL (250): a 12-octet header per

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,9 @@
 #define MSS 1460          /* split TCP payloads like an Ethernet path would */
 #define SNAPLEN 65535
 #define MAX_FRAME (14 + 40 + 20 + 65535)
+
+#define PCAP_FILE_HEADER 24 /* octets before the first record */
+#define PCAP_REC_HEADER 16  /* octets before each record's data */
 
 #define TH_FIN 0x01
 #define TH_SYN 0x02
@@ -38,6 +42,13 @@ struct dpc_writer {
     uint16_t ip_id;
     bool isn_set;
     uint32_t isn_client, isn_server;
+    /* bounds (dpc_writer_set_limit) */
+    char *path;
+    uint64_t max_bytes, bytes; /* cap per file (0: none), octets in the current file */
+    unsigned files;
+    bool stopped;
+    void (*note)(void *, const char *);
+    void *note_user;
     uint8_t frame[MAX_FRAME];
 };
 
@@ -126,7 +137,105 @@ static dpc_writer *open_dlt(const char *path, int dlt, char *errbuf, size_t errc
         return NULL;
     }
     w->ip_id = 1;
+    w->path = strdup(path);
+    if (!w->path) {
+        if (errbuf && errcap)
+            snprintf(errbuf, errcap, "out of memory");
+        pcap_dump_close(w->d);
+        pcap_close(w->pd);
+        free(w);
+        return NULL;
+    }
+    w->bytes = PCAP_FILE_HEADER;
+    w->files = 1;
     return w;
+}
+
+void dpc_writer_set_limit(dpc_writer *w, uint64_t max_bytes, unsigned files, void (*note)(void *, const char *),
+                          void *user)
+{
+    w->max_bytes = max_bytes;
+    w->files = files ? files : 1;
+    w->note = note;
+    w->note_user = user;
+}
+
+bool dpc_writer_stopped(const dpc_writer *w)
+{
+    return w->stopped;
+}
+
+static void stop(dpc_writer *w, const char *why)
+{
+    w->stopped = true;
+    pcap_dump_flush(w->d); /* what is written stays a valid capture of whole records */
+    if (w->note) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s: %s: recording stopped (the session goes on unrecorded)", w->path, why);
+        w->note(w->note_user, msg);
+    }
+}
+
+/* PATH.(files-2) -> PATH.(files-1), ..., PATH -> PATH.1, then a new PATH: the
+ * newest octets are always in PATH, the oldest file is dropped. */
+static int rotate(dpc_writer *w)
+{
+    pcap_dump_close(w->d);
+    w->d = NULL;
+    size_t n = strlen(w->path) + 16;
+    char *from = malloc(n), *to = malloc(n);
+    int rc = from && to ? 0 : -1;
+    for (unsigned i = w->files - 1; rc == 0 && i >= 1; i--) {
+        if (i == 1)
+            snprintf(from, n, "%s", w->path);
+        else
+            snprintf(from, n, "%s.%u", w->path, i - 1);
+        snprintf(to, n, "%s.%u", w->path, i);
+        if (rename(from, to) != 0 && errno != ENOENT)
+            rc = -1;
+    }
+    free(from);
+    free(to);
+    if (rc == 0)
+        w->d = pcap_dump_open(w->pd, w->path);
+    if (!w->d)
+        return -1;
+    w->bytes = PCAP_FILE_HEADER;
+    return 0;
+}
+
+/* Every record goes through here: the size cap holds whole records. */
+static void dump(dpc_writer *w, const struct pcap_pkthdr *h, const uint8_t *f)
+{
+    if (w->stopped)
+        return;
+    uint64_t rec = PCAP_REC_HEADER + (uint64_t)h->caplen;
+    if (w->max_bytes && w->bytes + rec > w->max_bytes) {
+        char why[160];
+        if (PCAP_FILE_HEADER + rec > w->max_bytes) {
+            snprintf(why, sizeof why, "a record of %llu octets is larger than the size cap of %llu octets",
+                     (unsigned long long)rec, (unsigned long long)w->max_bytes);
+            stop(w, why);
+            return;
+        }
+        if (w->files <= 1) {
+            snprintf(why, sizeof why, "reached the size cap of %llu octets", (unsigned long long)w->max_bytes);
+            stop(w, why);
+            return;
+        }
+        if (rotate(w) != 0) {
+            snprintf(why, sizeof why, "cannot rotate: %s", strerror(errno));
+            w->stopped = true; /* the dumper is gone: nothing to flush */
+            if (w->note) {
+                char msg[512];
+                snprintf(msg, sizeof msg, "%s: %s: recording stopped (the session goes on unrecorded)", w->path, why);
+                w->note(w->note_user, msg);
+            }
+            return;
+        }
+    }
+    pcap_dump((u_char *)w->d, h, f);
+    w->bytes += rec;
 }
 
 dpc_writer *dpc_writer_open(const char *path, char *errbuf, size_t errcap)
@@ -155,7 +264,7 @@ int dpc_writer_serial(dpc_writer *w, bool from_master, const uint8_t *p, size_t 
     h.ts.tv_sec = (time_t)(ts_us / 1000000u);
     h.ts.tv_usec = (suseconds_t)(ts_us % 1000000u);
     h.caplen = h.len = (bpf_u_int32)(DPC_RTAC_HEADER + len);
-    pcap_dump((u_char *)w->d, &h, f);
+    dump(w, &h, f);
     return 0;
 }
 
@@ -230,7 +339,7 @@ static int emit(dpc_writer *w, const dpc_addr *src, const dpc_addr *dst, uint8_t
     h.ts.tv_sec = (time_t)(ts_us / 1000000u);
     h.ts.tv_usec = (suseconds_t)(ts_us % 1000000u);
     h.caplen = h.len = (bpf_u_int32)(14 + iph + l4len);
-    pcap_dump((u_char *)w->d, &h, f);
+    dump(w, &h, f);
     return 0;
 }
 
@@ -360,9 +469,12 @@ int dpc_writer_close(dpc_writer *w)
     if (!w)
         return -1;
     int rc = 0;
-    if (pcap_dump_flush(w->d) != 0)
-        rc = -1;
-    pcap_dump_close(w->d);
+    if (w->d) {
+        if (pcap_dump_flush(w->d) != 0)
+            rc = -1;
+        pcap_dump_close(w->d);
+    }
+    free(w->path);
     pcap_close(w->pd);
     free(w->conns);
     free(w);

@@ -61,6 +61,11 @@ static const char *usage_text =
     "  --json                machine-readable output\n"
     "  --pcap FILE           record the session as a capture (Ethernet/IP/TCP or UDP; serial:\n"
     "                        LINKTYPE_RTAC_SERIAL, see docs/transports.md)\n"
+    "  --pcap-max SIZE       size cap of the recording, whole packets (default 100M; suffix K, M, G:\n"
+    "                        KiB, MiB, GiB; 0 = none): at the cap recording stops with a message,\n"
+    "                        the session goes on\n"
+    "  --pcap-files N        rotate through N files instead (default 1): a full FILE becomes FILE.1\n"
+    "                        (FILE.1 becomes FILE.2 ..., FILE.<N-1> is dropped), FILE starts anew\n"
     "  -v, -vv               print every fragment (-vv: and every link frame as hex, findings, times) on stderr\n"
     "  --log FILE            append the -vv trace, with times, to FILE\n"
     "  --site NAME           take the options of [NAME] in ~/.config/dnp3kit/sites.conf first\n"
@@ -95,6 +100,8 @@ typedef struct opts {
     bool json, yes;
     int verbose;
     const char *pcap;
+    uint64_t pcap_max;      /* --pcap-max, octets per file (0: no cap) */
+    unsigned long pcap_files;
     int variation;
     long on_ms, off_ms, count;
     bool clear, lan, non_lan;
@@ -138,6 +145,29 @@ static bool parse_u(const char *s, unsigned long max, unsigned long *out)
     return true;
 }
 
+/* "104857600", "100M", "64K", "1G" (powers of 1024); 0, or at least 1 KiB. */
+static bool parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-')
+        return false;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    unsigned shift = 0;
+    if (*end == 'k' || *end == 'K')
+        shift = 10;
+    else if (*end == 'm' || *end == 'M')
+        shift = 20;
+    else if (*end == 'g' || *end == 'G')
+        shift = 30;
+    if (shift)
+        end++;
+    if (errno || *end || end == s || v > (1ull << 50) || (v && (v << shift) < 1024))
+        return false;
+    *out = (uint64_t)v << shift;
+    return true;
+}
+
 static int parse_args(int argc, char **argv, opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -147,6 +177,8 @@ static int parse_args(int argc, char **argv, opts *o)
     o->on_ms = o->off_ms = o->count = -1;
     o->mode = -1;
     o->interval = 1.0;
+    o->pcap_max = 100ull << 20; /* a recording never fills a disk by default */
+    o->pcap_files = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool isopt = a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9') && a[1] != '.';
@@ -248,6 +280,14 @@ static int parse_args(int argc, char **argv, opts *o)
             o->pcap = v;
             continue;
         }
+        if (!strcmp(a, "--pcap-max")) {
+            NEEDV();
+            if (!parse_size(v, &o->pcap_max))
+                return usage_error("bad value for --pcap-max: '%s' (octets, or a number with K, M or G; at least "
+                                   "1K, or 0 for no cap)", v);
+            continue;
+        }
+        UOPT("--pcap-files", 1000, o->pcap_files)
         if (!strcmp(a, "--type")) {
             NEEDV();
             o->ao_type = v;
@@ -599,6 +639,25 @@ static void rec_wire(void *user, int ev, bool tx, const uint8_t *p, size_t n)
         dpc_writer_tcp_close(r->w, r->conn, now_us());
         r->conn = -1;
     }
+}
+
+static void rec_note(void *user, const char *msg)
+{
+    (void)user;
+    fprintf(stderr, "dnp3-master: --pcap: %s\n", msg);
+}
+
+/* The --pcap writer with its bounds (--pcap-max, --pcap-files); NULL with a message on stderr. */
+static dpc_writer *rec_open(const opts *o, bool serial)
+{
+    char eb[256];
+    dpc_writer *w = serial ? dpc_writer_open_serial(o->pcap, eb, sizeof eb) : dpc_writer_open(o->pcap, eb, sizeof eb);
+    if (!w) {
+        fprintf(stderr, "dnp3-master: cannot write %s: %s\n", o->pcap, eb);
+        return NULL;
+    }
+    dpc_writer_set_limit(w, o->pcap_max, (unsigned)o->pcap_files, rec_note, NULL);
+    return w;
 }
 
 /* Channel notes (a datagram from an unexpected peer, why a connection was lost). */
@@ -1167,14 +1226,8 @@ static int run_main(int argc, char **argv)
     if (o.nouts > 1) {
         recorder mrec = {NULL, -1, o.cfg.transport == DNP3KIT_TRANSPORT_UDP,
                          o.cfg.transport == DNP3KIT_TRANSPORT_SERIAL, {0}, {0}};
-        if (o.pcap) {
-            char eb[256];
-            mrec.w = mrec.serial ? dpc_writer_open_serial(o.pcap, eb, sizeof eb) : dpc_writer_open(o.pcap, eb, sizeof eb);
-            if (!mrec.w) {
-                fprintf(stderr, "dnp3-master: cannot write %s: %s\n", o.pcap, eb);
-                return EXIT_USAGE;
-            }
-        }
+        if (o.pcap && !(mrec.w = rec_open(&o, mrec.serial)))
+            return EXIT_USAGE;
         rc = run_multi(&o, &mrec);
         if (mrec.w)
             dpc_writer_close(mrec.w);
@@ -1190,11 +1243,8 @@ static int run_main(int argc, char **argv)
                     {0}, {0}};
     dnp3kit_master_set_log(m, cli_log, NULL);
     if (o.pcap) {
-        char eb[256];
-        rec.w = rec.serial ? dpc_writer_open_serial(o.pcap, eb, sizeof eb) : dpc_writer_open(o.pcap, eb, sizeof eb);
-        if (!rec.w) {
+        if (!(rec.w = rec_open(&o, rec.serial))) {
             dnp3kit_master_free(m);
-            fprintf(stderr, "dnp3-master: cannot write %s: %s\n", o.pcap, eb);
             return EXIT_USAGE;
         }
         dnp3kit_master_set_wire_hook(m, rec_wire, &rec);

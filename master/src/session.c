@@ -22,6 +22,10 @@
 #define MAX_TASKS 256             /* queued requests per session */
 #define MAX_FRAGMENTS_PER_STEP 4096 /* a response that never ends is an error, not a hang */
 #define REQ_SAVE 64               /* control requests are kept for the echo check */
+/* Octets without a frame from our outstation to us after which the peer is
+ * streaming something else without end (session_rx_overrun): far more than a
+ * few frames of garbage or other addresses' traffic, far less than a disk. */
+#define RX_JUNK_MAX 65536
 
 enum task_state { T_QUEUED = 0, T_WAIT_RESP, T_WAIT_RETRY };
 
@@ -114,7 +118,9 @@ struct dnp3kit_master_session {
         uint64_t octets;        /* octets received */
         uint64_t frames;        /* link frames with good CRCs */
         uint64_t late_ms;       /* an answer to an earlier attempt, this long after it was sent (0: none) */
+        uint64_t overrun;       /* octets that made the master close the connection (session_rx_overrun), 0 none */
     } seen;
+    uint64_t junk;          /* octets since the last frame from our outstation to us */
 };
 
 /* ---- small helpers ---- */
@@ -842,6 +848,14 @@ static void explain_silence(const dnp3kit_master_session *s, const task *t, char
     else if (s->seen.stray)
         n += (size_t)snprintf(b + n, cap - n, "; frames seen from %u to %u, not from %u to %u", s->seen.stray_src,
                               s->seen.stray_dst, s->cfg.outstation_address, s->cfg.master_address);
+    else if (s->seen.overrun)
+        n += (size_t)snprintf(b + n, cap - n,
+                              "; %" PRIu64 " octets with no frame for this master: connection closed "
+                              "(session_rx_overrun)", s->seen.overrun);
+    else if (s->seen.octets > 0 && s->seen.frames == 0 && s->lp._have > 0)
+        n += (size_t)snprintf(b + n, cap - n,
+                              "; only %" PRIu64 " octets of a frame arrived: the outstation sends too slowly",
+                              s->seen.octets);
     else if (s->seen.octets > 0 && s->seen.frames == 0)
         n += (size_t)snprintf(b + n, cap - n, "; %" PRIu64 " octets received, none of them a DNP3 frame: not DNP3?",
                               s->seen.octets);
@@ -1196,6 +1210,7 @@ static void on_link_frame(dnp3kit_master_session *s, const dnp3kit_link_frame *f
         s->seen.stray_dst = f->dst;
         return;
     }
+    s->junk = 0;
     s->ka_wait = false;
     if (f->prm) {
         switch (f->func) {
@@ -1360,6 +1375,7 @@ void dnp3kit_master_session_closed(dnp3kit_master_session *s, uint64_t now_ms)
     s->want_close = false;
     s->ka_wait = false;
     s->tx_len = s->tx_off = 0;
+    s->junk = 0;
     dnp3kit_link_parser_reset(&s->lp, &s->sink);
     dnp3kit_reassembler_finish(&s->ra, &s->sink);
     dnp3kit_reassembler_reset(&s->ra);
@@ -1402,10 +1418,22 @@ void dnp3kit_master_session_recv(dnp3kit_master_session *s, const uint8_t *p, si
     s->last_rx = now_ms;
     s->seen.octets += len;
     while (len > 0) {
-        if (dnp3kit_link_parser_step(&s->lp, &p, &len, &s->rxf, &s->sink) == 1)
+        size_t before = len;
+        int got = dnp3kit_link_parser_step(&s->lp, &p, &len, &s->rxf, &s->sink);
+        s->junk += before - len;
+        if (got == 1)
             on_link_frame(s, &s->rxf);
         if (!s->connected)
             break;
+        if (s->junk > RX_JUNK_MAX) {
+            /* octets faster than they can be DNP3 for us: reading on would only
+             * fill memory, a recording, a log; the connection goes */
+            s->seen.overrun = s->junk;
+            report(s, DNP3KIT_F_SESSION_RX_OVERRUN, RX_JUNK_MAX, s->junk);
+            s->junk = 0;
+            s->want_close = true;
+            break;
+        }
     }
     kick(s);
 }

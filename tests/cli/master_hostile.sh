@@ -112,6 +112,53 @@ for f in wrong-fcv wrong-address wrong-seq; do
     expect_err "no response to READ"
 done
 
+# ---- streams: endless octets (session_rx_overrun, bounded recordings), one octet a second ----
+# pcap_ok FILE MAX: FILE is a pcap of whole records, at most MAX octets
+pcap_ok() {
+    python3 - "$1" "$2" <<'PY' || { echo "FAIL: $1 is not a whole capture of at most $2 octets"; fail=1; }
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+assert len(d) <= int(sys.argv[2]), "%d octets" % len(d)
+assert d[:4] == b"\xd4\xc3\xb2\xa1", "no pcap header"
+off = 24
+while off < len(d):
+    assert off + 16 <= len(d), "cut record header"
+    incl = struct.unpack_from("<I", d, off + 8)[0]
+    off += 16 + incl
+assert off == len(d), "cut record"
+PY
+}
+# the master closes after 64 KiB that are no DNP3 for it; each attempt reconnects:
+# bound (retries + 1) x the overrun + 2 x retry delay, well under the 1 s timeout each
+endless="--timeout 1000 --retries 2 --retry-delay 100"
+sim --fault endless-octets
+check "poll, endless octets" 3 4 3 3 -- $endless --pcap "$tmp/e.pcap" poll
+expect_err "session_rx_overrun"
+expect_err "no frame for this master: connection closed"
+pcap_ok "$tmp/e.pcap" 1048576 # the overrun bounds the recording before any cap
+sim --fault endless-octets
+check "poll, endless octets, --pcap-max 100K" 3 4 3 3 -- $endless --pcap "$tmp/c.pcap" --pcap-max 100K poll
+expect_err "c.pcap: reached the size cap of 102400 octets: recording stopped (the session goes on unrecorded)"
+[ "$(grep -c 'recording stopped' "$tmp/err")" = 1 ] || { echo "FAIL: not one message at the cap"; fail=1; }
+pcap_ok "$tmp/c.pcap" 102400
+sim --fault endless-octets
+check "poll, endless octets, --pcap-files 3" 3 4 3 3 -- $endless --pcap "$tmp/r.pcap" --pcap-max 64K \
+    --pcap-files 3 poll
+for f in r.pcap r.pcap.1 r.pcap.2; do
+    [ -f "$tmp/$f" ] && pcap_ok "$tmp/$f" 65536 || { echo "FAIL: rotation: $f missing"; fail=1; }
+done
+[ ! -e "$tmp/r.pcap.3" ] || { echo "FAIL: rotation kept more than 3 files"; fail=1; }
+if grep -q "recording stopped" "$tmp/err"; then echo "FAIL: rotation stopped recording"; fail=1; fi
+"$M" --pcap-max 12 poll 2>"$tmp/err" </dev/null
+rc=$?
+[ "$rc" = 2 ] || { echo "FAIL: --pcap-max 12: exit $rc, want 2"; fail=1; }
+expect_err "bad value for --pcap-max: '12'"
+# one octet a second: the response never completes within the timeout, and the error says why
+sim --fault slow-octets
+check "poll, slow octets" 3 4 1 1 -- --timeout 2000 --retries 0 poll
+expect_err "no response to READ"
+expect_err "octets of a frame arrived: the outstation sends too slowly"
+
 # ---- an outstation that behaves: no reaction is held back, exit 0 ----
 sim
 check "poll, sane outstation" 0 5 4 4 -- poll # READ, clear restart, time sync (2): the simulator starts with both bits

@@ -34,6 +34,8 @@ typedef struct conn {
     bool close_after_flush;
     bool accepted;          /* a TCP connection from the listener (idle timeout, eviction) */
     uint64_t last_rx;       /* ms of the last octet received (or of the accept) */
+    bool streaming;         /* --fault endless-octets: garbage from now on */
+    uint64_t next_octet;    /* --fault slow-octets: not before this (ms) */
 } conn;
 
 typedef struct port {
@@ -438,8 +440,19 @@ static void conn_close(size_t ci)
     c->out_len = c->out_cap = 0;
 }
 
+/* A stream fault of --fault (endless-octets, slow-octets), NULL when none. */
+static const dnp3kit_os_fault *stream_fault(uint8_t kind)
+{
+    for (unsigned k = 0; k < S.o.cfg.nfaults; k++)
+        if (S.o.cfg.faults[k].kind == kind)
+            return &S.o.cfg.faults[k];
+    return NULL;
+}
+
 static bool conn_queue(conn *c, const uint8_t *p, size_t n)
 {
+    if (c->streaming)
+        return true; /* endless-octets: responses give way to the garbage */
     if (c->out_len + n > CONN_OUT_MAX)
         return false;
     if (c->out_len + n > c->out_cap) {
@@ -457,11 +470,37 @@ static bool conn_queue(conn *c, const uint8_t *p, size_t n)
     return true;
 }
 
+/* --fault endless-octets: keep the connection's output topped up with octets
+ * that are no DNP3 (never 0x05, so no frame ever starts). */
+static void conn_stream(conn *c)
+{
+    enum { CHUNK = 16384 };
+    if (!c->streaming || c->out_len >= CHUNK)
+        return;
+    if (c->out_cap < c->out_len + CHUNK) {
+        uint8_t *q = realloc(c->out, c->out_len + CHUNK);
+        if (!q)
+            return;
+        c->out = q;
+        c->out_cap = c->out_len + CHUNK;
+    }
+    for (size_t i = 0; i < CHUNK; i++)
+        c->out[c->out_len + i] = (uint8_t)(0x10 + i % 0xE0);
+    c->out_len += CHUNK;
+}
+
 static void conn_flush(size_t ci)
 {
     conn *c = &S.conns[ci];
+    const dnp3kit_os_fault *slow = stream_fault(DNP3KIT_FAULT_SLOW_OCTETS);
     while (c->out_len) {
-        ssize_t n = write(c->fd, c->out, c->out_len); /* a socket or a tty; SIGPIPE is ignored */
+        uint64_t now = slow ? now_ms() : 0;
+        if (slow && now < c->next_octet)
+            return;
+        /* a socket or a tty; SIGPIPE is ignored. slow-octets: one octet at a time */
+        ssize_t n = write(c->fd, c->out, slow ? 1 : c->out_len);
+        if (slow && n > 0)
+            c->next_octet = now + slow->arg;
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -556,6 +595,8 @@ static void conn_read(size_t ci, uint64_t now)
             return;
         }
         S.conns[ci].last_rx = now;
+        if (stream_fault(DNP3KIT_FAULT_ENDLESS_OCTETS))
+            S.conns[ci].streaming = true;
         if (S.o.dial)
             os_dial_answered(&S.dl); /* the master talks to us: the next redial starts fast again */
         const uint8_t *p = buf;
@@ -912,8 +953,18 @@ int main(int argc, char **argv)
             pfds[np++] = (struct pollfd){S.ports[pi].udp_fd, POLLIN, 0};
         }
         size_t polled = S.nconns; /* accept() below may add connections that were not polled */
-        for (size_t ci = 0; ci < polled; ci++)
-            pfds[np++] = (struct pollfd){S.conns[ci].fd, (short)(POLLIN | (S.conns[ci].out_len ? POLLOUT : 0)), 0};
+        const dnp3kit_os_fault *slow = stream_fault(DNP3KIT_FAULT_SLOW_OCTETS);
+        for (size_t ci = 0; ci < polled; ci++) {
+            conn *c = &S.conns[ci];
+            conn_stream(c);
+            bool out = c->out_len > 0;
+            if (out && slow && c->next_octet > now) {
+                out = false; /* its next octet is not due yet */
+                if (c->next_octet < deadline)
+                    deadline = c->next_octet;
+            }
+            pfds[np++] = (struct pollfd){c->fd, (short)(POLLIN | (out ? POLLOUT : 0)), 0};
+        }
         bool pending = false;
         for (size_t i = 0; i < S.nos && !pending; i++)
             if (S.os[i].out_len && now >= S.os[i].hold_until)

@@ -105,6 +105,7 @@ int dnp3kit_os_fault_parse(const char *s, dnp3kit_os_fault *f)
         {"unsolicited-flood", DNP3KIT_FAULT_UNSOL_FLOOD, 1},
         {"keep-iin", DNP3KIT_FAULT_KEEP_IIN, DNP3KIT_IIN_DEVICE_RESTART | DNP3KIT_IIN_NEED_TIME},
         {"wrong-fcv", DNP3KIT_FAULT_WRONG_FCV, 0},  {"wrong-address", DNP3KIT_FAULT_WRONG_ADDRESS, 0},
+        {"endless-octets", DNP3KIT_FAULT_ENDLESS_OCTETS, 0}, {"slow-octets", DNP3KIT_FAULT_SLOW_OCTETS, 1000},
     };
     memset(f, 0, sizeof *f);
     char buf[128];

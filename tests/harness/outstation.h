@@ -58,6 +58,9 @@ typedef enum dnp3kit_os_fault_kind {
     DNP3KIT_FAULT_KEEP_IIN,      /* IIN bits arg (restart+need-time+overflow or a number) set in every response */
     DNP3KIT_FAULT_WRONG_FCV,     /* response frames with FCV=1 on UNCONFIRMED_USER_DATA (table 9-1 wants 0) */
     DNP3KIT_FAULT_WRONG_ADDRESS, /* response frames from our address + 1 */
+    /* stream faults, applied by the socket loop (main.c) to a whole connection */
+    DNP3KIT_FAULT_ENDLESS_OCTETS, /* after the first octets received: garbage without end, no responses */
+    DNP3KIT_FAULT_SLOW_OCTETS,    /* every octet sent alone, arg ms (default 1000) after the previous one */
 } dnp3kit_os_fault_kind;
 
 
