@@ -1542,6 +1542,70 @@ static void walk_captures(const char *dir, size_t *count, int depth)
     closedir(d);
 }
 
+/* dpc_writer_set_limit: whole records under the cap, one note when recording
+ * stops, and rotation FILE -> FILE.1 -> FILE.2 with the newest in FILE. */
+static unsigned notes;
+static void count_note(void *user, const char *msg)
+{
+    (void)user;
+    assert_non_null(strstr(msg, "reached the size cap of 4096 octets: recording stopped"));
+    notes++;
+}
+
+static long fsize(const char *name)
+{
+    struct stat st;
+    return stat(tpath(name), &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* 100 datagrams of 100 octets (a record: 16 + 14 + 20 + 8 + 100 = 158 octets, 25 to a 4 KiB file) */
+static void write_100(dpc_writer *w)
+{
+    dpc_addr m = a4(192, 0, 2, 1, 20000), o = a4(192, 0, 2, 2, 20000);
+    uint8_t p[100];
+    for (int i = 0; i < 100; i++) {
+        memset(p, i, sizeof p);
+        assert_int_equal(dpc_writer_udp(w, &m, &o, p, sizeof p, 1000000u + (uint64_t)i), 0);
+    }
+}
+
+static void test_writer_cap_and_rotation(void **state)
+{
+    (void)state;
+    rx r;
+    dpc_stats st;
+    dpc_writer *w = wopen("cap.pcap");
+    notes = 0;
+    dpc_writer_set_limit(w, 4096, 1, count_note, NULL);
+    write_100(w);
+    assert_true(dpc_writer_stopped(w));
+    assert_int_equal(notes, 1);
+    assert_int_equal(dpc_writer_close(w), 0);
+    assert_int_equal(fsize("cap.pcap"), 24 + 25 * 158);
+    assert_int_equal(read_tmp("cap.pcap", &r, &st), 0);
+    assert_int_equal(r.udp_datagrams, 25);
+    rx_free(&r);
+
+    w = wopen("rot.pcap");
+    notes = 0;
+    dpc_writer_set_limit(w, 4096, 3, count_note, NULL);
+    write_100(w);
+    assert_false(dpc_writer_stopped(w));
+    assert_int_equal(dpc_writer_close(w), 0);
+    assert_int_equal(notes, 0);
+    /* 4 files were written (1-25, 26-50, 51-75, 76-100); the first was dropped */
+    static const char *const names[] = {"rot.pcap", "rot.pcap.1", "rot.pcap.2"};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(fsize(names[i]), 24 + 25 * 158);
+        assert_int_equal(read_tmp(names[i], &r, &st), 0);
+        assert_int_equal(r.udp_datagrams, 25);
+        /* newest first: FILE holds datagrams 75-99 (octets 75), FILE.2 holds 25-49 */
+        assert_int_equal(r.buf[0][0][0], 75 - 25 * i);
+        rx_free(&r);
+    }
+    assert_int_equal(fsize("rot.pcap.3"), -1);
+}
+
 static void test_shared_captures(void **state)
 {
     (void)state;
@@ -1637,6 +1701,7 @@ int main(void)
         cmocka_unit_test(test_truncated_packets),
         cmocka_unit_test(test_unsupported_linktype),
         cmocka_unit_test(test_rst_and_pure_acks),
+        cmocka_unit_test(test_writer_cap_and_rotation),
         cmocka_unit_test(test_shared_captures),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

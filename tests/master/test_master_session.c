@@ -237,6 +237,16 @@ static void answer_null(uint16_t iin)
 
 /* ---- tests ---- */
 
+/* A fresh session with no retries and a poll in flight. */
+static void start_poll_once(void)
+{
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    c.retries = 0;
+    fx_start(&c);
+    submit_poll();
+}
+
 static void test_integrity_poll_points_and_iin(void **state)
 {
     (void)state;
@@ -654,11 +664,7 @@ static void test_link_layer(void **state)
 static void test_bad_crc_named_in_timeout(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    c.retries = 0;
-    fx_start(&c);
-    submit_poll();
+    start_poll_once();
     uint8_t b[64], fr[300], seg[80];
     size_t m = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE, 0,
                     "1e 01 00 00 00 01 07 00 00 00");
@@ -697,6 +703,53 @@ static void test_garbage_and_byte_by_byte(void **state)
     drain();
     assert_int_equal(F.ndone, 1);
     assert_int_equal(F.done[0].err, DNP3KIT_OK);
+}
+
+/* A peer streaming octets that are no frame for this master: after 64 KiB the
+ * session reports session_rx_overrun and wants the connection closed, and the
+ * failed request names it; a good frame in between resets the count. */
+static void test_rx_overrun_closes(void **state)
+{
+    (void)state;
+    start_poll_once();
+    static uint8_t junk[16384];
+    memset(junk, 0x11, sizeof junk);
+    /* frames from another outstation count too: 60 KiB, then our answer, then 60 KiB more */
+    for (int i = 0; i < 3; i++)
+        dnp3kit_master_session_recv(F.s, junk, sizeof junk, F.now);
+    uint8_t fr[300];
+    int n = dnp3kit_link_build(dnp3kit_link_ctrl(false, true, false, false, 4), M_ADDR, OS_ADDR + 1,
+                               (const uint8_t *)"\xC0\xC0\x81\x00\x00", 5, fr, sizeof fr);
+    for (int i = 0; i < 64; i++)
+        dnp3kit_master_session_recv(F.s, fr, (size_t)n, F.now);
+    assert_false(dnp3kit_master_session_wants_close(F.s));
+    answer_null(0);
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].err, DNP3KIT_OK);
+    for (int i = 0; i < 3; i++)
+        dnp3kit_master_session_recv(F.s, junk, sizeof junk, F.now);
+    assert_false(dnp3kit_master_session_wants_close(F.s)); /* the answer reset the count */
+    submit_poll();
+    for (int i = 0; i < 2 && !dnp3kit_master_session_wants_close(F.s); i++)
+        dnp3kit_master_session_recv(F.s, junk, sizeof junk, F.now);
+    assert_true(dnp3kit_master_session_wants_close(F.s));
+    dnp3kit_master_session_closed(F.s, F.now);
+    assert_int_equal(F.ndone, 2);
+    assert_int_equal(F.done[1].err, DNP3KIT_ERR_CLOSED);
+    assert_int_equal(F.done[1].d.finding, DNP3KIT_F_SESSION_RX_OVERRUN);
+    assert_non_null(strstr(F.done[1].d.message, "octets with no frame for this master: connection closed"));
+}
+
+/* Part of a frame and then silence: the timeout says the sender is too slow. */
+static void test_slow_frame_named_in_timeout(void **state)
+{
+    (void)state;
+    start_poll_once();
+    dnp3kit_master_session_recv(F.s, (const uint8_t *)"\x05\x64\x0a", 3, F.now);
+    advance(1000);
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].err, DNP3KIT_ERR_TIMEOUT);
+    assert_non_null(strstr(F.done[0].d.message, "only 3 octets of a frame arrived: the outstation sends too slowly"));
 }
 
 static void test_cto_resolves_relative_time(void **state)
@@ -1193,11 +1246,7 @@ static void test_startup_result_is_the_poll(void **state)
 static void test_timeout_names_other_address(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    c.retries = 0;
-    fx_start(&c);
-    submit_poll();
+    start_poll_once();
     /* the device at the other end answers from link address 11 */
     uint8_t fr[64];
     uint8_t ctrl = dnp3kit_link_ctrl(false, true, false, false, DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA);
@@ -1212,11 +1261,7 @@ static void test_timeout_names_other_address(void **state)
 static void test_timeout_names_non_dnp3(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    c.retries = 0;
-    fx_start(&c);
-    submit_poll();
+    start_poll_once();
     static const char http[] = "HTTP/1.1 400 Bad Request\r\n\r\n";
     dnp3kit_master_session_recv(F.s, (const uint8_t *)http, sizeof http - 1, F.now);
     advance(1000);
@@ -1298,6 +1343,8 @@ int main(void)
         cmocka_unit_test_teardown(test_link_layer, fx_teardown),
         cmocka_unit_test_teardown(test_bad_crc_named_in_timeout, fx_teardown),
         cmocka_unit_test_teardown(test_garbage_and_byte_by_byte, fx_teardown),
+        cmocka_unit_test_teardown(test_rx_overrun_closes, fx_teardown),
+        cmocka_unit_test_teardown(test_slow_frame_named_in_timeout, fx_teardown),
         cmocka_unit_test_teardown(test_cto_resolves_relative_time, fx_teardown),
         cmocka_unit_test_teardown(test_closed_then_retried, fx_teardown),
         cmocka_unit_test_teardown(test_keepalive, fx_teardown),
