@@ -41,11 +41,16 @@ typedef struct dk_hf {
         al_confirms, al_points_total, al_unparsed, al_point_octets, al_complete, al_obj_valid, finding_detail;
     int iin_bits[16];          /* by bit number (IIN2 bit 0 = bit 0 ... IIN1 bit 7 = bit 15) */
     int crob_op, crob_queue, crob_clear, crob_tcc;
+    /* g70v3 File Command, g70v5/v6 block, g0 values, g121/g122 statistic (dnp3kit/values.h) */
+    int file_name_offset, file_name_size, file_created, file_perms, file_perm_bits[9], file_auth_key, file_size,
+        file_mode, file_max_block, file_request_id, file_name, file_block_number, file_last_block;
+    int attr_uint, attr_int, attr_float, attr_text, attr_time, attr_octets, sa_statistic;
 } dk_hf;
 extern dk_hf hf;
 
 typedef struct dk_ett {
-    int top, link, ctrl, block, tr, tr_frames, al, al_ctrl, iin, obj, qual, point, flags, crob, garbage, finding;
+    int top, link, ctrl, block, tr, tr_frames, al, al_ctrl, iin, obj, qual, point, flags, crob, garbage, finding, file_perms,
+        file_block;
 } dk_ett;
 extern dk_ett ett;
 
@@ -59,6 +64,8 @@ int dk_field_hf(const dnp3kit_object_info *row, unsigned i);
 /* Flags header field and its bit fields (NULL-terminated) for a group; NULL bits when none. */
 int *const *dk_flag_bits(uint8_t group);
 int dk_flags_hf(void);
+/* Bits of a g70v5/v6 block number (number, last-block flag), NULL-terminated. */
+extern int *const dk_block_bits[];
 /* Is any point-level field wanted by a filter or a column (tree not visible)? */
 bool dk_point_fields_referenced(proto_tree *tree);
 

@@ -72,6 +72,25 @@ static value_string status_vals[] = {
 
 static value_string *func_vals;
 
+/* A value_string of the core's names for an enumerated field (dnp3kit_field_enum), or NULL. */
+static const value_string *enum_vals(const char *field)
+{
+    const dnp3kit_enum *e = dnp3kit_field_enum(field);
+    if (!e)
+        return NULL;
+    size_t n = 0;
+    while (e[n].name)
+        n++;
+    value_string *vs = g_new0(value_string, n + 1);
+    for (size_t k = 0; k < n; k++) {
+        vs[k].value = e[k].value;
+        vs[k].strptr = e[k].name;
+    }
+    return vs;
+}
+
+int *const dk_block_bits[] = {&hf.file_last_block, &hf.file_block_number, NULL};
+
 static value_string crob_op_vals[] = {{DNP3KIT_OP_NUL, "NUL"}, {DNP3KIT_OP_PULSE_ON, "PULSE_ON"},
                                       {DNP3KIT_OP_PULSE_OFF, "PULSE_OFF"}, {DNP3KIT_OP_LATCH_ON, "LATCH_ON"},
                                       {DNP3KIT_OP_LATCH_OFF, "LATCH_OFF"}, {0, NULL}};
@@ -115,6 +134,16 @@ bool dk_point_fields_referenced(proto_tree *tree)
         proto_field_is_referenced(tree, hf.crob_tcc) || proto_field_is_referenced(tree, hf.crob_clear) ||
         proto_field_is_referenced(tree, hf.crob_queue))
         return true;
+    const int detail[] = {hf.file_name_offset, hf.file_name_size, hf.file_created, hf.file_perms, hf.file_auth_key,
+                          hf.file_size, hf.file_mode, hf.file_max_block, hf.file_request_id, hf.file_name,
+                          hf.file_block_number, hf.file_last_block, hf.attr_uint, hf.attr_int, hf.attr_float,
+                          hf.attr_text, hf.attr_time, hf.attr_octets, hf.sa_statistic};
+    for (size_t k = 0; k < G_N_ELEMENTS(detail); k++)
+        if (proto_field_is_referenced(tree, detail[k]))
+            return true;
+    for (size_t k = 0; k < G_N_ELEMENTS(hf.file_perm_bits); k++)
+        if (proto_field_is_referenced(tree, hf.file_perm_bits[k]))
+            return true;
     for (size_t k = 0; k < npfields; k++)
         if (proto_field_is_referenced(tree, pfields[k].id))
             return true;
@@ -211,7 +240,8 @@ static void register_point_fields(void)
         case C_FLAGS: add_hf(&pfields[k].id, name, abbrev, FT_UINT8, BASE_HEX, NULL, 0, blurb); break;
         case C_BOOL: add_hf(&pfields[k].id, name, abbrev, FT_BOOLEAN, BASE_NONE, NULL, 0, blurb); break;
         case C_DBIT: add_hf(&pfields[k].id, name, abbrev, FT_UINT8, BASE_DEC, VALS(dbit_vals), 0, blurb); break;
-        case C_UINT: add_hf(&pfields[k].id, name, abbrev, FT_UINT32, BASE_DEC, NULL, 0, blurb); break;
+        case C_UINT: add_hf(&pfields[k].id, name, abbrev, FT_UINT32, BASE_DEC, enum_vals(pfields[k].name), 0, blurb);
+            break;
         case C_INT: add_hf(&pfields[k].id, name, abbrev, FT_INT32, BASE_DEC, NULL, 0, blurb); break;
         case C_FLOAT: add_hf(&pfields[k].id, name, abbrev, FT_DOUBLE, BASE_NONE, NULL, 0, blurb); break;
         case C_ABS: add_hf(&pfields[k].id, name, abbrev, FT_ABSOLUTE_TIME, ABSOLUTE_TIME_UTC, NULL, 0, blurb); break;
@@ -354,6 +384,39 @@ static void register_fixed_fields(void)
     F(al_obj_valid, "Whole objects before the defect", "al.obj.valid_count", FT_UINT64, BASE_DEC, NULL, 0,
       "Objects of a header whose data breaks off that are shown (the rest is in al.unparsed)");
 
+    /* Object details beyond the catalogue's rows (dnp3kit/values.h). */
+    F(file_name_offset, "File name offset", "al.file.name_offset", FT_UINT16, BASE_DEC, NULL, 0,
+      "g70v3: where the file name starts, from the object's first octet");
+    F(file_name_size, "File name size", "al.file.name_size", FT_UINT16, BASE_DEC, NULL, 0, NULL);
+    F(file_created, "Time of creation", "al.file.created", FT_ABSOLUTE_TIME, ABSOLUTE_TIME_UTC, NULL, 0, NULL);
+    F(file_perms, "Permissions", "al.file.permissions", FT_UINT16, BASE_OCT, NULL, 0,
+      "UNIX-style rwx bits for owner, group and world");
+    static const char *const who[3] = {"owner", "group", "world"}, *const what[3] = {"read", "write", "execute"};
+    for (unsigned k = 0; k < 9; k++)
+        add_hf(&hf.file_perm_bits[k], g_strdup_printf("%c%s permission for %s", g_ascii_toupper(what[k % 3][0]),
+                                                      what[k % 3] + 1, who[k / 3]),
+               g_strdup_printf("dnp3kit.al.file.permissions.%s_%s", who[k / 3], what[k % 3]), FT_BOOLEAN, 16, NULL,
+               0x100u >> k, NULL);
+    F(file_auth_key, "Authentication key", "al.file.auth_key", FT_UINT32, BASE_HEX, NULL, 0, NULL);
+    F(file_size, "File size", "al.file.size", FT_UINT32, BASE_DEC, NULL, 0, NULL);
+    F(file_mode, "Operational mode", "al.file.mode", FT_UINT16, BASE_DEC, enum_vals("mode"), 0, NULL);
+    F(file_max_block, "Maximum block size", "al.file.max_block", FT_UINT16, BASE_DEC, NULL, 0, NULL);
+    F(file_request_id, "Request id", "al.file.request_id", FT_UINT16, BASE_DEC, NULL, 0, NULL);
+    F(file_name, "File name", "al.file.name", FT_STRING, BASE_NONE, NULL, 0, NULL);
+    F(file_block_number, "Block number", "al.file.block_number", FT_UINT32, BASE_DEC, NULL, DNP3KIT_FILE_BLOCK_MASK,
+      "g70v5/v6 block number without the last-block flag");
+    F(file_last_block, "Last block", "al.file.last_block", FT_BOOLEAN, 32, NULL, DNP3KIT_FILE_LAST_BLOCK, NULL);
+    F(attr_uint, "Attribute value", "al.attr.uint", FT_UINT64, BASE_DEC, NULL, 0, "g0 value of data type UINT");
+    F(attr_int, "Attribute value", "al.attr.int", FT_INT64, BASE_DEC, NULL, 0, "g0 value of data type INT");
+    F(attr_float, "Attribute value", "al.attr.float", FT_DOUBLE, BASE_NONE, NULL, 0, "g0 value of data type FLT");
+    F(attr_text, "Attribute value", "al.attr.text", FT_STRING, BASE_NONE, NULL, 0, "g0 value of data type VSTR");
+    F(attr_time, "Attribute value", "al.attr.time", FT_ABSOLUTE_TIME, ABSOLUTE_TIME_UTC, NULL, 0,
+      "g0 value of data type TIME");
+    F(attr_octets, "Attribute value", "al.attr.octets", FT_BYTES, BASE_NONE, NULL, 0,
+      "g0 value of data type OSTR, BSTR or a list, or one whose length does not fit its type");
+    F(sa_statistic, "Statistic", "al.sa.statistic", FT_STRING, BASE_NONE, NULL, 0,
+      "g121/g122: the security statistic the point index names");
+
     /* IIN bits (clause 4.2.2.5) from the core's list. */
     static const struct { uint16_t v; const char *n; } iin[] = {
 #define X(n, v) {v, #n},
@@ -474,7 +537,7 @@ void dk_register_fields(int proto)
 
     static int *etts[] = {&ett.top, &ett.link, &ett.ctrl, &ett.block, &ett.tr, &ett.tr_frames, &ett.al,
                           &ett.al_ctrl, &ett.iin, &ett.obj, &ett.qual, &ett.point, &ett.flags, &ett.crob,
-                          &ett.garbage, &ett.finding};
+                          &ett.garbage, &ett.finding, &ett.file_perms, &ett.file_block};
     for (size_t i = 0; i < G_N_ELEMENTS(etts); i++)
         *etts[i] = -1;
     proto_register_subtree_array(etts, G_N_ELEMENTS(etts));

@@ -16,6 +16,7 @@
 
 #include <epan/prefs.h>
 #include <epan/tap.h>
+#include <epan/strutil.h>
 #include <epan/dissectors/packet-tcp.h>
 
 #include <string.h>
@@ -357,7 +358,14 @@ static void add_field(proto_tree *t, tvbuff_t *tvb, const dk_frag *fr, const dnp
     case DNP3KIT_FT_I16: case DNP3KIT_FT_I32:
         proto_tree_add_int(t, id, tvb, o, w, (gint32)f->v.i);
         break;
-    case DNP3KIT_FT_F32: case DNP3KIT_FT_F64:
+    case DNP3KIT_FT_F32: {
+        /* the float as the outstation sent it: 0.1, not 0.100000001490116 */
+        char fb[40];
+        dnp3kit_format_f32((float)f->v.f, fb, sizeof fb);
+        proto_tree_add_double_format_value(t, id, tvb, o, w, f->v.f, "%s", fb);
+        break;
+    }
+    case DNP3KIT_FT_F64:
         proto_tree_add_double(t, id, tvb, o, w, f->v.f);
         break;
     case DNP3KIT_FT_TIME48: {
@@ -372,10 +380,116 @@ static void add_field(proto_tree *t, tvbuff_t *tvb, const dk_frag *fr, const dnp
             proto_tree_add_uint64(t, id, tvb, o, w, f->v.u);
         break;
     default:
-        proto_tree_add_uint(t, id, tvb, o, w, (guint32)f->v.u);
+        /* g70v5/v6: bit 31 of the block number is the last-block flag */
+        if (oh->group == 70 && f->type == DNP3KIT_FT_U32 && f->name && strcmp(f->name, "block") == 0)
+            proto_tree_add_bitmask(t, tvb, o, id, ett.file_block, dk_block_bits, ENC_LITTLE_ENDIAN);
+        else
+            proto_tree_add_uint(t, id, tvb, o, w, (guint32)f->v.u);
         break;
     }
     *off = o + w;
+}
+
+static const dnp3kit_field_value *field_named(const dnp3kit_point *pt, const char *name)
+{
+    for (unsigned i = 0; i < pt->nfields; i++)
+        if (pt->fields[i].name && strcmp(pt->fields[i].name, name) == 0)
+            return &pt->fields[i];
+    return NULL;
+}
+
+static void add_time_ms(proto_tree *t, int id, tvbuff_t *tvb, guint at, guint len, uint64_t ms)
+{
+    nstime_t ts = {(time_t)(ms / 1000), (int)(ms % 1000) * 1000000};
+    proto_tree_add_time(t, id, tvb, at, len, &ts);
+}
+
+/* g70v3: the File Command's fields, which the catalogue row keeps as one octet string. */
+static void add_file_command(proto_tree *t, proto_item *pi, bool label, tvbuff_t *tvb, const dk_frag *fr,
+                             const dnp3kit_field_value *f)
+{
+    if (!f || f->type != DNP3KIT_FT_OCTETS || !f->octets)
+        return;
+    dnp3kit_file_command fc;
+    bool ok = dnp3kit_file_command_decode(f->octets, f->octets_len, &fc) == DNP3KIT_OK;
+    if (f->octets_len < DNP3KIT_FILE_COMMAND_FIXED)
+        return;
+    static int *const perms[] = {&hf.file_perm_bits[0], &hf.file_perm_bits[1], &hf.file_perm_bits[2],
+                                 &hf.file_perm_bits[3], &hf.file_perm_bits[4], &hf.file_perm_bits[5],
+                                 &hf.file_perm_bits[6], &hf.file_perm_bits[7], &hf.file_perm_bits[8], NULL};
+    guint at = (guint)(f->octets - fr->data);
+    proto_tree_add_uint(t, hf.file_name_offset, tvb, at, 2, fc.name_offset);
+    proto_tree_add_uint(t, hf.file_name_size, tvb, at + 2, 2, fc.name_size);
+    add_time_ms(t, hf.file_created, tvb, at + 4, 6, fc.created_ms);
+    proto_tree_add_bitmask_with_flags(t, tvb, at + 10, hf.file_perms, ett.file_perms, perms, ENC_LITTLE_ENDIAN,
+                                      BMT_NO_APPEND);
+    proto_tree_add_uint(t, hf.file_auth_key, tvb, at + 12, 4, fc.auth_key);
+    proto_tree_add_uint(t, hf.file_size, tvb, at + 16, 4, fc.file_size);
+    proto_tree_add_uint(t, hf.file_mode, tvb, at + 20, 2, fc.mode);
+    proto_tree_add_uint(t, hf.file_max_block, tvb, at + 22, 2, fc.max_block);
+    proto_tree_add_uint(t, hf.file_request_id, tvb, at + 24, 2, fc.request_id);
+    const char *mode = dnp3kit_enum_name(dnp3kit_field_enum("mode"), fc.mode);
+    if (ok) {
+        char *name = (char *)wmem_strndup(wmem_packet_scope(), (const char *)fc.name, fc.name_len);
+        proto_tree_add_string(t, hf.file_name, tvb, at + fc.name_offset, fc.name_size, name);
+        if (label)
+            proto_item_append_text(pi, " name=\"%s\"", format_text(wmem_packet_scope(), (const guchar *)name, strlen(name)));
+    }
+    if (label)
+        proto_item_append_text(pi, " mode=%s", mode ? mode : "RESERVED");
+}
+
+/* g0: the attribute's value by its data type. */
+static void add_attribute(proto_tree *t, proto_item *pi, bool label, tvbuff_t *tvb, const dk_frag *fr,
+                          const dnp3kit_point *pt)
+{
+    const dnp3kit_field_value *ty = field_named(pt, "data_type"), *val = field_named(pt, "value");
+    if (!ty || !val || val->type != DNP3KIT_FT_OCTETS)
+        return;
+    dnp3kit_attr_value v;
+    dnp3kit_attr_value_decode((uint8_t)ty->v.u, val->octets, val->octets_len, &v);
+    guint at = val->octets ? (guint)(val->octets - fr->data) : 0;
+    guint n = val->octets ? (guint)val->octets_len : 0;
+    const char *tn = dnp3kit_enum_name(dnp3kit_field_enum("data_type"), ty->v.u);
+    if (label)
+        proto_item_append_text(pi, " %s", tn ? tn : "UNKNOWN");
+    switch (v.kind) {
+    case DNP3KIT_AV_TEXT: {
+        char *s = (char *)wmem_strndup(wmem_packet_scope(), (const char *)v.octets, v.len);
+        proto_tree_add_string(t, hf.attr_text, tvb, at, n, s);
+        if (label)
+            proto_item_append_text(pi, " \"%s\"", format_text(wmem_packet_scope(), (const guchar *)s, strlen(s)));
+        break;
+    }
+    case DNP3KIT_AV_UINT:
+        proto_tree_add_uint64(t, hf.attr_uint, tvb, at, n, v.u);
+        if (label)
+            proto_item_append_text(pi, " %" PRIu64, v.u);
+        break;
+    case DNP3KIT_AV_INT:
+        proto_tree_add_int64(t, hf.attr_int, tvb, at, n, v.i);
+        if (label)
+            proto_item_append_text(pi, " %" PRId64, v.i);
+        break;
+    case DNP3KIT_AV_FLOAT: {
+        char fb[40];
+        if (v.f32)
+            dnp3kit_format_f32((float)v.f, fb, sizeof fb);
+        else
+            snprintf(fb, sizeof fb, "%.17g", v.f);
+        proto_tree_add_double_format_value(t, hf.attr_float, tvb, at, n, v.f, "%s", fb);
+        if (label)
+            proto_item_append_text(pi, " %s", fb);
+        break;
+    }
+    case DNP3KIT_AV_TIME:
+        add_time_ms(t, hf.attr_time, tvb, at, n, v.u);
+        break;
+    default:
+        if (n)
+            proto_tree_add_item(t, hf.attr_octets, tvb, at, n, ENC_NA);
+        break;
+    }
 }
 
 static void add_point(ctx *c, proto_tree *ot, const dk_frag *fr, const dnp3kit_object_header *oh,
@@ -404,9 +518,31 @@ static void add_point(ctx *c, proto_tree *ot, const dk_frag *fr, const dnp3kit_o
     guint off = at + ((oh->prefix_code != DNP3KIT_PREFIX_NONE) ? oh->prefix_size : 0);
     for (unsigned i = 0; i < pt->nfields; i++)
         add_field(pt_tree, c->ftvb, fr, oh, pt, i, &off);
+    if (oh->group == 70 && oh->variation == 3 && pt->nfields == 1)
+        add_file_command(pt_tree, pi, label, c->ftvb, fr, &pt->fields[0]);
+    else if (oh->group == 0 && oh->info && oh->info->size_rule == DNP3KIT_SIZE_ATTRIBUTE)
+        add_attribute(pt_tree, pi, label, c->ftvb, fr, pt);
+    if ((oh->group == 121 || oh->group == 122) && pt->has_index) {
+        const char *sn = dnp3kit_security_statistic_name(pt->index);
+        if (sn) {
+            proto_item_set_generated(proto_tree_add_string(pt_tree, hf.sa_statistic, c->ftvb, at, 0, sn));
+            if (label)
+                proto_item_append_text(pi, " %s", sn);
+        }
+    }
     /* a one-line summary on the point */
     if (!label)
         return;
+    for (unsigned i = 0; i < pt->nfields; i++) {
+        /* enumerated fields by name (file status, SA algorithms, ...) */
+        const dnp3kit_field_value *f = &pt->fields[i];
+        const char *en = f->type == DNP3KIT_FT_U8 ? dnp3kit_enum_name(dnp3kit_field_enum(f->name), f->v.u) : NULL;
+        if (en && strcmp(f->name, "data_type") != 0)
+            proto_item_append_text(pi, " %s=%s", f->name, en);
+        if (oh->group == 70 && f->type == DNP3KIT_FT_U32 && strcmp(f->name, "block") == 0)
+            proto_item_append_text(pi, " block=%u%s", (unsigned)(f->v.u & DNP3KIT_FILE_BLOCK_MASK),
+                                   (f->v.u & DNP3KIT_FILE_LAST_BLOCK) ? " (last)" : "");
+    }
     if (pt->has_flags) {
         char fl[160];
         dnp3kit_flags_format(oh->group, pt->flags, fl, sizeof fl);

@@ -10,6 +10,7 @@
  * change here (DESIGN.md principle 2).
  */
 #include <math.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "dnp3kit/app.h"
 #include "dnp3kit/catalog.h"
 #include "dnp3kit/render.h"
+#include "dnp3kit/values.h"
 
 /* ---- buffered writer ---- */
 
@@ -234,7 +236,7 @@ static void put_float(wbuf *w, double v, bool f32, bool json)
         return;
     }
     char b[40];
-    int r = snprintf(b, sizeof b, f32 ? "%.9g" : "%.17g", v);
+    int r = f32 ? dnp3kit_format_f32((float)v, b, sizeof b) : snprintf(b, sizeof b, "%.17g", v);
     if (r <= 0)
         return;
     size_t n = (size_t)r < sizeof b ? (size_t)r : sizeof b - 1;
@@ -244,6 +246,20 @@ static void put_float(wbuf *w, double v, bool f32, bool json)
             b[i] = '.';
     }
     put(w, b, n);
+}
+
+/* The fewest digits (6 to 9) that read back as the same float: 0.1f is
+ * "0.1", not "0.100000001" (%.9g) or "0.100000001490116" (as a double).
+ * snprintf and strtof use the same locale, so the check holds under any. */
+int dnp3kit_format_f32(float v, char *buf, size_t cap)
+{
+    int r = 0;
+    for (int p = 6; p <= 9; p++) {
+        r = snprintf(buf, cap, "%.*g", p, (double)v);
+        if (r <= 0 || (size_t)r >= cap || strtof(buf, NULL) == v || isnan(v))
+            break;
+    }
+    return r;
 }
 
 static void put_time(wbuf *w, uint64_t ms)
@@ -451,13 +467,20 @@ static void text_field(ctx *c, bool *first, const dnp3kit_field_value *fv, uint8
             put(w, "\")", 2);
         }
         break;
-    default: /* U8, U16, U32, BCD (decoded by points.c) */
+    default: { /* U8, U16, U32, BCD (decoded by points.c) */
         putf(w, "%llu", (unsigned long long)fv->v.u);
+        const char *en = dnp3kit_enum_name(dnp3kit_field_enum(name), fv->v.u);
+        if (en)
+            putf(w, "(%s)", en);
+        else if (group == 70 && fv->type == DNP3KIT_FT_U32 && strcmp(name, "block") == 0)
+            putf(w, "(%llu%s)", (unsigned long long)(fv->v.u & DNP3KIT_FILE_BLOCK_MASK),
+                 (fv->v.u & DNP3KIT_FILE_LAST_BLOCK) ? " last" : "");
         break;
+    }
     }
 }
 
-static void json_field(ctx *c, bool *first, const dnp3kit_field_value *fv)
+static void json_field(ctx *c, bool *first, const dnp3kit_field_value *fv, uint8_t group)
 {
     wbuf *w = &c->w;
     const char *name = fv->name ? fv->name : "field";
@@ -508,9 +531,120 @@ static void json_field(ctx *c, bool *first, const dnp3kit_field_value *fv)
         put_hex(w, fv->octets, fv->octets ? fv->octets_len : 0);
         put(w, "\"", 1);
         break;
-    default: /* FLAGS, U8, U16, U32, BCD, TIME48 */
+    default: { /* FLAGS, U8, U16, U32, BCD, TIME48 */
         putf(w, "%llu", (unsigned long long)fv->v.u);
+        const char *en = fv->type == DNP3KIT_FT_FLAGS ? NULL : dnp3kit_enum_name(dnp3kit_field_enum(name), fv->v.u);
+        if (en) {
+            char k[80];
+            snprintf(k, sizeof k, "%s_name", name);
+            jkey(w, first, k);
+            jcstr(w, en);
+        } else if (group == 70 && fv->type == DNP3KIT_FT_U32 && strcmp(name, "block") == 0) {
+            jkey(w, first, "block_number");
+            putf(w, "%llu", (unsigned long long)(fv->v.u & DNP3KIT_FILE_BLOCK_MASK));
+            jkey(w, first, "last_block");
+            putstr(w, (fv->v.u & DNP3KIT_FILE_LAST_BLOCK) ? "true" : "false");
+        }
         break;
+    }
+    }
+}
+
+static const dnp3kit_field_value *field_named(const dnp3kit_point *pt, const char *name)
+{
+    for (unsigned i = 0; i < pt->nfields && i < DNP3KIT_MAX_FIELDS; i++)
+        if (pt->fields[i].name && strcmp(pt->fields[i].name, name) == 0)
+            return &pt->fields[i];
+    return NULL;
+}
+
+/* What the row cannot list (dnp3kit/values.h): the g70v3 File Command's
+ * fields, a g0 attribute's value by its data type, a g121/g122 statistic's
+ * name. Text members follow the fields as key=value, JSON members as keys. */
+static void put_extras(ctx *c, bool *first, const dnp3kit_object_header *oh, const dnp3kit_point *pt)
+{
+    wbuf *w = &c->w;
+    if (oh->group == 70 && oh->variation == 3 && pt->nfields == 1 && pt->fields[0].octets) {
+        dnp3kit_file_command fc;
+        bool ok = dnp3kit_file_command_decode(pt->fields[0].octets, pt->fields[0].octets_len, &fc) == DNP3KIT_OK;
+        if (pt->fields[0].octets_len < DNP3KIT_FILE_COMMAND_FIXED)
+            return;
+        const char *mode = dnp3kit_enum_name(dnp3kit_field_enum("mode"), fc.mode);
+        if (c->json) {
+            jkey(w, first, "file_command");
+            put(w, "{", 1);
+            bool f2 = true;
+            if (ok) {
+                jkey(w, &f2, "name");
+                jstr(w, (const char *)fc.name, fc.name_len);
+            }
+            jkey(w, &f2, "mode");
+            putf(w, "%u", fc.mode);
+            jkey(w, &f2, "mode_name");
+            jcstr(w, mode ? mode : "RESERVED");
+            jkey(w, &f2, "permissions");
+            putf(w, "%u", fc.permissions);
+            jkey(w, &f2, "created");
+            putf(w, "%llu", (unsigned long long)fc.created_ms); /* ms since the epoch, as TIME48 fields */
+            jkey(w, &f2, "auth_key");
+            putf(w, "%u", fc.auth_key);
+            jkey(w, &f2, "file_size");
+            putf(w, "%u", fc.file_size);
+            jkey(w, &f2, "max_block");
+            putf(w, "%u", fc.max_block);
+            jkey(w, &f2, "request_id");
+            putf(w, "%u", fc.request_id);
+            put(w, "}", 1);
+        } else {
+            if (ok) {
+                putstr(w, " name=\"");
+                put(w, (const char *)fc.name, printable(fc.name, fc.name_len) ? fc.name_len : 0);
+                putstr(w, "\"");
+            }
+            putf(w, " mode=%s permissions=0%o created=", mode ? mode : "RESERVED", fc.permissions);
+            put_time(w, fc.created_ms);
+            putf(w, " auth_key=%u file_size=%u max_block=%u request_id=%u", fc.auth_key, fc.file_size, fc.max_block,
+                 fc.request_id);
+        }
+        return;
+    }
+    if (oh->info && oh->info->size_rule == DNP3KIT_SIZE_ATTRIBUTE) {
+        const dnp3kit_field_value *ty = field_named(pt, "data_type"), *val = field_named(pt, "value");
+        if (!ty || !val || val->type != DNP3KIT_FT_OCTETS)
+            return;
+        dnp3kit_attr_value v;
+        dnp3kit_attr_value_decode((uint8_t)ty->v.u, val->octets, val->octets_len, &v);
+        if (v.kind == DNP3KIT_AV_NONE || v.kind == DNP3KIT_AV_OCTETS || v.kind == DNP3KIT_AV_LIST)
+            return; /* the octets are the value */
+        if (c->json)
+            jkey(w, first, "attribute");
+        else
+            putstr(w, " attribute=");
+        switch (v.kind) {
+        case DNP3KIT_AV_TEXT:
+            if (c->json)
+                jstr(w, (const char *)v.octets, v.len);
+            else
+                put(w, "\"", 1), put(w, (const char *)v.octets, printable(v.octets, v.len) ? v.len : 0), put(w, "\"", 1);
+            break;
+        case DNP3KIT_AV_UINT: putf(w, "%llu", (unsigned long long)v.u); break;
+        case DNP3KIT_AV_INT: putf(w, "%lld", (long long)v.i); break;
+        case DNP3KIT_AV_FLOAT: put_float(w, v.f, v.f32, c->json); break;
+        case DNP3KIT_AV_TIME: put_time(w, v.u); break;
+        default: break;
+        }
+        return;
+    }
+    if ((oh->group == 121 || oh->group == 122) && pt->has_index) {
+        const char *sn = dnp3kit_security_statistic_name(pt->index);
+        if (!sn)
+            return;
+        if (c->json) {
+            jkey(w, first, "statistic");
+            jcstr(w, sn);
+        } else {
+            putf(w, " statistic=%s", sn);
+        }
     }
 }
 
@@ -638,7 +772,7 @@ static void emit_point(ctx *c, const dnp3kit_object_header *oh, const dnp3kit_po
         if (nf == 0)
             json_normalised(c, &first, pt);
         for (unsigned i = 0; i < nf; i++) {
-            json_field(c, &first, &pt->fields[i]);
+            json_field(c, &first, &pt->fields[i], oh->group);
             if (derived && !derived_done && pt->fields[i].type == DNP3KIT_FT_FLAGS) {
                 json_state(c, &first, pt);
                 derived_done = true;
@@ -646,6 +780,7 @@ static void emit_point(ctx *c, const dnp3kit_object_header *oh, const dnp3kit_po
         }
         if (derived && !derived_done)
             json_state(c, &first, pt);
+        put_extras(c, &first, oh, pt);
         put(w, "}", 1);
     } else {
         put_indent(c, 2);
@@ -664,6 +799,7 @@ static void emit_point(ctx *c, const dnp3kit_object_header *oh, const dnp3kit_po
         }
         if (derived && !derived_done)
             text_state(c, &first, pt);
+        put_extras(c, &first, oh, pt);
         put(w, "\n", 1);
     }
 }

@@ -68,6 +68,7 @@ clean_session none
 tcp_split_frames none
 udp_ipv6_session none
 read_time none
+objects_named none
 tcp_retransmission_reorder tcp_retransmission
 tcp_gap tcp_gap
 link_bad_header_crc link_bad_header_crc

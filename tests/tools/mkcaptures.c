@@ -859,6 +859,16 @@ int main(int argc, char **argv)
     bad_response_capture("app_size_prefix_mismatch", "1E 01 5B 01 03 00 01 02 03 1E 01 00 00 00 01 D2 04 00 00");
     /* g120v1 (challenge: 8 fixed octets) under 0x5B declaring 3 */
     bad_response_capture("app_sa_object_too_short", "78 01 5B 01 03 00 01 02 03");
+    /* Values the plugin and decode name (dnp3kit/values.h): g0 attributes of
+     * types UINT (2 and 4 octets), VSTR and FLT (0.1f), a g120v5 session key
+     * status (AES_256, OK, HMAC_SHA256_16), a g120v7 error
+     * (MAC_ALGORITHM_NOT_SUPPORTED), g121v1 statistics 0 and 1. */
+    bad_response_capture("objects_named",
+                         "00 F0 00 F0 F0 02 02 00 08 00 D4 00 D4 D4 02 04 01 00 00 00 "
+                         "00 FA 00 FA FA 01 07 64 6E 70 33 6B 69 74 00 CB 00 CB CB 04 04 CD CC CC 3D "
+                         "78 05 5B 01 0F 00 02 00 00 00 01 00 02 01 04 04 00 AA BB CC DD "
+                         "78 07 5B 01 0F 00 01 00 00 00 01 00 01 00 05 00 00 00 00 00 00 "
+                         "79 01 00 00 01 01 01 00 05 00 00 00 01 01 00 07 00 00 00");
     rule_capture("link_secondary_fcb", 0);
     rule_capture("link_broadcast_function", 1);
     rule_capture("app_response_to_broadcast", 2);

@@ -10,4 +10,5 @@
 #include "dnp3kit/build.h"
 #include "dnp3kit/analyzer.h"
 #include "dnp3kit/render.h"
+#include "dnp3kit/values.h"
 #endif

@@ -67,6 +67,11 @@ void dnp3kit_render_link_text(const dnp3kit_link_frame *f, const dnp3kit_out *ou
  * "fcb":..,"fcv":..,"dfc":..,"dst":..,"src":..,"crc_ok":..} */
 void dnp3kit_render_link_json(const dnp3kit_link_frame *f, const dnp3kit_out *out);
 
+/* A float32 with the fewest significant digits (6-9) that read back as the
+ * same float ("0.1" for 0.1f); the decimal point is the C locale's.
+ * Returns snprintf's result. */
+int dnp3kit_format_f32(float v, char *buf, size_t cap);
+
 /* ISO 8601 UTC with milliseconds, "2024-01-02T03:04:05.678Z", for ms since epoch. */
 int dnp3kit_format_time_ms(uint64_t ms, char *buf, size_t cap);
 
