@@ -137,6 +137,20 @@ static void test_format_f32(void **state)
         assert_string_equal(b, want[k]);
         assert_true(strtof(b, NULL) == vals[k]); /* reads back exactly */
     }
+    /* every float of a fixed pseudo-random sample over all exponents reads back exactly */
+    uint32_t x = 2463534242u;
+    for (int k = 0; k < 200000; k++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        float f;
+        memcpy(&f, &x, sizeof f);
+        if (isnan(f) || isinf(f))
+            continue;
+        assert_true(dnp3kit_format_f32(f, b, sizeof b) > 0);
+        if (strtof(b, NULL) != f)
+            fail_msg("0x%08x: %s reads back as another float", x, b);
+    }
+    assert_true(dnp3kit_format_f32(NAN, b, sizeof b) > 0);
+    assert_string_equal(b, "nan");
 }
 
 typedef struct membuf {

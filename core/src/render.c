@@ -10,7 +10,6 @@
  * change here (DESIGN.md principle 2).
  */
 #include <math.h>
-#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -248,18 +247,59 @@ static void put_float(wbuf *w, double v, bool f32, bool json)
     put(w, b, n);
 }
 
+/* The value of snprintf's "%e" text, digit by digit (strtof is outside the
+ * core's libc allowlist). Any non-digit before the exponent is the decimal
+ * point, whatever the locale. Exact enough to tell floats apart: the error is
+ * a few double ulps, a float ulp is 2^29 of them. */
+static double parse_e(const char *s)
+{
+    bool neg = *s == '-';
+    if (*s == '-' || *s == '+')
+        s++;
+    double m = 0;
+    int frac = 0;
+    bool dot = false;
+    for (; *s && *s != 'e' && *s != 'E'; s++) {
+        if (*s >= '0' && *s <= '9') {
+            m = m * 10 + (*s - '0');
+            frac += dot;
+        } else {
+            dot = true;
+        }
+    }
+    int e = 0;
+    if (*s) {
+        s++;
+        bool eneg = *s == '-';
+        if (*s == '-' || *s == '+')
+            s++;
+        for (; *s >= '0' && *s <= '9'; s++)
+            e = e * 10 + (*s - '0');
+        if (eneg)
+            e = -e;
+    }
+    e -= frac;
+    double p = 1;
+    for (int k = 0; k < (e < 0 ? -e : e); k++)
+        p *= 10;
+    double v = e < 0 ? m / p : m * p;
+    return neg ? -v : v;
+}
+
 /* The fewest digits (6 to 9) that read back as the same float: 0.1f is
- * "0.1", not "0.100000001" (%.9g) or "0.100000001490116" (as a double).
- * snprintf and strtof use the same locale, so the check holds under any. */
+ * "0.1", not "0.100000001" (%.9g) or "0.100000001490116" (as a double). */
 int dnp3kit_format_f32(float v, char *buf, size_t cap)
 {
-    int r = 0;
-    for (int p = 6; p <= 9; p++) {
-        r = snprintf(buf, cap, "%.*g", p, (double)v);
-        if (r <= 0 || (size_t)r >= cap || strtof(buf, NULL) == v || isnan(v))
+    if (isnan(v) || isinf(v))
+        return snprintf(buf, cap, "%g", (double)v);
+    int p = 6;
+    for (; p < 9; p++) {
+        char e[40];
+        snprintf(e, sizeof e, "%.*e", p - 1, (double)v);
+        if ((float)parse_e(e) == v)
             break;
     }
-    return r;
+    return snprintf(buf, cap, "%.*g", p, (double)v);
 }
 
 static void put_time(wbuf *w, uint64_t ms)
