@@ -850,8 +850,8 @@ static void explain_silence(const dnp3kit_master_session *s, const task *t, char
                               s->seen.stray_dst, s->cfg.outstation_address, s->cfg.master_address);
     else if (s->seen.overrun)
         n += (size_t)snprintf(b + n, cap - n,
-                              "; %" PRIu64 " octets with no frame for this master: connection closed "
-                              "(session_rx_overrun)", s->seen.overrun);
+                              "; %" PRIu64 " octets with no frame for this master: connection closed",
+                              s->seen.overrun);
     else if (s->seen.octets > 0 && s->seen.frames == 0 && s->lp._have > 0)
         n += (size_t)snprintf(b + n, cap - n,
                               "; only %" PRIu64 " octets of a frame arrived: the outstation sends too slowly",
