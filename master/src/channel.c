@@ -30,6 +30,7 @@ void master_channel_init(master_channel *ch, const dnp3kit_master_config *cfg)
     ch->ops = cfg->transport == DNP3KIT_TRANSPORT_UDP      ? &master_channel_udp
               : cfg->transport == DNP3KIT_TRANSPORT_SERIAL ? &master_channel_serial
               : cfg->transport == DNP3KIT_TRANSPORT_TCP_LISTEN ? &master_channel_listen
+              : cfg->tls.enabled                           ? &master_channel_tls
                                                            : &master_channel_tcp;
 }
 

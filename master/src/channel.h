@@ -44,6 +44,7 @@ struct master_channel {
     void *log_user;
     void *state;                    /* backend's own (serial: framer, timing) */
     bool open_wants_read;           /* an open in progress waits for fd readable (listen), not writable */
+    const char *stage;              /* an open in progress past connecting, e.g. "TLS handshake"; NULL */
 };
 
 /* Pick the backend for cfg->transport; the channel starts closed. */
@@ -79,4 +80,9 @@ extern const master_channel_ops master_channel_tcp;
 extern const master_channel_ops master_channel_udp;
 extern const master_channel_ops master_channel_serial;
 extern const master_channel_ops master_channel_listen;
+extern const master_channel_ops master_channel_tls;
+/* TCP client open/finish (ops->finish is called when connect() completes at once);
+ * the TLS channel runs its handshake after them. */
+int master_tcp_open(master_channel *ch, dnp3kit_error_detail *d);
+int master_tcp_finish(master_channel *ch, dnp3kit_error_detail *d);
 #endif

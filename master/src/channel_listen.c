@@ -7,6 +7,9 @@
  * in the log: a frame from another address, octets that are no frame, or
  * silence for the identification time. One candidate is examined at a time,
  * each for at most IDENTIFY_MS, so a silent dialler never holds the port.
+ * With TLS the master is the TLS server: the handshake (inside the same
+ * IDENTIFY_MS) comes first, and a failed one refuses the candidate with its
+ * reason (no client certificate, unknown CA ...).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +23,7 @@
 
 #include "accept_guard.h"
 #include "channel.h"
+#include "channel_tls.h"
 #include "master_private.h"
 
 #define IDENTIFY_MS 2000 /* a dialler that sends no frame header within this is closed */
@@ -32,6 +36,9 @@ typedef struct listen_state {
     uint8_t first[64];     /* octets read while identifying, handed to the session first */
     size_t nfirst, off;
     accept_guard guard;    /* at the fd limit: excess connections closed at once, no spinning */
+    master_tls_ctx *tls_ctx; /* TLS: the master's certificate, the CA for the outstation's */
+    master_tls *tls;         /* the candidate's, then the connection's */
+    bool handshaking;
 } listen_state;
 
 static void drop_candidate(master_channel *ch, listen_state *st, const char *why)
@@ -39,6 +46,9 @@ static void drop_candidate(master_channel *ch, listen_state *st, const char *why
     char a[64];
     master_channel_addr_text(&st->cand_peer, a, sizeof a);
     master_channel_note(ch, "listen: refused the connection from %s: %s", a, why);
+    master_tls_free(st->tls);
+    st->tls = NULL;
+    ch->open_wants_read = true;
     close(st->cand);
     st->cand = -1;
     st->nfirst = 0;
@@ -59,6 +69,8 @@ static void listen_free(master_channel *ch)
         if (st->lfd >= 0 && st->lfd != ch->fd)
             close(st->lfd);
         accept_guard_free(&st->guard);
+        master_tls_free(st->tls);
+        master_tls_ctx_free(st->tls_ctx);
         free(st);
     }
     ch->state = NULL;
@@ -92,9 +104,27 @@ static int listen_open(master_channel *ch, dnp3kit_error_detail *d)
         listen_free(ch);
         return -1;
     }
+    if (ch->cfg->tls.enabled) {
+        char why[200];
+        if (!(st->tls_ctx = master_tls_ctx_new(&ch->cfg->tls, true, why, sizeof why))) {
+            master_connect_error(d, ch->cfg->host, ch->cfg->port, DNP3KIT_ERR_CONNECT, why);
+            if (snprintf(d->message, sizeof d->message, "cannot listen on %s:%u: %s", ch->cfg->host, ch->cfg->port,
+                         why) >= (int)sizeof d->message)
+                d->message[sizeof d->message - 2] = '.';
+            listen_free(ch);
+            return -1;
+        }
+    }
     ch->fd = st->lfd;
     ch->open_wants_read = true;
     return 1;
+}
+
+static ssize_t cand_recv(master_channel *ch, listen_state *st, int fd, uint8_t *buf, size_t cap)
+{
+    if (st->tls)
+        return master_tls_read(st->tls, buf, cap, ch->why, sizeof ch->why);
+    return master_channel_io_result(ch, recv(fd, buf, cap, MSG_DONTWAIT));
 }
 
 /* The listener or the candidate is readable: accept, or look at the first octets. */
@@ -123,10 +153,36 @@ static int listen_finish(master_channel *ch, dnp3kit_error_detail *d)
         st->cand_deadline = now + IDENTIFY_MS;
         st->nfirst = 0;
         ch->fd = st->cand;
+        if (st->tls_ctx) {
+            char why[200];
+            if (!(st->tls = master_tls_new(st->tls_ctx, st->cand, NULL, why, sizeof why))) {
+                drop_candidate(ch, st, why);
+                return 1;
+            }
+            st->handshaking = true;
+        }
     }
-    ssize_t n = recv(st->cand, st->first + st->nfirst, sizeof st->first - st->nfirst, MSG_DONTWAIT);
+    if (st->handshaking) {
+        char why[200];
+        bool rd = true;
+        int r = master_tls_handshake(st->tls, &rd, why, sizeof why);
+        if (r < 0) {
+            drop_candidate(ch, st, why);
+            return 1;
+        }
+        ch->open_wants_read = rd;
+        if (r == 1)
+            return 1;
+        st->handshaking = false;
+        ch->open_wants_read = true;
+        char a[64], b[96];
+        master_channel_addr_text(&st->cand_peer, a, sizeof a);
+        master_tls_describe(st->tls, b, sizeof b);
+        master_channel_note(ch, "listen: tls: %s with %s", b, a);
+    }
+    ssize_t n = cand_recv(ch, st, st->cand, st->first + st->nfirst, sizeof st->first - st->nfirst);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-        drop_candidate(ch, st, n == 0 ? "closed before sending a frame" : strerror(errno));
+        drop_candidate(ch, st, n == 0 ? "closed before sending a frame" : ch->why);
         return 1;
     }
     if (n > 0)
@@ -172,11 +228,14 @@ static ssize_t listen_read(master_channel *ch, uint8_t *buf, size_t cap)
         st->off += k;
         return (ssize_t)k;
     }
-    return master_channel_io_result(ch, recv(ch->fd, buf, cap, MSG_DONTWAIT));
+    return cand_recv(ch, st, ch->fd, buf, cap);
 }
 
 static ssize_t listen_write(master_channel *ch, const uint8_t *p, size_t n)
 {
+    listen_state *st = ch->state;
+    if (st->tls)
+        return master_tls_write(st->tls, p, n, ch->why, sizeof ch->why);
     return master_channel_io_result(ch, send(ch->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT));
 }
 

@@ -17,7 +17,7 @@ static void fail(master_channel *ch, dnp3kit_error_detail *d, int code, const ch
     ch->fd = -1;
 }
 
-static int tcp_open(master_channel *ch, dnp3kit_error_detail *d)
+int master_tcp_open(master_channel *ch, dnp3kit_error_detail *d)
 {
     if (master_channel_resolve(ch, SOCK_STREAM, d) < 0)
         return -1;
@@ -33,7 +33,7 @@ static int tcp_open(master_channel *ch, dnp3kit_error_detail *d)
     return 1;
 }
 
-static int tcp_finish(master_channel *ch, dnp3kit_error_detail *d)
+int master_tcp_finish(master_channel *ch, dnp3kit_error_detail *d)
 {
     int e = 0;
     socklen_t l = sizeof e;
@@ -56,5 +56,5 @@ static ssize_t tcp_write(master_channel *ch, const uint8_t *p, size_t n)
     return master_channel_io_result(ch, send(ch->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT));
 }
 
-const master_channel_ops master_channel_tcp = {"tcp", tcp_open, tcp_finish, tcp_read, tcp_write,
+const master_channel_ops master_channel_tcp = {"tcp", master_tcp_open, master_tcp_finish, tcp_read, tcp_write,
                                                master_channel_close_fd};

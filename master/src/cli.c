@@ -172,6 +172,7 @@ static int parse_args(int argc, char **argv, opts *o)
 {
     memset(o, 0, sizeof *o);
     dnp3kit_master_config_default(&o->cfg);
+    o->cfg.port = 0; /* not given: 20000, or 19999 with TLS (set after the options) */
     o->cfg.startup = false;
     o->variation = -1;
     o->on_ms = o->off_ms = o->count = -1;
@@ -337,6 +338,7 @@ static int parse_args(int argc, char **argv, opts *o)
         else if (!strcmp(a, "-vv")) o->verbose += 2;
         else if (!strcmp(a, "--startup")) o->cfg.startup = true;
         else if (!strcmp(a, "--rs485")) o->cfg.serial.rs485 = true;
+        else if (!strcmp(a, "--tls")) o->cfg.tls.enabled = true;
         else if (!strcmp(a, "--clear")) o->clear = true;
         else if (!strcmp(a, "--lan")) o->lan = true;
         else if (!strcmp(a, "--non-lan")) o->non_lan = true;
@@ -355,6 +357,8 @@ static int parse_args(int argc, char **argv, opts *o)
 #undef UOPT
 #undef NEEDV
     }
+    if (o->cfg.port == 0)
+        o->cfg.port = o->cfg.tls.enabled ? DNP3KIT_TLS_PORT : 20000;
     dnp3kit_error_detail d;
     if (dnp3kit_master_config_validate(&o->cfg, &d) != DNP3KIT_OK)
         return usage_error("%s", d.message);

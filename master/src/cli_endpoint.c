@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "channel_tls.h"
 #include "cli_endpoint.h"
 
 const char cli_endpoint_help[] =
@@ -19,7 +20,23 @@ const char cli_endpoint_help[] =
     "  --flow none|rtscts|xonxoff  serial flow control (default none)\n"
     "  --rs485               serial: RS-485 half-duplex by the driver (TIOCSRS485) where it has it\n"
     "  --turnaround MS       serial: least time from the last octet received to the next sent (0-1000)\n"
-    "  --inter-char-timeout MS  serial: a gap this long inside a frame drops the frame (default off)\n";
+    "  --inter-char-timeout MS  serial: a gap this long inside a frame drops the frame (default off)\n"
+    "  --tls                 TLS over --tcp (the master is the client) or --listen (the master is the\n"
+    "                        server); port 19999 (IANA dnp-sec) unless one is given. Every --tls-*\n"
+    "                        option implies --tls\n"
+    "  --tls-ca FILE         PEM CA certificate(s) the peer's certificate must chain to. Client: the\n"
+    "                        system's store when not given; --listen: the outstation must then present\n"
+    "                        a certificate from this CA (mutual authentication)\n"
+    "  --tls-cert FILE       own certificate (PEM, chain allowed): the client's for mutual\n"
+    "                        authentication; required with --listen\n"
+    "  --tls-key FILE        its private key (PEM; default: in --tls-cert)\n"
+    "  --tls-key-password-file FILE  first line: the password of an encrypted --tls-key\n"
+    "  --tls-name NAME       name or IP address the outstation's certificate must carry (default: the\n"
+    "                        host of --tcp)\n"
+    "  --tls-min-version 1.2|1.3  lowest TLS version accepted (default 1.2)\n"
+    "  --tls-max-version 1.2|1.3  highest TLS version offered (default 1.3)\n"
+    "  --tls-ciphers LIST    TLS 1.2 cipher list, OpenSSL syntax (e.g. ECDHE-RSA-AES128-GCM-SHA256)\n"
+    "  --tls-ciphersuites LIST  TLS 1.3 cipher suites (e.g. TLS_AES_256_GCM_SHA384)\n";
 
 static int port_of(const char *s, uint16_t *port)
 {
@@ -78,6 +95,11 @@ static int ms_of(const char *val, uint32_t max, uint32_t *out)
 
 int cli_endpoint_option(dnp3kit_master_config *cfg, const char *name, const char *val, char *why, size_t wcap)
 {
+    if (strcmp(name, "tls") != 0) { /* --tls takes no value: cli.c has it */
+        int r = master_tls_option(&cfg->tls, name, val, why, wcap);
+        if (r != 0)
+            return r;
+    }
     if (!strcmp(name, "serial")) {
         char w[200];
         if (dnp3kit_serial_parse(val, &cfg->serial, w, sizeof w) < 0) {

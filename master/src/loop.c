@@ -240,7 +240,7 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
             continue;
         conn *c = &l->c[i];
         if (c->connecting) {
-            if (!(evs[k].events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+            if (!(evs[k].events & (EPOLLOUT | EPOLLERR | EPOLLHUP | (c->ch.open_wants_read ? EPOLLIN : 0))))
                 continue;
             dnp3kit_error_detail d;
             int r = c->ch.ops->finish(&c->ch, &d);
@@ -248,8 +248,11 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
                 conn_close(l, c, now, true, &d);
                 continue;
             }
-            if (r > 0)
+            if (r > 0) {
+                /* a TLS handshake waits for the peer: stop waking on a writable socket */
+                set_events(l, c, !c->ch.open_wants_read);
                 continue;
+            }
             c->connecting = false;
             set_events(l, c, false);
             dnp3kit_master_session_connected(c->s, now);

@@ -31,6 +31,7 @@ struct dnp3kit_master {
     dnp3kit_error_detail det;
     dnp3kit_master_result *out;
     dnp3kit_error_detail conn_err; /* why the last connection attempt failed */
+    char lost_why[160];            /* why the channel failed after it opened (a TLS alert ...), "" none */
     bool startup_done;
     int startup_err;
     dnp3kit_error_detail startup_det;
@@ -73,6 +74,10 @@ static void cb_done(void *user, uint32_t id, bool internal, int err, const dnp3k
     m->done = true;
     m->err = err;
     m->det = *d;
+    if (err == DNP3KIT_ERR_CLOSED && m->lost_why[0]) /* name the cause, not a bare "closed" */
+        if (snprintf(m->det.message, sizeof m->det.message, "connection to %s:%u lost: %s", m->cfg.host,
+                     m->cfg.port, m->lost_why) >= (int)sizeof m->det.message)
+            m->det.message[sizeof m->det.message - 2] = '.'; /* cut short: say so */
     if (m->out)
         dnp3kit_master_result_take(m->out, r);
 }
@@ -224,8 +229,12 @@ static void try_connect(dnp3kit_master *m, uint64_t deadline)
             if (pr == 0) {
                 master_connect_error(&d, m->cfg.host, m->cfg.port, DNP3KIT_ERR_TIMEOUT, "connection timed out");
                 d.timeout_s = m->cfg.connect_timeout_ms / 1000.0;
-                snprintf(d.message, sizeof d.message, "cannot connect to %s:%u: no answer within %.3f s",
-                         m->cfg.host, m->cfg.port, d.timeout_s);
+                if (m->ch.stage) /* TCP is up, the peer is silent: e.g. TLS to a plain TCP port */
+                    snprintf(d.message, sizeof d.message, "cannot connect to %s:%u: %s not finished within %.3f s "
+                             "(not a TLS port?)", m->cfg.host, m->cfg.port, m->ch.stage, d.timeout_s);
+                else
+                    snprintf(d.message, sizeof d.message, "cannot connect to %s:%u: no answer within %.3f s",
+                             m->cfg.host, m->cfg.port, d.timeout_s);
                 master_channel_close(&m->ch);
                 r = -1;
             } else {
@@ -246,6 +255,7 @@ static void try_connect(dnp3kit_master *m, uint64_t deadline)
         a[1] = m->ch.peer;
         m->wire(m->wire_user, DNP3KIT_WIRE_CONNECTED, true, (const uint8_t *)a, sizeof a);
     }
+    m->lost_why[0] = 0;
     dnp3kit_master_session_connected(m->s, now);
 }
 
@@ -261,6 +271,7 @@ static bool flush(dnp3kit_master *m)
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 return true;
             master_channel_note(&m->ch, "%s: %s", m->ch.ops->name, m->ch.why);
+            snprintf(m->lost_why, sizeof m->lost_why, "%s", m->ch.why);
             drop_conn(m, dnp3kit_master_now_ms());
             return false;
         }
@@ -330,18 +341,29 @@ static int drive(dnp3kit_master *m, pred_fn pred, uint64_t deadline)
         if (r < 0 && errno != EINTR)
             return DNP3KIT_ERR_IO;
         now = dnp3kit_master_now_ms();
-        if (r > 0 && (pf.revents & (POLLIN | POLLHUP | POLLERR))) {
+        bool lost = false;
+        /* Read until nothing is left: a TLS channel may hold decrypted octets that
+         * poll() cannot see. Bounded, so timers still run under a flood. */
+        for (int k = 0; k < 16 && r > 0 && (pf.revents & (POLLIN | POLLHUP | POLLERR)); k++) {
             ssize_t n = m->ch.ops->read(&m->ch, buf, sizeof buf);
             if (n > 0) {
                 if (m->wire)
                     m->wire(m->wire_user, DNP3KIT_WIRE_DATA, false, buf, (size_t)n);
                 dnp3kit_master_session_recv(m->s, buf, (size_t)n, now);
             } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-                if (n < 0)
+                if (n < 0) {
                     master_channel_note(&m->ch, "%s: %s", m->ch.ops->name, m->ch.why);
-                drop_conn(m, now);
-                continue;
+                    snprintf(m->lost_why, sizeof m->lost_why, "%s", m->ch.why);
+                }
+                lost = true;
+                break;
+            } else {
+                break;
             }
+        }
+        if (lost) {
+            drop_conn(m, now);
+            continue;
         }
         if (dnp3kit_master_session_wants_close(m->s))
             drop_conn(m, now);

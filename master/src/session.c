@@ -17,6 +17,7 @@
 #include "dnp3kit/link.h"
 #include "dnp3kit/master.h"
 #include "dnp3kit/transport.h"
+#include "channel_tls.h"
 #include "master_private.h"
 
 #define MAX_TASKS 256             /* queued requests per session */
@@ -287,6 +288,11 @@ int dnp3kit_master_config_validate(const dnp3kit_master_config *c, dnp3kit_error
         c->transport != DNP3KIT_TRANSPORT_SERIAL && c->transport != DNP3KIT_TRANSPORT_TCP_LISTEN)
         return detail_msg(d, "transport %d: must be tcp, udp, serial or listen", (int)c->transport), DNP3KIT_ERR_ARG;
     if (c->transport == DNP3KIT_TRANSPORT_SERIAL && master_serial_validate(&c->serial, d) != DNP3KIT_OK)
+        return DNP3KIT_ERR_ARG;
+    if (c->tls.enabled && c->transport != DNP3KIT_TRANSPORT_TCP && c->transport != DNP3KIT_TRANSPORT_TCP_LISTEN)
+        return detail_msg(d, "tls: only over tcp or listen, not %s", dnp3kit_transport_name(c->transport)),
+               DNP3KIT_ERR_ARG;
+    if (c->tls.enabled && master_tls_validate(&c->tls, c->transport == DNP3KIT_TRANSPORT_TCP_LISTEN, d) != DNP3KIT_OK)
         return DNP3KIT_ERR_ARG;
     if (c->reaction_window_ms > 86400000)
         return detail_msg(d, "reaction window %" PRIu32 " ms: must be 0-86400000", c->reaction_window_ms),

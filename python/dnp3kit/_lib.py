@@ -115,6 +115,13 @@ class SerialConfig(Structure):
                 ("turnaround_ms", c_uint32)]
 
 
+class TlsConfig(Structure):
+    _fields_ = [("enabled", c_bool), ("ca_file", c_char * 256), ("cert_file", c_char * 256),
+                ("key_file", c_char * 256), ("key_password", c_char * 128), ("name", c_char * 256),
+                ("min_version", c_uint16), ("max_version", c_uint16), ("ciphers", c_char * 256),
+                ("ciphersuites", c_char * 256)]
+
+
 class MasterConfig(Structure):
     _fields_ = [("host", c_char * 64), ("port", c_uint16), ("master_address", c_uint16),
                 ("outstation_address", c_uint16), ("response_timeout_ms", c_uint32),
@@ -123,7 +130,7 @@ class MasterConfig(Structure):
                 ("keepalive_ms", c_uint32), ("time_sync", c_int), ("startup", c_bool),
                 ("iin_reactions", c_bool), ("max_points", c_uint32), ("transport", c_int),
                 ("local_port", c_uint16), ("serial", SerialConfig), ("reaction_window_ms", c_uint32),
-                ("reaction_attempts", c_uint32), ("max_requests_per_s", c_uint32)]
+                ("reaction_attempts", c_uint32), ("max_requests_per_s", c_uint32), ("tls", TlsConfig)]
 
 
 class MasterPoint(Structure):

@@ -17,7 +17,8 @@ STRUCTS = {
     _lib.Out: "dnp3kit_out", _lib.RenderOpts: "dnp3kit_render_opts", _lib.LinkFrame: "dnp3kit_link_frame",
     _lib.LinkParser: "dnp3kit_link_parser", _lib.Reassembler: "dnp3kit_reassembler",
     _lib.AppHeader: "dnp3kit_app_header", _lib.AppSummary: "dnp3kit_app_summary", _lib.Crob: "dnp3kit_crob",
-    _lib.SerialConfig: "dnp3kit_serial_config", _lib.MasterConfig: "dnp3kit_master_config", _lib.MasterPoint: "dnp3kit_master_point",
+    _lib.SerialConfig: "dnp3kit_serial_config", _lib.TlsConfig: "dnp3kit_tls_config",
+    _lib.MasterConfig: "dnp3kit_master_config", _lib.MasterPoint: "dnp3kit_master_point",
     _lib.MasterResult: "dnp3kit_master_result", _lib.MasterRequest: "dnp3kit_master_request",
 }
 

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "accept_guard.h"
+#include "channel.h"
+#include "channel_tls.h"
 #include "outstation.h"
 #include "serial.h"
 
@@ -36,6 +38,9 @@ typedef struct conn {
     uint64_t last_rx;       /* ms of the last octet received (or of the accept) */
     bool streaming;         /* --fault endless-octets: garbage from now on */
     uint64_t next_octet;    /* --fault slow-octets: not before this (ms) */
+    master_tls *tls;        /* --tls: the connection's TLS (the master library's, channel_tls.h) */
+    bool handshaking, hs_read;
+    char peer[96];          /* for the log */
 } conn;
 
 typedef struct port {
@@ -81,6 +86,8 @@ typedef struct opts {
     uint32_t max_conns;
     uint32_t idle_timeout_s; /* 0: none */
     dnp3kit_os_config cfg;
+    dnp3kit_tls_config tls; /* --tls ...: TLS server, or TLS client with --connect */
+    bool port_given;
     struct { uint8_t t; uint32_t index; double value; } init[256];
     unsigned ninit;
 } opts;
@@ -106,6 +113,12 @@ static void usage(FILE *f)
             "closes the longest-idle one, as does running out of file descriptors, so idle connections\n"
             "never lock a master out. --idle-timeout S: close a connection that sent nothing for S\n"
             "seconds (default 300, 0 = never).\n"
+            "                       [--tls --tls-cert FILE --tls-key FILE [--tls-ca FILE]]  TLS server (default\n"
+            "                       port 19999); --tls-ca: require a client certificate from that CA. With\n"
+            "                       --connect: TLS client, --tls-ca verifies the master's certificate, --tls-name\n"
+            "                       NAME the name it must carry (default the host), --tls-cert/--tls-key our own.\n"
+            "                       [--tls-key-password-file FILE] [--tls-min-version 1.2|1.3]\n"
+            "                       [--tls-max-version 1.2|1.3] [--tls-ciphers LIST] [--tls-ciphersuites LIST]\n"
             "Runs until SIGINT/SIGTERM (exit 0). See docs/dnp3-outstation.md.\n");
 }
 
@@ -194,11 +207,20 @@ static int apply(opts *o, const char *key, const char *val, bool *used_val)
     if (!strcmp(key, "files-bad-names")) { o->cfg.files_bad_names = true; return 0; }
     if (!strcmp(key, "unsolicited")) { o->cfg.unsolicited = true; return 0; }
     if (!strcmp(key, "no-need-time")) { o->cfg.need_time = false; return 0; }
+    if (!strcmp(key, "tls")) { o->tls.enabled = true; return 0; }
     if (!val) {
         fprintf(stderr, "dnp3-outstation: --%s needs a value\n", key);
         return -1;
     }
     *used_val = true;
+    char why[200];
+    int tr = master_tls_option(&o->tls, key, val, why, sizeof why);
+    if (tr < 0) {
+        fprintf(stderr, "dnp3-outstation: %s\n", why);
+        return -1;
+    }
+    if (tr > 0)
+        return 0;
     for (size_t k = 0; k < sizeof COUNTS / sizeof COUNTS[0]; k++)
         if (!strcmp(key, COUNTS[k].flag)) {
             if (parse_u(val, 65536, &v))
@@ -232,6 +254,7 @@ static int apply(opts *o, const char *key, const char *val, bool *used_val)
         if (parse_u(val, 65535, &v))
             goto bad;
         o->port_lo = o->port_hi = (uint16_t)v;
+        o->port_given = true;
         return 0;
     }
     if (!strcmp(key, "ports")) {
@@ -241,6 +264,7 @@ static int apply(opts *o, const char *key, const char *val, bool *used_val)
             goto bad;
         o->port_lo = (uint16_t)a;
         o->port_hi = (uint16_t)b;
+        o->port_given = true;
         return 0;
     }
     if (!strcmp(key, "address") || !strcmp(key, "master")) {
@@ -357,6 +381,7 @@ typedef struct server {
     accept_guard guard;     /* accept() at the fd limit */
     unsigned long idle_closed; /* idle connections closed since the last report */
     uint64_t idle_logged;
+    master_tls_ctx *tls;    /* --tls */
 } server;
 
 static server S;
@@ -431,6 +456,9 @@ static void conn_close(size_t ci)
             dnp3kit_outstation_disconnected(&S.os[i]);
             S.bind[i].conn = -1;
         }
+    master_tls_free(c->tls);
+    c->tls = NULL;
+    c->handshaking = false;
     close(c->fd);
     c->fd = -1;
     if (S.o.dial)
@@ -492,20 +520,27 @@ static void conn_stream(conn *c)
 static void conn_flush(size_t ci)
 {
     conn *c = &S.conns[ci];
+    if (c->handshaking)
+        return;
     const dnp3kit_os_fault *slow = stream_fault(DNP3KIT_FAULT_SLOW_OCTETS);
     while (c->out_len) {
         uint64_t now = slow ? now_ms() : 0;
         if (slow && now < c->next_octet)
             return;
         /* a socket or a tty; SIGPIPE is ignored. slow-octets: one octet at a time */
-        ssize_t n = write(c->fd, c->out, slow ? 1 : c->out_len);
+        char why[200];
+        size_t k = slow ? 1 : c->out_len;
+        ssize_t n = c->tls ? master_tls_write(c->tls, c->out, k, why, sizeof why) : write(c->fd, c->out, k);
         if (slow && n > 0)
             c->next_octet = now + slow->arg;
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                if (c->tls)
+                    fprintf(stderr, "dnp3-outstation: %s: %s\n", c->peer, why);
                 conn_close(ci);
+            }
             return;
         }
         memmove(c->out, c->out + n, c->out_len - (size_t)n);
@@ -582,7 +617,9 @@ static void conn_read(size_t ci, uint64_t now)
 {
     uint8_t buf[16384];
     for (;;) {
-        ssize_t n = read(S.conns[ci].fd, buf, sizeof buf);
+        conn *c = &S.conns[ci];
+        char why[200];
+        ssize_t n = c->tls ? master_tls_read(c->tls, buf, sizeof buf, why, sizeof why) : read(c->fd, buf, sizeof buf);
         if (n == 0) {
             conn_close(ci);
             return;
@@ -590,8 +627,11 @@ static void conn_read(size_t ci, uint64_t now)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK)
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                if (c->tls)
+                    fprintf(stderr, "dnp3-outstation: %s: %s\n", c->peer, why);
                 conn_close(ci);
+            }
             return;
         }
         S.conns[ci].last_rx = now;
@@ -630,6 +670,41 @@ static void udp_read(unsigned pi, uint64_t now)
         while (dnp3kit_link_parser_step(&pt->udp_lp, &p, &len, &f, NULL) == 1)
             dispatch(pi, &f, -2, &peer, now);
     }
+}
+
+/* TLS on a new connection (accepted, or dialled: expect is the name the master's certificate must carry). */
+static void conn_tls_start(conn *c, const char *expect)
+{
+    char why[200];
+    c->tls = master_tls_new(S.tls, c->fd, expect, why, sizeof why);
+    if (!c->tls) {
+        fprintf(stderr, "dnp3-outstation: %s: %s\n", c->peer, why);
+        return; /* the handshake flag stays off: conn_step closes it */
+    }
+    c->handshaking = true;
+    c->hs_read = !expect; /* a server waits for the ClientHello; a dialler sends it once connected */
+}
+
+/* Advance a handshake; false when the connection was closed. */
+static bool conn_handshake(size_t ci)
+{
+    conn *c = &S.conns[ci];
+    char why[200];
+    bool rd = true;
+    int r = master_tls_handshake(c->tls, &rd, why, sizeof why);
+    if (r < 0) {
+        fprintf(stderr, "dnp3-outstation: TLS handshake with %s failed: %s\n", c->peer, why);
+        conn_close(ci);
+        return false;
+    }
+    c->hs_read = rd;
+    if (r == 0) {
+        char b[96];
+        master_tls_describe(c->tls, b, sizeof b);
+        fprintf(stderr, "dnp3-outstation: tls: %s with %s\n", b, c->peer);
+        c->handshaking = false;
+    }
+    return true;
 }
 
 /* The accepted connection that received nothing for the longest time, or -1. */
@@ -691,7 +766,9 @@ static uint64_t expire_idle(uint64_t now)
 static void accept_all(unsigned pi, uint64_t now)
 {
     for (;;) {
-        int fd = accept_guard_accept(&S.guard, S.ports[pi].tcp_fd, NULL, NULL, now);
+        struct sockaddr_storage from;
+        socklen_t fl = sizeof from;
+        int fd = accept_guard_accept(&S.guard, S.ports[pi].tcp_fd, (struct sockaddr *)&from, &fl, now);
         if (fd < 0)
             return;
         size_t live = 0, slot = S.nconns;
@@ -734,6 +811,9 @@ static void accept_all(unsigned pi, uint64_t now)
         c->accepted = true;
         c->last_rx = now;
         dnp3kit_link_parser_init(&c->lp);
+        master_channel_addr_text(&from, c->peer, sizeof c->peer);
+        if (S.tls)
+            conn_tls_start(c, NULL);
         /* outstations of this port bind to the connection on the master's first frame */
     }
 }
@@ -839,6 +919,24 @@ int main(int argc, char **argv)
         S.conns[0].fd = fd;
         dnp3kit_link_parser_init(&S.conns[0].lp);
     }
+    if (o->tls.enabled) {
+        if (o->serial || o->pty || o->udp) {
+            fprintf(stderr, "dnp3-outstation: --tls is for TCP (listening or --connect), not --serial/--pty/--udp\n");
+            return 2;
+        }
+        char why[200];
+        dnp3kit_error_detail d;
+        if (master_tls_validate(&o->tls, !o->dial, &d) != DNP3KIT_OK) {
+            fprintf(stderr, "dnp3-outstation: %s\n", d.message);
+            return 2;
+        }
+        if (!(S.tls = master_tls_ctx_new(&o->tls, !o->dial, why, sizeof why))) {
+            fprintf(stderr, "dnp3-outstation: %s\n", why);
+            return 2;
+        }
+        if (!o->port_given)
+            o->port_lo = o->port_hi = DNP3KIT_TLS_PORT;
+    }
     if (o->dial) {
         if (os_dial_init(&S.dl, o->dial) < 0 || !(S.conns = calloc(1, sizeof *S.conns)))
             return 2;
@@ -878,7 +976,7 @@ int main(int argc, char **argv)
                 (unsigned)(o->cfg.address + o->count - 1), o->cfg.master);
     else if (S.nports == 1)
         fprintf(stderr, "dnp3-outstation: listening on %s:%u%s, addresses %u..%u, master %u\n", o->bind,
-                S.ports[0].number, o->udp ? " (tcp+udp)" : "", o->cfg.address,
+                S.ports[0].number, o->udp ? " (tcp+udp)" : S.tls ? " (tls)" : "", o->cfg.address,
                 (unsigned)(o->cfg.address + o->count - 1), o->cfg.master);
     else
         fprintf(stderr, "dnp3-outstation: listening on %s:%u-%u%s, addresses %u..%u, master %u\n", o->bind,
@@ -898,6 +996,9 @@ int main(int argc, char **argv)
             c->fd = os_dial_start(&S.dl, now);
             if (c->fd >= 0) {
                 dnp3kit_link_parser_init(&c->lp);
+                snprintf(c->peer, sizeof c->peer, "%s", S.dl.name);
+                if (S.tls)
+                    conn_tls_start(c, o->tls.name[0] ? o->tls.name : S.dl.host);
                 for (size_t i = 0; i < S.nos; i++) {
                     uint8_t f[DNP3KIT_LINK_MAX_FRAME];
                     int n = dnp3kit_link_build(
@@ -963,7 +1064,8 @@ int main(int argc, char **argv)
                 if (c->next_octet < deadline)
                     deadline = c->next_octet;
             }
-            pfds[np++] = (struct pollfd){c->fd, (short)(POLLIN | (out ? POLLOUT : 0)), 0};
+            short ev = c->handshaking ? (c->hs_read ? POLLIN : POLLOUT) : (short)(POLLIN | (out ? POLLOUT : 0));
+            pfds[np++] = (struct pollfd){c->fd, ev, 0};
         }
         bool pending = false;
         for (size_t i = 0; i < S.nos && !pending; i++)
@@ -993,6 +1095,14 @@ int main(int argc, char **argv)
             if (S.conns[ci].fd < 0 || pfds[np].fd != S.conns[ci].fd)
                 continue;
             short re = pfds[np].revents;
+            if (S.conns[ci].handshaking) {
+                if (!re || !conn_handshake(ci) || S.conns[ci].handshaking)
+                    continue;
+                re = POLLIN | POLLOUT; /* done: send what waited (a dialler's announcements), read what came */
+            } else if (S.tls && !S.conns[ci].tls) {
+                conn_close(ci); /* TLS could not start on it (out of memory) */
+                continue;
+            }
             if (re & (POLLIN | POLLHUP | POLLERR))
                 conn_read(ci, now);
             if (S.conns[ci].fd >= 0 && (re & POLLOUT))
@@ -1017,6 +1127,7 @@ int main(int argc, char **argv)
             frames);
     for (size_t i = 0; i < S.nos; i++)
         dnp3kit_outstation_free(&S.os[i]);
+    master_tls_ctx_free(S.tls);
     if (keep_fd >= 0)
         close(keep_fd);
     accept_guard_free(&S.guard);

@@ -90,6 +90,7 @@ int os_dial_init(dialer *d, const char *hostport)
     freeaddrinfo(res);
     d->backoff_ms = 100;
     snprintf(d->name, sizeof d->name, "%s", hostport);
+    snprintf(d->host, sizeof d->host, "%s", host);
     return 0;
 }
 

@@ -18,6 +18,7 @@ typedef struct dialer {
     uint64_t next;        /* wall ms of the next attempt */
     uint32_t backoff_ms;
     char name[96];
+    char host[64];        /* as given, for TLS's expected name */
 } dialer;
 int os_dial_init(dialer *d, const char *hostport);
 /* A non-blocking connect in progress, or -1 (the next attempt is scheduled). */

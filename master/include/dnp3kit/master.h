@@ -77,6 +77,27 @@ int dnp3kit_serial_parse(const char *spec, dnp3kit_serial_config *c, char *why, 
  * refused parity/stop bits and runs without them (why[] says so); -1 with why[]. */
 int dnp3kit_serial_configure(int fd, const dnp3kit_serial_config *c, char *why, size_t cap);
 
+/* TLS over TCP (client) or over TCP_LISTEN (the master is the TLS server), OpenSSL
+ * (docs/transports.md, "TLS"). Renegotiation is refused, sessions are not resumed. */
+typedef struct dnp3kit_tls_config {
+    bool enabled;                 /* default false */
+    char ca_file[256];            /* PEM CA certificate(s) the peer's certificate must chain to. Client: ""
+                                   * = the system's store. Listen: when set, the outstation must present a
+                                   * certificate signed by it (mutual authentication) */
+    char cert_file[256];          /* own certificate (PEM, chain allowed). Client: optional (mutual
+                                   * authentication); listen: required */
+    char key_file[256];           /* its private key (PEM); "" = in cert_file */
+    char key_password[128];       /* of an encrypted key_file; "" = none (never asked on a terminal) */
+    char name[256];               /* client: name or IP address the server certificate must carry; "" = host */
+    uint16_t min_version;         /* 0x0303 TLS 1.2 or 0x0304 TLS 1.3; 0 = 1.2 (default) */
+    uint16_t max_version;         /* likewise; 0 = the highest the library has */
+    char ciphers[256];            /* TLS 1.2 cipher list (OpenSSL syntax); "" = library default */
+    char ciphersuites[256];       /* TLS 1.3 cipher suites; "" = library default */
+} dnp3kit_tls_config;
+
+/* IANA's port for DNP3 over TLS ("dnp-sec", IEEE 1815-2012 / IEC 62351-3). */
+#define DNP3KIT_TLS_PORT 19999
+
 /* "tcp", "udp", "serial", "listen"; "?" otherwise. */
 const char *dnp3kit_transport_name(dnp3kit_transport t);
 
@@ -110,6 +131,7 @@ typedef struct dnp3kit_master_config {
     uint32_t max_requests_per_s;  /* per-session cap on what the master sends of its own accord (requests,
                                      REQUEST_LINK_STATUS, confirms of unsolicited responses, link answers):
                                      sustained rate with bursts of as many; 0 = no cap; default 100 */
+    dnp3kit_tls_config tls;       /* TCP and TCP_LISTEN: TLS when tls.enabled */
 } dnp3kit_master_config;
 
 void dnp3kit_master_config_default(dnp3kit_master_config *cfg);
