@@ -237,7 +237,13 @@ static int parse_args(int argc, char **argv, opts *o)
             snprintf(o->cfg.host, sizeof o->cfg.host, "%s", v);
             continue;
         }
-        UOPT("--port", 65535, o->cfg.port)
+        if (!strcmp(a, "--port")) {
+            NEEDV();
+            if (!parse_u(v, 65535, &u) || u == 0) /* 0 stands for "not given" until the options end */
+                return usage_error("bad value for --port: '%s' (1-65535)", v);
+            o->cfg.port = (uint16_t)u;
+            continue;
+        }
         UOPT("--master", 65535, o->cfg.master_address)
         if (!strcmp(a, "--outstation")) {
             NEEDV();
