@@ -6,7 +6,7 @@
 # plaintext DNP3 and checks clean, mutual authentication, and every failure
 # refused with its named cause and exit status 3: unknown CA, name mismatch,
 # expired, not yet valid, no client certificate, no version in common, a plain
-# TCP port, a wrong key password; dial-in over TLS (outstation --connect to
+# TCP port, a wrong key password; the socket loop's sessions over TLS; dial-in over TLS (outstation --connect to
 # master --listen), with and without the client certificate the master requires.
 # Usage: master_tls.sh BUILD_DIR SOURCE_DIR   (exit 77: skipped)
 set -uo pipefail
@@ -85,6 +85,16 @@ m --tls-ca ca.pem --tls-max-version 1.2 --tls-ciphers ECDHE-ECDSA-AES128-GCM-SHA
 grep -q 'TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256' err || FAILM "TLS 1.2 cipher pinning: $(cat err)"
 m --tls-ca ca.pem --tls-ciphersuites TLS_CHACHA20_POLY1305_SHA256 poll
 grep -q 'TLSv1.3 TLS_CHACHA20_POLY1305_SHA256' err || FAILM "TLS 1.3 suite pinning: $(cat err)"
+
+# the socket loop over TLS (the library's many-session path): 3 sessions, each connected and polling
+BENCH="$BUILD/tests/master/dnp3-master-bench"
+if [ -x "$BENCH" ]; then
+    serve --tls --tls-cert server.pem --tls-key server.key --count 3
+    DNP3KIT_BENCH_TLS_CA=ca.pem timeout 30 "$BENCH" scale "$port" 3 0.5 > bench.out 2>&1
+    grep -Eq '^3 sessions in one thread \(3 connected\): [1-9][0-9]* integrity polls/s .*, 0 errors' bench.out ||
+        FAILM "socket loop over TLS: $(cat bench.out)"
+    wait_for_line os.log 'tls: TLSv1\.3 .*' 5 || FAILM "socket loop: no TLS handshake at the outstation"
+fi
 
 # ---- the server's certificate refused ----
 m --tls-ca ca2.pem poll
