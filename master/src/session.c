@@ -102,6 +102,10 @@ struct dnp3kit_master_session {
     dnp3kit_master_result uns;
     uint64_t last_rx;
     bool ka_wait;
+    /* Secondary link state for the outstation's CONFIRMED_USER_DATA (IEEE 1815
+     * clause 9): once it has sent RESET_LINK_STATES, the FCB it must send next;
+     * a frame with the other FCB is its retry of one we took (our ACK was lost). */
+    bool sec_reset, sec_fcb;
     uint64_t ka_deadline;
     reaction react[R_COUNT];
     uint64_t uns_confirm_ms; /* last confirm of the remembered unsolicited response */
@@ -1224,11 +1228,23 @@ static void on_link_frame(dnp3kit_master_session *s, const dnp3kit_link_frame *f
             send_link_secondary(s, DNP3KIT_LINK_SEC_LINK_STATUS);
             return;
         case DNP3KIT_LINK_PRI_RESET_LINK_STATES:
+            s->sec_reset = true;
+            s->sec_fcb = true; /* the first frame after a reset has FCB=1 (clause 9.2.6.3) */
+            send_link_secondary(s, DNP3KIT_LINK_SEC_ACK);
+            return;
         case DNP3KIT_LINK_PRI_TEST_LINK_STATES:
             send_link_secondary(s, DNP3KIT_LINK_SEC_ACK);
             return;
         case DNP3KIT_LINK_PRI_CONFIRMED_USER_DATA:
             send_link_secondary(s, DNP3KIT_LINK_SEC_ACK);
+            if (s->sec_reset) {
+                if (f->fcb != s->sec_fcb) {
+                    /* a repeat of the last frame taken: acknowledged again, not taken twice */
+                    s->stats.frames_repeated++;
+                    return;
+                }
+                s->sec_fcb = !s->sec_fcb;
+            }
             break;
         case DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA:
             break;
@@ -1329,6 +1345,7 @@ void dnp3kit_master_session_connected(dnp3kit_master_session *s, uint64_t now_ms
     s->connected = true;
     s->want_close = false;
     s->ka_wait = false;
+    s->sec_reset = false;
     s->last_rx = now_ms;
     s->tx_len = s->tx_off = 0;
     dnp3kit_link_parser_init(&s->lp);

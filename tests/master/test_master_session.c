@@ -1071,6 +1071,65 @@ static void test_wrong_fcv_rejected(void **state)
     assert_int_equal(st.frames_rejected, 3);
 }
 
+/* A response in CONFIRMED_USER_DATA with this FCB (FCV=1). */
+static void send_confirmed(bool fcb, uint8_t seq)
+{
+    uint8_t b[32], fr[300], seg[40];
+    size_t m = resp(b, dnp3kit_app_ctrl(true, true, false, false, seq), DNP3KIT_FC_RESPONSE, 0, NULL);
+    seg[0] = (uint8_t)(0xC0 | (F.os_tseq++ & 0x3F));
+    memcpy(seg + 1, b, m);
+    int n = dnp3kit_link_build(dnp3kit_link_ctrl(false, true, fcb, true, DNP3KIT_LINK_PRI_CONFIRMED_USER_DATA), M_ADDR,
+                               OS_ADDR, seg, m + 1, fr, sizeof fr);
+    assert_true(n > 0);
+    dnp3kit_master_session_recv(F.s, fr, (size_t)n, F.now);
+    drain();
+}
+
+/* IEEE 1815 clause 9: after the outstation's RESET_LINK_STATES the master, as the
+ * secondary station, takes CONFIRMED_USER_DATA with FCB 1, 0, 1 ...; a frame with
+ * the FCB of the last one taken is the outstation's retry after a lost ACK: ACKed
+ * again, never taken twice. A new RESET_LINK_STATES starts again at FCB 1. */
+static void test_confirmed_user_data_fcb(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    uint8_t fr[32];
+    int n = dnp3kit_link_build(dnp3kit_link_ctrl(false, true, false, false, DNP3KIT_LINK_PRI_RESET_LINK_STATES), M_ADDR,
+                               OS_ADDR, NULL, 0, fr, sizeof fr);
+    dnp3kit_master_session_recv(F.s, fr, (size_t)n, F.now);
+    drain();
+    assert_int_equal(F.link_funcs[0], DNP3KIT_LINK_SEC_ACK);
+    submit_poll();
+    uint8_t seq = last_seq();
+    send_confirmed(true, seq); /* FCB 1: taken */
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.nlink, 2);
+    submit_poll();
+    uint8_t seq2 = last_seq();
+    /* the same FCB again (a retry of the first; here carrying an answer the second poll
+     * would take if it were not refused as a repeat) */
+    send_confirmed(true, seq2);
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.nlink, 3);
+    assert_int_equal(F.link_funcs[2], DNP3KIT_LINK_SEC_ACK);
+    dnp3kit_master_stats st;
+    dnp3kit_master_session_stats(F.s, &st);
+    assert_int_equal(st.frames_repeated, 1);
+    send_confirmed(false, seq2); /* FCB 0: the next frame, taken */
+    assert_int_equal(F.ndone, 2);
+    assert_int_equal(F.done[1].err, DNP3KIT_OK);
+    /* a reset starts over at FCB 1 */
+    dnp3kit_master_session_recv(F.s, fr, (size_t)n, F.now);
+    drain();
+    submit_poll();
+    send_confirmed(true, last_seq());
+    assert_int_equal(F.ndone, 3);
+    dnp3kit_master_session_stats(F.s, &st);
+    assert_int_equal(st.frames_repeated, 1);
+}
+
 static void test_response_memory_bounded(void **state)
 {
     (void)state;
@@ -1356,6 +1415,7 @@ int main(void)
         cmocka_unit_test_teardown(test_overflow_judged_by_next_response, fx_teardown),
         cmocka_unit_test_teardown(test_request_rate_cap, fx_teardown),
         cmocka_unit_test_teardown(test_wrong_fcv_rejected, fx_teardown),
+        cmocka_unit_test_teardown(test_confirmed_user_data_fcb, fx_teardown),
         cmocka_unit_test_teardown(test_other_objects_kept, fx_teardown),
         cmocka_unit_test_teardown(test_partial_response_keeps_valid_prefix, fx_teardown),
         cmocka_unit_test_teardown(test_attribute_overrun_named, fx_teardown),

@@ -340,6 +340,8 @@ typedef struct dnp3kit_master_stats {
     uint64_t rate_limited;    /* sends held back (requests) or dropped (answers, unsolicited confirms) by the cap */
     uint64_t frames_rejected; /* frames from the outstation refused: FCV wrong for the function (table 9-1) */
     uint64_t iin_stuck;       /* session_iin_stuck findings: reactions the outstation ignored */
+    uint64_t frames_repeated; /* CONFIRMED_USER_DATA repeated with the FCB of the last one taken (after the
+                                 outstation's RESET_LINK_STATES): acknowledged again, not taken twice */
 } dnp3kit_master_stats;
 void dnp3kit_master_session_stats(const dnp3kit_master_session *s, dnp3kit_master_stats *out);
 
