@@ -1077,13 +1077,13 @@ static int run(dnp3kit_master *m, opts *o)
 
 /* Several outstations on one channel (multi-drop): each polled in turn, one
  * request on the wire at a time; a silent one costs its own timeout and
- * retries, then the next is polled. Exit status: the worst of them. */
+ * retries, then the next is polled. Exit status: the worst of them. --json:
+ * one poll document per outstation with "outstation" and "elapsed_s" added
+ * (and "error" for one that failed), then a "summary" document. */
 static int run_multi(opts *o, recorder *rec)
 {
     if (strcmp(o->pos[0], "poll") != 0 || o->npos != 1)
         return usage_error("several --outstation addresses: only 'poll' (not '%s')", o->pos[0]);
-    if (o->json)
-        return usage_error("%s", "several --outstation addresses: --json is not supported yet");
     int worst = EXIT_OK, answered = 0;
     for (int i = 0; i < o->nouts; i++) {
         dnp3kit_master_config c = o->cfg;
@@ -1103,23 +1103,38 @@ static int run_multi(opts *o, recorder *rec)
         int rc = dnp3kit_master_connect(m, &d);
         if (rc == DNP3KIT_OK)
             rc = dnp3kit_master_integrity_poll(m, &r, &d);
-        printf("outstation %u: ", o->outs[i]);
+        double el = (double)(dnp3kit_master_now_ms() - t0) / 1000.0;
         if (rc == DNP3KIT_OK) {
-            printf("OK in %.3f s\n", (double)(dnp3kit_master_now_ms() - t0) / 1000.0);
-            cli_print_doc(o->json, "poll", &r, DNP3KIT_OK, NULL);
             answered++;
         } else {
-            printf("%s [%s]\n", d.message[0] ? d.message : dnp3kit_strerror(rc), dnp3kit_err_name(rc));
             int e = exit_code(rc);
             if (e > worst)
                 worst = e;
+        }
+        if (o->json) {
+            printf("{\"schema\":1,\"command\":\"poll\",\"outstation\":%u,\"elapsed_s\":%.3f,", o->outs[i], el);
+            if (rc == DNP3KIT_OK)
+                cli_result_json_body(stdout, &r);
+            else
+                error_json(stdout, rc, &d);
+            fputs("}\n", stdout);
+        } else if (rc == DNP3KIT_OK) {
+            printf("outstation %u: OK in %.3f s\n", o->outs[i], el);
+            cli_print_doc(false, "poll", &r, DNP3KIT_OK, NULL);
+        } else {
+            printf("outstation %u: %s [%s]\n", o->outs[i], d.message[0] ? d.message : dnp3kit_strerror(rc),
+                   dnp3kit_err_name(rc));
         }
         fflush(stdout);
         dnp3kit_master_result_free(&r);
         dnp3kit_master_close(m);
         dnp3kit_master_free(m);
     }
-    printf("%d of %d outstations answered\n", answered, o->nouts);
+    if (o->json)
+        printf("{\"schema\":1,\"command\":\"poll\",\"summary\":{\"outstations\":%d,\"answered\":%d}}\n", o->nouts,
+               answered);
+    else
+        printf("%d of %d outstations answered\n", answered, o->nouts);
     return worst;
 }
 

@@ -97,6 +97,19 @@ grep -q '^outstation 20: OK' "$tmp/out" && grep -q '^outstation 21: OK' "$tmp/ou
     FAILM "multi-drop: 20 and 21 did not both answer: $(grep '^outstation' "$tmp/out")"
 grep -q '^outstation 22: no response to READ from serial' "$tmp/out" || FAILM "multi-drop: 22 not reported silent: $(grep '^outstation 22' "$tmp/out")"
 grep -q '^2 of 3 outstations answered' "$tmp/out" || FAILM "multi-drop summary: $(tail -1 "$tmp/out")"
+# the same with --json: one poll document per outstation, then the summary
+timeout 30 "$M" --serial "$dev2:115200,8N1" --outstation 20 --outstation 22 --outstation 21 --timeout 500 --retries 0 \
+    --json poll > "$tmp/md.json" 2> "$tmp/err" < /dev/null; rc=$?
+[ "$rc" = 3 ] || FAILM "multi-drop --json: exit $rc, want 3"
+python3 - "$tmp/md.json" <<'PY' || FAILM "multi-drop --json: $(cat "$tmp/md.json" | cut -c1-300)"
+import json, sys
+docs = [json.loads(line) for line in open(sys.argv[1])]
+assert [d.get("outstation") for d in docs[:3]] == [20, 22, 21], docs
+assert all(d["schema"] == 1 and d["command"] == "poll" for d in docs)
+assert docs[0]["points"] and docs[2]["points"] and "error" not in docs[0] and "error" not in docs[2]
+assert docs[1]["error"]["code"] == "ERR_TIMEOUT" and "points" not in docs[1], docs[1]
+assert docs[3]["summary"] == {"outstations": 3, "answered": 2}, docs[3]
+PY
 "$PCAP" decode "$tmp/md.pcap" > "$tmp/dec" 2>&1
 grep -q 'master 1 -> 20' "$tmp/dec" && grep -q 'master 1 -> 21' "$tmp/dec" && grep -q 'master 1 -> 22' "$tmp/dec" ||
     FAILM "multi-drop recording lacks a request: $(grep -c 'master 1 ->' "$tmp/dec")"
