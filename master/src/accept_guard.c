@@ -34,14 +34,26 @@ static void report(accept_guard *g, uint64_t now)
     if (g->last_log && now - g->last_log < ACCEPT_GUARD_LOG_MS)
         return;
     char msg[320];
-    snprintf(msg, sizeof msg,
-             "accept: %s: %lu idle connection(s) closed to make room, %lu new connection(s) closed at once, "
-             "%lu pause(s) of %u ms (reported at most once per %u s)",
-             g->last_errno ? strerror(g->last_errno) : "connection limit", g->evicted, g->refused, g->pauses,
-             (unsigned)ACCEPT_GUARD_BACKOFF_MS, (unsigned)(ACCEPT_GUARD_LOG_MS / 1000));
+    int n = snprintf(msg, sizeof msg, "accept: %s:", g->last_errno ? strerror(g->last_errno) : "connection limit");
+    const char *sep = "";
+    if (g->evicted && n > 0 && (size_t)n < sizeof msg) {
+        n += snprintf(msg + n, sizeof msg - (size_t)n, " %lu idle connection(s) closed to make room", g->evicted);
+        sep = ",";
+    }
+    if (g->refused && n > 0 && (size_t)n < sizeof msg) {
+        n += snprintf(msg + n, sizeof msg - (size_t)n, "%s %lu new connection(s) closed at once", sep, g->refused);
+        sep = ",";
+    }
+    if (g->pauses && n > 0 && (size_t)n < sizeof msg)
+        n += snprintf(msg + n, sizeof msg - (size_t)n, "%s %lu pause(s) of %u ms", sep, g->pauses,
+                      (unsigned)ACCEPT_GUARD_BACKOFF_MS);
+    if (n > 0 && (size_t)n < sizeof msg)
+        snprintf(msg + n, sizeof msg - (size_t)n, " (reported at most once per %u s)",
+                 (unsigned)(ACCEPT_GUARD_LOG_MS / 1000));
     g->log(g->user, msg);
     g->last_log = now ? now : 1;
     g->refused = g->evicted = g->pauses = 0;
+    g->last_errno = 0;
 }
 
 void accept_guard_count_eviction(accept_guard *g, uint64_t now_ms)

@@ -11,6 +11,8 @@ usage: outstation_limits.py BUILD_DIR
 2. --max-connections 5 with 5 idle connections: a sixth (the real master)
    closes the longest idle one and is served.
 3. --idle-timeout 1: a silent connection is closed after 1 s, not before.
+4. dnp3-master --listen with no descriptor to accept with: the connection is
+   closed at once, logged, and the master does not spin.
 """
 import os
 import re
@@ -31,6 +33,12 @@ def fail(msg):
     global fails
     fails += 1
     print("FAIL:", msg)
+
+
+def cpu_ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime (fields 14, 15)
 
 
 class Sim:
@@ -59,9 +67,7 @@ class Sim:
         raise SystemExit("FAIL: no line /%s/ from the simulator:\n%s" % (regex, self.text()))
 
     def cpu_ticks(self):
-        with open("/proc/%d/stat" % self.p.pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])  # utime + stime (fields 14, 15)
+        return cpu_ticks(self.p.pid)
 
     def stop(self):
         self.p.terminate()
@@ -100,6 +106,21 @@ def closed_by_peer(s, secs):
         return True
     except socket.timeout:
         return False
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def listening(port):
+    """True once something listens on 127.0.0.1:port (from /proc/net/tcp, without connecting)."""
+    want = "0100007F:%04X" % port
+    with open("/proc/net/tcp") as f:
+        return any(l.split()[1] == want and l.split()[3] == "0A" for l in list(f)[1:])
 
 
 TMP = subprocess.check_output(["mktemp", "-d"], text=True).strip()
@@ -158,6 +179,46 @@ s.close()
 # a master that talks is not idle: a poll still works on a fresh connection
 poll_master(sim.port, "--idle-timeout 1")
 sim.stop()
+
+# ---- 4. dnp3-master --listen at its fd limit: the excess connection is closed at once ----
+# The smallest limit at which the master still listens (it needs stdio, the listener and
+# its spare descriptor) leaves no descriptor to accept with.
+for nofile in range(4, 12):
+    def limit(n=nofile):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
+    log = open(os.path.join(TMP, "master.log"), "w+")
+    port = free_port()
+    m = subprocess.Popen([MASTER, "--listen", "127.0.0.1:%d" % port, "--connect-timeout", "4000", "--retries", "0",
+                          "poll"], stdout=subprocess.DEVNULL, stderr=log, preexec_fn=limit)
+    end = time.monotonic() + 10
+    while time.monotonic() < end and m.poll() is None and not listening(port):
+        time.sleep(0.02)
+    if m.poll() is not None or not listening(port):
+        m.wait(timeout=10)
+        continue  # could not even listen under this limit: one more descriptor
+    c0 = cpu_ticks(m.pid)
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    if not closed_by_peer(s, 1):
+        fail("--listen under RLIMIT_NOFILE %d: the excess connection was not closed at once" % nofile)
+    time.sleep(1.0)  # the measurement window (the master waits up to 4 s for its outstation)
+    c1 = cpu_ticks(m.pid)
+    s.close()
+    try:
+        m.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        m.kill()
+        m.wait()
+        fail("--listen: the master did not end 10 s after its 4 s connect timeout")
+    log.seek(0)
+    text = log.read()
+    print("--listen, RLIMIT_NOFILE %d: excess connection closed, %.2f s CPU in about 1 s" % (nofile, (c1 - c0) / TICK))
+    if not re.search(r"listen: accept: Too many open files: 1 new connection\(s\) closed at once", text):
+        fail("--listen: no accept line:\n" + text)
+    if c1 - c0 > 0.25 * TICK:
+        fail("--listen spins at the fd limit: %d ticks in about 1 s" % (c1 - c0))
+    break
+else:
+    fail("dnp3-master --listen did not listen under any limit of 4-11 descriptors")
 
 subprocess.run(["rm", "-rf", TMP])
 sys.exit(1 if fails else 0)
