@@ -1025,18 +1025,30 @@ static void test_request_rate_cap(void **state)
     assert_int_equal(F.nreq, 30);
 }
 
-/* A response in a link frame of the given function and FCV. */
-static void send_in_frame(uint8_t func, bool fcv, uint16_t iin)
+/* A response (to the request of SEQ seq) in a link frame of this function, FCB and FCV. */
+static void send_frame(uint8_t func, bool fcb, bool fcv, uint8_t seq, uint16_t iin)
 {
     uint8_t b[32], fr[300], seg[40];
-    size_t m = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE, iin, NULL);
+    size_t m = resp(b, dnp3kit_app_ctrl(true, true, false, false, seq), DNP3KIT_FC_RESPONSE, iin, NULL);
     seg[0] = (uint8_t)(0xC0 | (F.os_tseq++ & 0x3F));
     memcpy(seg + 1, b, m);
-    int n = dnp3kit_link_build(dnp3kit_link_ctrl(false, true, false, fcv, func), M_ADDR, OS_ADDR, seg, m + 1, fr,
+    int n = dnp3kit_link_build(dnp3kit_link_ctrl(false, true, fcb, fcv, func), M_ADDR, OS_ADDR, seg, m + 1, fr,
                                sizeof fr);
     assert_true(n > 0);
     dnp3kit_master_session_recv(F.s, fr, (size_t)n, F.now);
     drain();
+}
+
+/* A response to the last request in a link frame of the given function and FCV. */
+static void send_in_frame(uint8_t func, bool fcv, uint16_t iin)
+{
+    send_frame(func, false, fcv, last_seq(), iin);
+}
+
+/* A response in CONFIRMED_USER_DATA with this FCB (FCV=1). */
+static void send_confirmed(bool fcb, uint8_t seq)
+{
+    send_frame(DNP3KIT_LINK_PRI_CONFIRMED_USER_DATA, fcb, true, seq, 0);
 }
 
 static void test_wrong_fcv_rejected(void **state)
@@ -1069,20 +1081,6 @@ static void test_wrong_fcv_rejected(void **state)
     assert_int_equal(F.link_funcs[0], DNP3KIT_LINK_SEC_ACK);
     dnp3kit_master_session_stats(F.s, &st);
     assert_int_equal(st.frames_rejected, 3);
-}
-
-/* A response in CONFIRMED_USER_DATA with this FCB (FCV=1). */
-static void send_confirmed(bool fcb, uint8_t seq)
-{
-    uint8_t b[32], fr[300], seg[40];
-    size_t m = resp(b, dnp3kit_app_ctrl(true, true, false, false, seq), DNP3KIT_FC_RESPONSE, 0, NULL);
-    seg[0] = (uint8_t)(0xC0 | (F.os_tseq++ & 0x3F));
-    memcpy(seg + 1, b, m);
-    int n = dnp3kit_link_build(dnp3kit_link_ctrl(false, true, fcb, true, DNP3KIT_LINK_PRI_CONFIRMED_USER_DATA), M_ADDR,
-                               OS_ADDR, seg, m + 1, fr, sizeof fr);
-    assert_true(n > 0);
-    dnp3kit_master_session_recv(F.s, fr, (size_t)n, F.now);
-    drain();
 }
 
 /* IEEE 1815 clause 9: after the outstation's RESET_LINK_STATES the master, as the
