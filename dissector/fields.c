@@ -105,7 +105,9 @@ static value_string prefix_vals[] = {
     {DNP3KIT_PREFIX_SIZE32, "4-octet size prefix"}, {0, NULL}};
 static value_string range_vals[] = {
     {DNP3KIT_RANGE_START_STOP8, "1-octet start/stop"}, {DNP3KIT_RANGE_START_STOP16, "2-octet start/stop"},
-    {DNP3KIT_RANGE_START_STOP32, "4-octet start/stop"}, {DNP3KIT_RANGE_ALL, "all objects, no range field"},
+    {DNP3KIT_RANGE_START_STOP32, "4-octet start/stop"}, {DNP3KIT_RANGE_ADDR8, "1-octet start/stop address"},
+    {DNP3KIT_RANGE_ADDR16, "2-octet start/stop address"}, {DNP3KIT_RANGE_ADDR32, "4-octet start/stop address"},
+    {DNP3KIT_RANGE_ALL, "all objects, no range field"},
     {DNP3KIT_RANGE_COUNT8, "1-octet count"}, {DNP3KIT_RANGE_COUNT16, "2-octet count"},
     {DNP3KIT_RANGE_COUNT32, "4-octet count"}, {DNP3KIT_RANGE_FREE8, "1-octet count, free format"}, {0, NULL}};
 
@@ -136,7 +138,7 @@ bool dk_point_fields_referenced(proto_tree *tree)
         return true;
     const int detail[] = {hf.file_name_offset, hf.file_name_size, hf.file_created, hf.file_perms, hf.file_auth_key,
                           hf.file_size, hf.file_mode, hf.file_max_block, hf.file_request_id, hf.file_name,
-                          hf.file_block_number, hf.file_last_block, hf.attr_uint, hf.attr_int, hf.attr_float,
+                          hf.file_block_number, hf.file_last_block, hf.al_point_cto_time, hf.attr_uint, hf.attr_int, hf.attr_float,
                           hf.attr_text, hf.attr_time, hf.attr_octets, hf.sa_statistic};
     for (size_t k = 0; k < G_N_ELEMENTS(detail); k++)
         if (proto_field_is_referenced(tree, detail[k]))
@@ -375,6 +377,8 @@ static void register_fixed_fields(void)
     F(al_points_total, "Points", "al.points", FT_UINT64, BASE_DEC, NULL, 0, "Objects in the fragment's headers");
     F(al_point_octets, "Object octets", "al.point.octets", FT_BYTES, BASE_NONE, NULL, 0,
       "The object as octets: its size prefix disagrees with the catalogue's layout");
+    F(al_point_cto_time, "Time (CTO + relative)", "al.point.cto_time", FT_ABSOLUTE_TIME, ABSOLUTE_TIME_UTC, NULL, 0,
+      "Absolute time of a relative-time event: the preceding g51 CTO plus its relative milliseconds");
     F(finding_detail, "Detail", "finding.detail", FT_STRING, BASE_NONE, NULL, 0,
       "What dnp3-pcap check prints for the finding of the expert item above (offsets, values)");
     F(al_unparsed, "Undecodable rest", "al.unparsed", FT_BYTES, BASE_NONE, NULL, 0,

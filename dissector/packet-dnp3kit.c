@@ -256,6 +256,8 @@ typedef struct ctx {
     proto_item *link_item;
     tvbuff_t *ftvb;       /* the application fragment */
     proto_tree *al;
+    bool cto_valid;       /* a g51 CTO earlier in this fragment (clause 11.9.2) */
+    uint64_t cto_ms;
 } ctx;
 
 static void link_header(ctx *c, const guint8 *p, guint n, bool full_frame)
@@ -398,10 +400,10 @@ static const dnp3kit_field_value *field_named(const dnp3kit_point *pt, const cha
     return NULL;
 }
 
-static void add_time_ms(proto_tree *t, int id, tvbuff_t *tvb, guint at, guint len, uint64_t ms)
+static proto_item *add_time_ms_item(proto_tree *t, int id, tvbuff_t *tvb, guint at, guint len, uint64_t ms)
 {
     nstime_t ts = {(time_t)(ms / 1000), (int)(ms % 1000) * 1000000};
-    proto_tree_add_time(t, id, tvb, at, len, &ts);
+    return proto_tree_add_time(t, id, tvb, at, len, &ts);
 }
 
 /* g70v3: the File Command's fields, which the catalogue row keeps as one octet string. */
@@ -420,7 +422,7 @@ static void add_file_command(proto_tree *t, proto_item *pi, bool label, tvbuff_t
     guint at = (guint)(f->octets - fr->data);
     proto_tree_add_uint(t, hf.file_name_offset, tvb, at, 2, fc.name_offset);
     proto_tree_add_uint(t, hf.file_name_size, tvb, at + 2, 2, fc.name_size);
-    add_time_ms(t, hf.file_created, tvb, at + 4, 6, fc.created_ms);
+    add_time_ms_item(t, hf.file_created, tvb, at + 4, 6, fc.created_ms);
     proto_tree_add_bitmask_with_flags(t, tvb, at + 10, hf.file_perms, ett.file_perms, perms, ENC_LITTLE_ENDIAN,
                                       BMT_NO_APPEND);
     proto_tree_add_uint(t, hf.file_auth_key, tvb, at + 12, 4, fc.auth_key);
@@ -483,7 +485,7 @@ static void add_attribute(proto_tree *t, proto_item *pi, bool label, tvbuff_t *t
         break;
     }
     case DNP3KIT_AV_TIME:
-        add_time_ms(t, hf.attr_time, tvb, at, n, v.u);
+        add_time_ms_item(t, hf.attr_time, tvb, at, n, v.u);
         break;
     default:
         if (n)
@@ -518,6 +520,8 @@ static void add_point(ctx *c, proto_tree *ot, const dk_frag *fr, const dnp3kit_o
     guint off = at + ((oh->prefix_code != DNP3KIT_PREFIX_NONE) ? oh->prefix_size : 0);
     for (unsigned i = 0; i < pt->nfields; i++)
         add_field(pt_tree, c->ftvb, fr, oh, pt, i, &off);
+    if (pt->has_time && pt->time_relative && c->cto_valid)
+        proto_item_set_generated(add_time_ms_item(pt_tree, hf.al_point_cto_time, c->ftvb, at, 0, c->cto_ms + pt->time_ms));
     if (oh->group == 70 && oh->variation == 3 && pt->nfields == 1)
         add_file_command(pt_tree, pi, label, c->ftvb, fr, &pt->fields[0]);
     else if (oh->group == 0 && oh->info && oh->info->size_rule == DNP3KIT_SIZE_ATTRIBUTE)
@@ -560,8 +564,12 @@ static void add_point(ctx *c, proto_tree *ot, const dk_frag *fr, const dnp3kit_o
         char tb[40];
         dnp3kit_format_time_ms(pt->time_ms, tb, sizeof tb);
         proto_item_append_text(pi, " time=%s", tb);
+    } else if (pt->has_time && c->cto_valid) {
+        char tb[40];
+        dnp3kit_format_time_ms(c->cto_ms + pt->time_ms, tb, sizeof tb);
+        proto_item_append_text(pi, " time=%s (CTO +%" PRIu64 "ms)", tb, pt->time_ms);
     } else if (pt->has_time) {
-        proto_item_append_text(pi, " time=+%" PRIu64 "ms", pt->time_ms);
+        proto_item_append_text(pi, " time=+%" PRIu64 "ms (no CTO)", pt->time_ms);
     }
     if (pt->has_status)
         proto_item_append_text(pi, " status=%s", dnp3kit_control_status_name(pt->status));
@@ -570,9 +578,9 @@ static void add_point(ctx *c, proto_tree *ot, const dk_frag *fr, const dnp3kit_o
 static guint range_len(uint8_t rc)
 {
     switch (rc) {
-    case DNP3KIT_RANGE_START_STOP8: return 2;
-    case DNP3KIT_RANGE_START_STOP16: return 4;
-    case DNP3KIT_RANGE_START_STOP32: return 8;
+    case DNP3KIT_RANGE_START_STOP8: case DNP3KIT_RANGE_ADDR8: return 2;
+    case DNP3KIT_RANGE_START_STOP16: case DNP3KIT_RANGE_ADDR16: return 4;
+    case DNP3KIT_RANGE_START_STOP32: case DNP3KIT_RANGE_ADDR32: return 8;
     case DNP3KIT_RANGE_COUNT8: case DNP3KIT_RANGE_FREE8: return 1;
     case DNP3KIT_RANGE_COUNT16: return 2;
     case DNP3KIT_RANGE_COUNT32: return 4;
@@ -585,6 +593,7 @@ static void app_tree(ctx *c, proto_tree *parent, const dk_frag *fr)
     tvbuff_t *t = c->ftvb;
     proto_item *ai = proto_tree_add_item(parent, hf.al, t, 0, -1, ENC_NA);
     c->al = proto_item_add_subtree(ai, ett.al);
+    c->cto_valid = false;
     const dnp3kit_app_header *h = &fr->sum.header;
     if (h->header_len < 2)
         return;
@@ -662,6 +671,9 @@ static void app_tree(ctx *c, proto_tree *parent, const dk_frag *fr)
             dk_bi_uint(ot, dkbi.range_quantity, t, (int)(o + 3), (int)rl, (guint32)oh.count);
             if (olabel)
                 proto_item_append_text(oi, ", count %" PRIu64, oh.count);
+        } else if (r < 0 && oh.partial && oh.header_len == 3 && oh.range_code != DNP3KIT_RANGE_ALL) {
+            if (olabel) /* reserved qualifier: nothing after it can be sized */
+                proto_item_append_text(oi, ", reserved qualifier");
         } else if (olabel) {
             proto_item_append_text(oi, ", all");
         }
@@ -669,8 +681,13 @@ static void app_tree(ctx *c, proto_tree *parent, const dk_frag *fr)
             dnp3kit_point_iter pi;
             dnp3kit_point pt;
             dnp3kit_point_iter_init(&pi, fr->data, fr->len, &oh);
-            while (dnp3kit_point_iter_next(&pi, &pt) > 0)
+            while (dnp3kit_point_iter_next(&pi, &pt) > 0) {
                 add_point(c, ot, fr, &oh, &pt);
+                if (oh.group == 51 && pt.has_time && !pt.time_relative) {
+                    c->cto_ms = pt.time_ms; /* base of the relative times that follow */
+                    c->cto_valid = true;
+                }
+            }
         }
         if (r < 0) {
             proto_item *vi = proto_tree_add_uint64(ot, hf.al_obj_valid, t, (gint)oh.offset, 0, oh.valid_count);

@@ -65,6 +65,10 @@ static void test_qualifiers(void **state)
         {"C1 81 00 00 1E 01 00 00 03 " "01 01 00 00 00 01 02 00 00 00 01 03 00 00 00 01 04 00 00 00", 30, 1, 0, 4, 0, 3, 20},
         {"C1 81 00 00 1E 04 01 0A 00 0B 00 " "01 00 02 00", 30, 4, 1, 2, 10, 11, 4},
         {"C1 81 00 00 14 05 02 00 00 01 00 01 00 01 00 " "01 00 00 00 02 00 00 00", 20, 5, 2, 2, 65536, 65537, 8},
+        /* range codes 3-5: start/stop addresses of 1, 2, 4 octets, sized like 0-2 */
+        {"C1 81 00 00 1E 04 03 07 08 " "01 00 02 00", 30, 4, 3, 2, 7, 8, 4},
+        {"C1 81 00 00 1E 04 04 0A 00 0A 00 " "01 00", 30, 4, 4, 1, 10, 10, 2},
+        {"C1 81 00 00 1E 04 05 00 00 01 00 01 00 01 00 " "01 00 02 00", 30, 4, 5, 2, 65536, 65537, 4},
         /* packed bits: 10 binaries -> 2 octets; 5 double bits -> 2 octets */
         {"C1 81 00 00 01 01 00 00 09 FF 03", 1, 1, 0, 10, 0, 9, 2},
         {"C1 81 00 00 03 01 00 00 04 AA 02", 3, 1, 0, 5, 0, 4, 2},
@@ -104,7 +108,9 @@ static void test_qualifiers(void **state)
         assert_int_equal(w.h[0].data_len, cases[i].data_len);
         assert_int_equal(w.h[0].data_offset + w.h[0].data_len, f_len);
         assert_non_null(w.h[0].info);
-        if (c.n) {
+        /* range codes 3-5 are decoded and flagged once, nothing else */
+        bool addr = cases[i].q >= 3 && cases[i].q <= 5;
+        if (addr ? (c.n != 1 || c.items[0].code != DNP3KIT_F_APP_UNUSUAL_QUALIFIER) : c.n != 0) {
             tu_dump(&c);
             fail_msg("case %zu: unexpected findings", i);
         }
@@ -136,7 +142,10 @@ static void test_defects(void **state)
         {"C1 81 00 00 1E 01 00 00 03 01 02", DNP3KIT_ERR_INVALID, DNP3KIT_F_APP_OBJECT_TRUNCATED},
         {"C1 81 00 00 63 01 00 00 00 01", DNP3KIT_ERR_UNSUPPORTED, DNP3KIT_F_APP_UNKNOWN_OBJECT},
         {"C1 81 00 00 1E 00 00 00 00 01", DNP3KIT_ERR_UNSUPPORTED, DNP3KIT_F_APP_VARIATION_ZERO_WITH_DATA},
-        {"C1 81 00 00 1E 01 03 00 00", DNP3KIT_ERR_UNSUPPORTED, DNP3KIT_F_APP_UNKNOWN_QUALIFIER},
+        /* range code 3: a 1-octet start/stop of absolute addresses, decoded (flagged);
+         * here its g30v1 object is missing */
+        {"C1 81 00 00 1E 01 03 00 00", DNP3KIT_ERR_INVALID, DNP3KIT_F_APP_OBJECT_TRUNCATED},
+        {"C1 81 00 00 1E 01 03 00 00", DNP3KIT_ERR_INVALID, DNP3KIT_F_APP_UNUSUAL_QUALIFIER},
         {"C1 81 00 00 1E 01 0A 00 00", DNP3KIT_ERR_UNSUPPORTED, DNP3KIT_F_APP_UNKNOWN_QUALIFIER},
         {"C1 81 00 00 1E 01 80 00 00", DNP3KIT_ERR_UNSUPPORTED, DNP3KIT_F_APP_UNKNOWN_QUALIFIER},
         {"C1 81 00 00 1E 01 77 01", DNP3KIT_ERR_UNSUPPORTED, DNP3KIT_F_APP_UNKNOWN_QUALIFIER},
@@ -297,6 +306,8 @@ static void test_valid_prefix(void **state)
         {"C0 81 00 00 46 04 5B 02 02 00 AA BB 00 00", 0, 1, 4, DNP3KIT_ERR_INVALID},
         /* prefixed fixed size: g12v1 0x28 count 2, one CROB of 13 octets present */
         {"C0 05 0C 01 28 02 00 01 00 02 01 64 00 00 00 64 00 00 00 00", 0, 1, 13, DNP3KIT_ERR_INVALID},
+        /* a reserved qualifier (zeek dnp3.pcap frame 163): g60v4 q 0xED is listed, nothing after it */
+        {"C1 12 3C 02 06 01 07 06 3C 04 ED", 2, 0, 0, DNP3KIT_ERR_UNSUPPORTED},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         HEX(f, cases[k].hex);
@@ -325,6 +336,16 @@ static void test_valid_prefix(void **state)
         assert_int_equal(r, 0);
         assert_int_equal(n, oh->has_data || oh->prefix_size ? cases[k].valid : 0);
     }
+    /* The reserved qualifier's header: group, variation, qualifier, 3 octets. */
+    HEX(e, "C1 12 3C 02 06 01 07 06 3C 04 ED");
+    walk we;
+    walk_frag(e, e_len, &we, NULL);
+    assert_int_equal(we.h[2].group, 60);
+    assert_int_equal(we.h[2].variation, 4);
+    assert_int_equal(we.h[2].qualifier, 0xED);
+    assert_int_equal(we.h[2].header_len, 3);
+    assert_int_equal(we.h[2].data_offset, 11);
+    assert_false(we.h[2].has_range);
     /* The first case's whole objects carry their values. */
     HEX(g, cases[0].hex);
     walk w;

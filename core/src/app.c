@@ -148,9 +148,9 @@ static uint64_t le(const uint8_t *p, unsigned n)
 static int range_field_size(unsigned rc)
 {
     switch (rc) {
-    case 0: return 2;
-    case 1: return 4;
-    case 2: return 8;
+    case 0: case 3: return 2;
+    case 1: case 4: return 4;
+    case 2: case 5: return 8;
     case 6: return 0;
     case 7: return 1;
     case 8: return 2;
@@ -202,7 +202,12 @@ int dnp3kit_object_iter_next(dnp3kit_object_iter *it, dnp3kit_object_header *oh,
     int rsize = range_field_size(oh->range_code);
     if ((q & 0x80) || oh->prefix_code == 7 || rsize < 0) {
         report(sink, DNP3KIT_F_APP_UNKNOWN_QUALIFIER, it->pos + 2, 0, q, num, g, v, q, it->func);
-        FAIL(it, DNP3KIT_ERR_UNSUPPORTED);
+        /* The header's group, variation and qualifier are known, nothing after
+         * them can be sized: consumers list it with no objects (the valid prefix). */
+        oh->info = dnp3kit_catalog_find(g, v);
+        oh->header_len = 3;
+        oh->data_offset = it->pos + 3;
+        return partial(it, oh, 0, 0, DNP3KIT_ERR_UNSUPPORTED);
     }
     if (rem < 3 + (size_t)rsize) {
         report(sink, DNP3KIT_F_APP_HEADER_TRUNCATED, it->pos, 3 + (uint64_t)rsize, rem, num, g, v, q,
@@ -214,7 +219,8 @@ int dnp3kit_object_iter_next(dnp3kit_object_iter *it, dnp3kit_object_header *oh,
     oh->prefix_size = (uint8_t)prefix_sizes[oh->prefix_code];
     const uint8_t *rf = p + 3;
     switch (oh->range_code) {
-    case 0: case 1: case 2: {
+    case 0: case 1: case 2:
+    case 3: case 4: case 5: { /* 3-5: the same start/stop, of absolute addresses */
         unsigned w = (unsigned)rsize / 2;
         oh->has_range = true;
         oh->start = le(rf, w);
@@ -245,7 +251,7 @@ int dnp3kit_object_iter_next(dnp3kit_object_iter *it, dnp3kit_object_header *oh,
 
     /* Combinations outside table 4-? that can still be sized are flagged, not fatal. */
     if ((oh->prefix_code != 0 && oh->has_range) || (size_prefixed && oh->range_code != 0xB) ||
-        (oh->range_code == 0xB && !size_prefixed))
+        (oh->range_code == 0xB && !size_prefixed) || (oh->range_code >= 3 && oh->range_code <= 5))
         report(sink, DNP3KIT_F_APP_UNUSUAL_QUALIFIER, it->pos + 2, 0, q, num, g, v, q, it->func);
 
     uint64_t need = 0;

@@ -69,6 +69,7 @@ tcp_split_frames none
 udp_ipv6_session none
 read_time none
 objects_named none
+app_range_address app_unusual_qualifier
 tcp_retransmission_reorder tcp_retransmission
 tcp_gap tcp_gap
 link_bad_header_crc link_bad_header_crc

@@ -80,24 +80,15 @@ TSHARK_EXPLAINED = [
          clause="7 (secure authentication), A.45 g120v2",
          why="AUTHENTICATE_REQ: 78 02 5b 01 16 00 + 22 octets (CSQ 3, user 1, 16-octet MAC) "
              "fills the fragment; tshark does not dissect objects of function 0x20."),
-    dict(capture="ICS-Security-Tools/dnp3_test_data_part1.pcap", frames=[154, 156],
-         tshark=([21], G60_123), kit=([21], [(60, 2), (60, 3)]), verdict="dnp3kit-right",
-         clause="4.2.2.7 (qualifier: bit 7 reserved, range code 0xD reserved)",
-         why="third header is 3c 04 ed: qualifier 0xED has the reserved bit 7 and the reserved "
-             "range code 0xD, so it has no defined length. tshark lists it ('Unknown Range "
-             "Type'); dnp3kit stops with app_unknown_qualifier naming header 2 g60v4."),
-    dict(capture="zeek/dnp3.pcap", frames=[154, 156],
-         tshark=([21], G60_123), kit=([21], [(60, 2), (60, 3)]), verdict="dnp3kit-right",
-         clause="4.2.2.7", why="same bytes as dnp3_test_data_part1.pcap frames 154/156."),
     dict(capture="ICS-Security-Tools/dnp3_test_data_part1.pcap", frames=[163, 166, 174, 176],
-         tshark=([18], []), kit=([18], [(60, 2), (1, 7)]), verdict="dnp3kit-right",
+         tshark=([18], []), kit=([18], [(60, 2), (1, 7), (60, 4)]), verdict="dnp3kit-right",
          clause="4.2.2.7 (range code 6: no range field, no objects follow), annex A (g1 has v0-v2)",
          why="STOP_APPL c1 12 3c 02 06 01 07 06 3c 04 ed. tshark does not dissect STOP_APPL "
              "objects at all. Header 1 'g1v7 q0x06' is well formed (an undefined object: "
-             "app_unknown_object); header 2 has the reserved qualifier 0xED and ends the walk "
-             "(app_unknown_qualifier). Regression test in tests/test_app.c."),
+             "app_unknown_object); header 2 g60v4 has the reserved qualifier 0xED: listed, and "
+             "it ends the walk (app_unknown_qualifier). Regression test in tests/test_app.c."),
     dict(capture="zeek/dnp3.pcap", frames=[163, 166, 174, 176],
-         tshark=([18], []), kit=([18], [(60, 2), (1, 7)]), verdict="dnp3kit-right",
+         tshark=([18], []), kit=([18], [(60, 2), (1, 7), (60, 4)]), verdict="dnp3kit-right",
          clause="4.2.2.7", why="same bytes as dnp3_test_data_part1.pcap frames 163-176."),
     dict(capture="ICS-Security-Tools/opendnp3-3-conformance/6.6.2.2.pcap", frames=[14, 16],
          tshark=([1], [(60, 1)]), kit=None, verdict="dnp3kit-right",
@@ -129,22 +120,14 @@ TSHARK_EXPLAINED = [
          clause="annex A g51v2, g2v3", why="as 8.14.2.12 frame 10."),
     dict(capture="arkime/dnp3_synthetic.pcap", frames=[13],
          tshark=([129], [(1, 2)]), kit=([129], []), verdict="dnp3kit-right",
-         clause="4.2.2.7 (range codes 3-5 are obsolete/reserved)",
-         why="01 02 03: g1v2 with qualifier 0x03 (virtual-address range code), 0 octets after. "
-             "tshark lists it then Malformed; dnp3kit: app_unknown_qualifier on header 0 g1v2."),
+         clause="4.2.2.7 (range code 3: a 1-octet start and stop address, 2 octets)",
+         why="01 02 03: g1v2 with qualifier 0x03 (absolute-address range code), 0 octets after: "
+             "its 2-octet range field is missing. tshark lists it then Malformed; dnp3kit: "
+             "app_header_truncated on header 0 g1v2 (a header without its range is not listed)."),
 ]
 
 # Zeek btest event dumps: index = 1-based fragment number in capture order.
 ZEEK_EXPLAINED = [
-    dict(capture="zeek/dnp3.pcap", frames=[154, 156],
-         zeek=(21, G60_123), kit=(21, [(60, 2), (60, 3)]), verdict="dnp3kit-right",
-         clause="4.2.2.7",
-         why="Zeek raises dnp3_object_header for the header with reserved qualifier 0xED."),
-    dict(capture="zeek/dnp3.pcap", frames=[163, 166, 174, 176],
-         zeek=(18, [(60, 2), (1, 7), (60, 4)]), kit=(18, [(60, 2), (1, 7)]), verdict="dnp3kit-right",
-         clause="4.2.2.7",
-         why="Zeek also lists header 2, g60v4 with qualifier 0xED (reserved bit 7 and reserved "
-             "range code 0xD); that header cannot be parsed, dnp3kit stops there."),
 ]
 
 # Suricata count / rule checks that depend on Suricata's own behaviour, not on
@@ -219,8 +202,9 @@ ERROR_FINDINGS = {
         frames=[9], verdict="justified",
         why="WRITE g0v1 q0x02 start 0x06050403 stop 0x0a090807 over 19 filler octets: device "
             "attributes (data type, length, value each) for that range cannot fit"),
-    ("arkime/dnp3_synthetic.pcap", "app_unknown_qualifier"): dict(
-        frames=[13], verdict="justified", why="g1v2 qualifier 0x03 (obsolete range code 3)"),
+    ("arkime/dnp3_synthetic.pcap", "app_header_truncated"): dict(
+        frames=[13], verdict="justified",
+        why="g1v2 qualifier 0x03 (range code 3: 1-octet start and stop address) with no range field after it"),
     ("suricata-verify/dnp3-too-long-reassembly-request.pcap", "transport_message_too_large"): dict(
         frames=[20], verdict="justified",
         why="65 max-size segments of one message exceed --max-message 2048 (Suricata: too_long_reassembly)"),

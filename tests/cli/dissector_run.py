@@ -722,6 +722,13 @@ GOLDEN = [
     ("objects_named", "objects_named.pcap", [7],
      "values by name and type: g0 attributes UINT/VSTR/FLT (0.1 exactly), g120v5 key wrap, key status "
      "and MAC algorithm, g120v7 error code, g121v1 statistic names"),
+    ("cto_relative", "shared:ICS-Security-Tools/opendnp3-3-conformance/8.14.2.12.pcap", [10],
+     "g2v3 events after a g51v2 CTO: each with dnp3kit.al.point.cto_time, the CTO plus its relative ms"),
+    ("reserved_qualifier", "shared:zeek/dnp3.pcap", [163],
+     "STOP_APPL g60v2, g1v7, then g60v4 with the reserved qualifier 0xED: listed in dnp3kit.al.obj, "
+     "nothing after it"),
+    ("range_address", "app_range_address.pcap", [7],
+     "range code 4 (start/stop addresses) decoded like range code 1, with app_unusual_qualifier"),
     ("file_write", "shared:zeek/dnp3_file_write.pcap", [4, 6, 13, 18],
      "g70 file transfer: v3 file command fields (name, mode, permissions, size, block size, request id, "
      "time), v4/v6 status codes by name, v5 block number with the last-block flag split out"),
@@ -800,6 +807,14 @@ def mode_values(env):
           "Key wrap alg: AES_256 (2)", "Key status: OK (1)", "Mac alg: HMAC_SHA256_16 (4)",
           "Error: MAC_ALGORITHM_NOT_SUPPORTED (5)", "[Statistic: UNEXPECTED_MESSAGES]",
           "[Statistic: AUTHORIZATION_FAILURES]", "Data type: UINT (2)"]),
+        ("shared:ICS-Security-Tools/opendnp3-3-conformance/8.14.2.12.pcap", "frame.number == 10",
+         ["Point 0 flags=ONLINE|STATE value=true time=2020-04-10T16:00:31.209Z (CTO +0ms)",
+          "[Time (CTO + relative): Apr 10, 2020 16:00:31.209000000 UTC]"]),
+        ("shared:zeek/dnp3.pcap", "frame.number == 163",
+         ["Object g60v4: Class Objects - Class 3 Data, reserved qualifier"]),
+        ("app_range_address.pcap", "frame.number == 7",
+         ["Object g30v4: Analog Input - 16-bit Without Flag, range 10-11", "Point 11 value=2",
+          ".... 0100 = Range code: 2-octet start/stop address (0x4)"]),
     ]
     for cap, filt, lines in named:
         if cap.startswith("shared:"):

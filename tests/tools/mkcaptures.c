@@ -869,6 +869,9 @@ int main(int argc, char **argv)
                          "78 05 5B 01 0F 00 02 00 00 00 01 00 02 01 04 04 00 AA BB CC DD "
                          "78 07 5B 01 0F 00 01 00 00 00 01 00 01 00 05 00 00 00 00 00 00 "
                          "79 01 00 00 01 01 01 00 05 00 00 00 01 01 00 07 00 00 00");
+    /* range code 4 (2-octet start/stop addresses 10-11) on g30v4, then a g30v4 0-0:
+     * both decoded, the first flagged */
+    bad_response_capture("app_range_address", "1E 04 04 0A 00 0B 00 01 00 02 00 1E 04 00 00 00 03 00");
     rule_capture("link_secondary_fcb", 0);
     rule_capture("link_broadcast_function", 1);
     rule_capture("app_response_to_broadcast", 2);

@@ -94,6 +94,8 @@ enum {
 };
 enum {
     DNP3KIT_RANGE_START_STOP8 = 0, DNP3KIT_RANGE_START_STOP16 = 1, DNP3KIT_RANGE_START_STOP32 = 2,
+    /* 3-5: start/stop of absolute addresses (obsolete; decoded as ranges with app_unusual_qualifier) */
+    DNP3KIT_RANGE_ADDR8 = 3, DNP3KIT_RANGE_ADDR16 = 4, DNP3KIT_RANGE_ADDR32 = 5,
     DNP3KIT_RANGE_ALL = 6, DNP3KIT_RANGE_COUNT8 = 7, DNP3KIT_RANGE_COUNT16 = 8,
     DNP3KIT_RANGE_COUNT32 = 9, DNP3KIT_RANGE_FREE8 = 0xB,
 };
@@ -110,7 +112,7 @@ typedef struct dnp3kit_object_header {
     uint8_t group, variation, qualifier;
     uint8_t prefix_code, range_code;
     uint8_t prefix_size;       /* octets of index or size prefix per object (0, 1, 2, 4) */
-    bool has_range;            /* start/stop valid (range codes 0-2) */
+    bool has_range;            /* start/stop valid (range codes 0-5) */
     uint64_t start, stop;      /* when has_range */
     uint64_t count;            /* number of objects (stop - start + 1 for ranges; 0 for 'all') */
     bool has_data;             /* objects follow the header */
@@ -125,7 +127,9 @@ typedef struct dnp3kit_object_header {
     /* Set only with an error from dnp3kit_object_iter_next(): the header itself
      * is sound but its data ends early (APP_OBJECT_TRUNCATED) or breaks off at a
      * zero-size object; data_len then covers the valid_count whole objects
-     * before the defect, the fragment's valid prefix (DESIGN.md principle 4). */
+     * before the defect, the fragment's valid prefix (DESIGN.md principle 4).
+     * Also for a reserved qualifier (APP_UNKNOWN_QUALIFIER): group, variation
+     * and qualifier only, header_len 3, no range, valid_count 0. */
     bool partial;
     uint64_t valid_count;
 } dnp3kit_object_header;
