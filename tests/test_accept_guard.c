@@ -97,6 +97,15 @@ static bool room_from_fill(void *user)
     return true;
 }
 
+/* Descriptors back, the client, the guard and the listener closed. */
+static void done(accept_guard *g, int c)
+{
+    restore();
+    close(c);
+    accept_guard_free(g);
+    close(lfd);
+}
+
 static void test_excess_closed_at_once(void **st)
 {
     (void)st;
@@ -116,10 +125,7 @@ static void test_excess_closed_at_once(void **st)
     assert_int_equal(nlog, 1);
     char b;
     assert_int_equal(recv(c, &b, 1, 0), 0); /* the peer sees the close */
-    restore();
-    close(c);
-    accept_guard_free(&g);
-    close(lfd);
+    done(&g, c);
 }
 
 static void test_room_made_by_owner(void **st)
@@ -138,10 +144,7 @@ static void test_room_made_by_owner(void **st)
     assert_int_equal(g.evicted, 1);
     assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
     close(fd);
-    restore();
-    close(c);
-    accept_guard_free(&g);
-    close(lfd);
+    done(&g, c);
 }
 
 static void test_backoff_and_one_line_per_interval(void **st)
@@ -178,9 +181,7 @@ static void test_backoff_and_one_line_per_interval(void **st)
     close(a);
     close(b);
     close(c1);
-    close(c2);
-    accept_guard_free(&g);
-    close(lfd);
+    done(&g, c2);
 }
 
 int main(void)
