@@ -300,18 +300,18 @@ static void test_response_static_and_event(void **state)
           "    [3] flags=ONLINE|STATE value=1 time=2024-01-02T03:04:05.678Z\n",
           "\"ac\":{\"fir\":true,\"fin\":true,\"con\":false,\"uns\":false,\"seq\":3},"
           "\"func\":129,\"func_name\":\"RESPONSE\","
-          "\"iin\":{\"value\":36864,\"bits\":[\"NEED_TIME\",\"DEVICE_RESTART\"]},\"objects\":["
+          "\"iin\":[\"NEED_TIME\",\"DEVICE_RESTART\"],\"iin_raw\":36864,\"objects\":["
           "{\"group\":1,\"variation\":2,\"name\":\"Binary Input - With Flags\",\"qualifier\":0,"
-          "\"start\":0,\"stop\":1,\"points\":[{\"index\":0,\"flags\":129,\"value\":true},"
-          "{\"index\":1,\"flags\":1,\"value\":false}]},"
+          "\"start\":0,\"stop\":1,\"points\":[{\"index\":0,\"flags\":[\"ONLINE\",\"STATE\"],\"flags_raw\":129,\"value\":true},"
+          "{\"index\":1,\"flags\":[\"ONLINE\"],\"flags_raw\":1,\"value\":false}]},"
           "{\"group\":30,\"variation\":1,\"name\":\"Analog Input - 32-bit With Flag\",\"qualifier\":0,"
-          "\"start\":0,\"stop\":1,\"points\":[{\"index\":0,\"flags\":1,\"value\":1234},"
-          "{\"index\":1,\"flags\":1,\"value\":-1234}]},"
+          "\"start\":0,\"stop\":1,\"points\":[{\"index\":0,\"flags\":[\"ONLINE\"],\"flags_raw\":1,\"value\":1234},"
+          "{\"index\":1,\"flags\":[\"ONLINE\"],\"flags_raw\":1,\"value\":-1234}]},"
           "{\"group\":20,\"variation\":1,\"name\":\"Counter - 32-bit With Flag\",\"qualifier\":0,"
-          "\"start\":5,\"stop\":5,\"points\":[{\"index\":5,\"flags\":1,\"value\":10000}]},"
+          "\"start\":5,\"stop\":5,\"points\":[{\"index\":5,\"flags\":[\"ONLINE\"],\"flags_raw\":1,\"value\":10000}]},"
           "{\"group\":2,\"variation\":2,\"name\":\"Binary Input Event - With Absolute Time\","
-          "\"qualifier\":23,\"count\":1,\"points\":[{\"index\":3,\"flags\":129,\"value\":true,"
-          "\"time\":1704164645678}]}]",
+          "\"qualifier\":23,\"count\":1,\"points\":[{\"index\":3,\"flags\":[\"ONLINE\",\"STATE\"],\"flags_raw\":129,\"value\":true,"
+          "\"time\":\"2024-01-02T03:04:05.678Z\"}]}]",
           DNP3KIT_OK);
 }
 
@@ -329,14 +329,14 @@ static void test_cto_relative_time(void **state)
           "    [7] flags=ONLINE|STATE value=1 time=2024-01-02T03:04:06.678Z\n"
           "    [10] flags=ONLINE value=0 time=2024-01-02T03:04:06.178Z\n",
           "\"ac\":{\"fir\":true,\"fin\":true,\"con\":true,\"uns\":true,\"seq\":0},"
-          "\"func\":130,\"func_name\":\"UNSOLICITED_RESPONSE\",\"iin\":{\"value\":0,\"bits\":[]},"
+          "\"func\":130,\"func_name\":\"UNSOLICITED_RESPONSE\",\"iin\":[],\"iin_raw\":0,"
           "\"objects\":["
           "{\"group\":51,\"variation\":1,\"name\":\"Time and Date CTO - Absolute Time, Synchronized\","
-          "\"qualifier\":7,\"count\":1,\"points\":[{\"time\":1704164645678}]},"
+          "\"qualifier\":7,\"count\":1,\"points\":[{\"time\":\"2024-01-02T03:04:05.678Z\"}]},"
           "{\"group\":2,\"variation\":3,\"name\":\"Binary Input Event - With Relative Time\","
           "\"qualifier\":40,\"count\":2,\"points\":["
-          "{\"index\":7,\"flags\":129,\"value\":true,\"time\":1704164646678},"
-          "{\"index\":10,\"flags\":1,\"value\":false,\"time\":1704164646178}]}]",
+          "{\"index\":7,\"flags\":[\"ONLINE\",\"STATE\"],\"flags_raw\":129,\"value\":true,\"time\":\"2024-01-02T03:04:06.678Z\"},"
+          "{\"index\":10,\"flags\":[\"ONLINE\"],\"flags_raw\":1,\"value\":false,\"time\":\"2024-01-02T03:04:06.178Z\"}]}]",
           DNP3KIT_OK);
 }
 
@@ -348,11 +348,11 @@ static void test_relative_time_without_cto(void **state)
           "  g2v3 Binary Input Event - With Relative Time q=0x28 count=1\n"
           "    [7] flags=ONLINE|STATE value=1 time=+1000ms(no CTO)\n",
           "\"ac\":{\"fir\":true,\"fin\":true,\"con\":false,\"uns\":false,\"seq\":0},"
-          "\"func\":129,\"func_name\":\"RESPONSE\",\"iin\":{\"value\":0,\"bits\":[]},"
+          "\"func\":129,\"func_name\":\"RESPONSE\",\"iin\":[],\"iin_raw\":0,"
           "\"objects\":["
           "{\"group\":2,\"variation\":3,\"name\":\"Binary Input Event - With Relative Time\","
           "\"qualifier\":40,\"count\":1,\"points\":["
-          "{\"index\":7,\"flags\":129,\"value\":true,\"time\":{\"relative_ms\":1000}}]}]",
+          "{\"index\":7,\"flags\":[\"ONLINE\",\"STATE\"],\"flags_raw\":129,\"value\":true,\"time\":{\"relative_ms\":1000}}]}]",
           DNP3KIT_OK);
 }
 
@@ -376,7 +376,7 @@ static void test_crob(void **state)
           "  g12v1 Binary Command - Control Relay Output Block q=0x28 count=1\n"
           "    [5] code=0x41(PULSE_ON CLOSE) count=1 on_ms=100 off_ms=100 status=NOT_SUPPORTED\n",
           "\"ac\":{\"fir\":true,\"fin\":true,\"con\":false,\"uns\":false,\"seq\":1},"
-          "\"func\":129,\"func_name\":\"RESPONSE\",\"iin\":{\"value\":4,\"bits\":[\"PARAMETER_ERROR\"]},"
+          "\"func\":129,\"func_name\":\"RESPONSE\",\"iin\":[\"PARAMETER_ERROR\"],\"iin_raw\":4,"
           "\"objects\":["
           "{\"group\":12,\"variation\":1,\"name\":\"Binary Command - Control Relay Output Block\","
           "\"qualifier\":40,\"count\":1,\"points\":[{\"index\":5,\"code\":65,\"op\":\"PULSE_ON\","
@@ -395,7 +395,7 @@ static void test_octet_string(void **state)
           "  g110v2 Octet String q=0x00 start=1 stop=1\n"
           "    [1] value=00ff\n",
           "\"ac\":{\"fir\":true,\"fin\":true,\"con\":false,\"uns\":false,\"seq\":0},"
-          "\"func\":129,\"func_name\":\"RESPONSE\",\"iin\":{\"value\":0,\"bits\":[]},\"objects\":["
+          "\"func\":129,\"func_name\":\"RESPONSE\",\"iin\":[],\"iin_raw\":0,\"objects\":["
           "{\"group\":110,\"variation\":5,\"name\":\"Octet String\",\"qualifier\":0,"
           "\"start\":0,\"stop\":0,\"points\":[{\"index\":0,\"value\":\"48656c6c6f\"}]},"
           "{\"group\":110,\"variation\":2,\"name\":\"Octet String\",\"qualifier\":0,"
@@ -413,7 +413,7 @@ static void test_packed_bits(void **state)
           "    [4] value=1\n    [5] value=0\n    [6] value=1\n    [7] value=0\n"
           "    [8] value=1\n    [9] value=0\n",
           "\"ac\":{\"fir\":true,\"fin\":true,\"con\":false,\"uns\":false,\"seq\":0},"
-          "\"func\":129,\"func_name\":\"RESPONSE\",\"iin\":{\"value\":0,\"bits\":[]},\"objects\":["
+          "\"func\":129,\"func_name\":\"RESPONSE\",\"iin\":[],\"iin_raw\":0,\"objects\":["
           "{\"group\":1,\"variation\":1,\"name\":\"Binary Input - Packed Format\",\"qualifier\":0,"
           "\"start\":0,\"stop\":9,\"points\":["
           "{\"index\":0,\"value\":true},{\"index\":1,\"value\":false},{\"index\":2,\"value\":true},"
@@ -438,12 +438,12 @@ static void test_truncated(void **state)
           "    ... 2 of 4 objects before the defect\n"
           "  ! app_object_truncated: object header 1: g30v1 needs 20 octets, 10 left\n",
           "\"ac\":{\"fir\":true,\"fin\":true,\"con\":false,\"uns\":false,\"seq\":0},"
-          "\"func\":129,\"func_name\":\"RESPONSE\",\"iin\":{\"value\":0,\"bits\":[]},\"objects\":["
+          "\"func\":129,\"func_name\":\"RESPONSE\",\"iin\":[],\"iin_raw\":0,\"objects\":["
           "{\"group\":1,\"variation\":2,\"name\":\"Binary Input - With Flags\",\"qualifier\":0,"
-          "\"start\":0,\"stop\":0,\"points\":[{\"index\":0,\"flags\":1,\"value\":false}]},"
+          "\"start\":0,\"stop\":0,\"points\":[{\"index\":0,\"flags\":[\"ONLINE\"],\"flags_raw\":1,\"value\":false}]},"
           "{\"group\":30,\"variation\":1,\"name\":\"Analog Input - 32-bit With Flag\",\"qualifier\":0,"
-          "\"start\":0,\"stop\":3,\"points\":[{\"index\":0,\"flags\":1,\"value\":1234},"
-          "{\"index\":1,\"flags\":1,\"value\":-1234}],\"complete\":false}],"
+          "\"start\":0,\"stop\":3,\"points\":[{\"index\":0,\"flags\":[\"ONLINE\"],\"flags_raw\":1,\"value\":1234},"
+          "{\"index\":1,\"flags\":[\"ONLINE\"],\"flags_raw\":1,\"value\":-1234}],\"complete\":false}],"
           "\"complete\":false,\"decode_error\":{\"name\":\"app_object_truncated\","
           "\"detail\":\"object header 1: g30v1 needs 20 octets, 10 left\",\"offset\":15}",
           DNP3KIT_ERR_INVALID);
@@ -570,14 +570,14 @@ static void test_floats(void **state)
           "    [1] flags=ONLINE value=-Infinity\n"
           "    [2] flags=ONLINE value=0.10000000000000001\n",
           "\"ac\":{\"fir\":true,\"fin\":true,\"con\":false,\"uns\":false,\"seq\":0},"
-          "\"func\":129,\"func_name\":\"RESPONSE\",\"iin\":{\"value\":0,\"bits\":[]},\"objects\":["
+          "\"func\":129,\"func_name\":\"RESPONSE\",\"iin\":[],\"iin_raw\":0,\"objects\":["
           "{\"group\":30,\"variation\":5,\"name\":\"Analog Input - Single-precision With Flag\","
           "\"qualifier\":0,\"start\":0,\"stop\":1,\"points\":["
-          "{\"index\":0,\"flags\":1,\"value\":\"NaN\"},{\"index\":1,\"flags\":1,\"value\":0.1}]},"
+          "{\"index\":0,\"flags\":[\"ONLINE\"],\"flags_raw\":1,\"value\":\"NaN\"},{\"index\":1,\"flags\":[\"ONLINE\"],\"flags_raw\":1,\"value\":0.1}]},"
           "{\"group\":30,\"variation\":6,\"name\":\"Analog Input - Double-precision With Flag\","
           "\"qualifier\":0,\"start\":0,\"stop\":2,\"points\":["
-          "{\"index\":0,\"flags\":1,\"value\":\"Infinity\"},{\"index\":1,\"flags\":1,\"value\":\"-Infinity\"},"
-          "{\"index\":2,\"flags\":1,\"value\":0.10000000000000001}]}]",
+          "{\"index\":0,\"flags\":[\"ONLINE\"],\"flags_raw\":1,\"value\":\"Infinity\"},{\"index\":1,\"flags\":[\"ONLINE\"],\"flags_raw\":1,\"value\":\"-Infinity\"},"
+          "{\"index\":2,\"flags\":[\"ONLINE\"],\"flags_raw\":1,\"value\":0.10000000000000001}]}]",
           DNP3KIT_OK);
 }
 
@@ -592,14 +592,14 @@ static void test_double_bit(void **state)
           "  g4v1 Double-bit Binary Input Event - Without Time q=0x00 start=0 stop=0\n"
           "    [0] flags=ONLINE|DETERMINED_ON value=ON\n",
           "\"ac\":{\"fir\":true,\"fin\":true,\"con\":false,\"uns\":false,\"seq\":0},"
-          "\"func\":129,\"func_name\":\"RESPONSE\",\"iin\":{\"value\":0,\"bits\":[]},\"objects\":["
+          "\"func\":129,\"func_name\":\"RESPONSE\",\"iin\":[],\"iin_raw\":0,\"objects\":["
           "{\"group\":3,\"variation\":1,\"name\":\"Double-bit Binary Input - Packed Format\","
           "\"qualifier\":0,\"start\":0,\"stop\":3,\"points\":["
           "{\"index\":0,\"value\":0,\"state\":\"INTERMEDIATE\"},{\"index\":1,\"value\":1,\"state\":\"OFF\"},"
           "{\"index\":2,\"value\":2,\"state\":\"ON\"},{\"index\":3,\"value\":3,\"state\":\"INDETERMINATE\"}]},"
           "{\"group\":4,\"variation\":1,\"name\":\"Double-bit Binary Input Event - Without Time\","
           "\"qualifier\":0,\"start\":0,\"stop\":0,\"points\":["
-          "{\"index\":0,\"flags\":129,\"value\":2,\"state\":\"ON\"}]}]",
+          "{\"index\":0,\"flags\":[\"ONLINE\",\"DETERMINED_ON\"],\"flags_raw\":129,\"value\":2,\"state\":\"ON\"}]}]",
           DNP3KIT_OK);
 }
 

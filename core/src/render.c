@@ -433,12 +433,45 @@ static void text_rel_time(ctx *c, uint64_t rel)
         putf(&c->w, "+%llums(no CTO)", (unsigned long long)rel);
 }
 
+/* JSON times are RFC 3339 UTC strings (docs/json.md), like the text output. */
+static void json_time(wbuf *w, uint64_t ms)
+{
+    put(w, "\"", 1);
+    put_time(w, ms);
+    put(w, "\"", 1);
+}
+
 static void json_rel_time(ctx *c, uint64_t rel)
 {
     if (c->cto_valid)
-        putf(&c->w, "%llu", (unsigned long long)(c->cto_ms + rel));
+        json_time(&c->w, c->cto_ms + rel);
     else
         putf(&c->w, "{\"relative_ms\":%llu}", (unsigned long long)rel);
+}
+
+/* Flags as the array of their names, the octet beside it as KEY_raw
+ * (docs/json.md: the same shape as "iin"/"iin_raw"). */
+static void json_flags(wbuf *w, bool *first, const char *key, uint8_t group, uint8_t flags)
+{
+    char b[256], k[80];
+    dnp3kit_flags_format(group, flags, b, sizeof b);
+    jkey(w, first, key);
+    put(w, "[", 1);
+    const char *s = b;
+    while (*s) {
+        const char *e = strchr(s, '|');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (s != b)
+            put(w, ",", 1);
+        put(w, "\"", 1);
+        put(w, s, n);
+        put(w, "\"", 1);
+        s += n + (e ? 1 : 0);
+    }
+    put(w, "]", 1);
+    snprintf(k, sizeof k, "%s_raw", key);
+    jkey(w, first, k);
+    putf(w, "%u", flags);
 }
 
 static bool printable(const uint8_t *p, size_t n)
@@ -524,8 +557,15 @@ static void json_field(ctx *c, bool *first, const dnp3kit_field_value *fv, uint8
 {
     wbuf *w = &c->w;
     const char *name = fv->name ? fv->name : "field";
+    if (fv->type == DNP3KIT_FT_FLAGS) {
+        json_flags(w, first, name, group, (uint8_t)fv->v.u);
+        return;
+    }
     jkey(w, first, name);
     switch (fv->type) {
+    case DNP3KIT_FT_TIME48:
+        json_time(w, fv->v.u);
+        break;
     case DNP3KIT_FT_BIT:
         putstr(w, fv->v.u ? "true" : "false");
         break;
@@ -571,7 +611,7 @@ static void json_field(ctx *c, bool *first, const dnp3kit_field_value *fv, uint8
         put_hex(w, fv->octets, fv->octets ? fv->octets_len : 0);
         put(w, "\"", 1);
         break;
-    default: { /* FLAGS, U8, U16, U32, BCD, TIME48 */
+    default: { /* U8, U16, U32, BCD */
         putf(w, "%llu", (unsigned long long)fv->v.u);
         const char *en = fv->type == DNP3KIT_FT_FLAGS ? NULL : dnp3kit_enum_name(dnp3kit_field_enum(name), fv->v.u);
         if (en) {
@@ -625,7 +665,7 @@ static void put_extras(ctx *c, bool *first, const dnp3kit_object_header *oh, con
             jkey(w, &f2, "permissions");
             putf(w, "%u", fc.permissions);
             jkey(w, &f2, "created");
-            putf(w, "%llu", (unsigned long long)fc.created_ms); /* ms since the epoch, as TIME48 fields */
+            json_time(w, fc.created_ms);
             jkey(w, &f2, "auth_key");
             putf(w, "%u", fc.auth_key);
             jkey(w, &f2, "file_size");
@@ -670,7 +710,12 @@ static void put_extras(ctx *c, bool *first, const dnp3kit_object_header *oh, con
         case DNP3KIT_AV_UINT: putf(w, "%llu", (unsigned long long)v.u); break;
         case DNP3KIT_AV_INT: putf(w, "%lld", (long long)v.i); break;
         case DNP3KIT_AV_FLOAT: put_float(w, v.f, v.f32, c->json); break;
-        case DNP3KIT_AV_TIME: put_time(w, v.u); break;
+        case DNP3KIT_AV_TIME:
+            if (c->json)
+                json_time(w, v.u);
+            else
+                put_time(w, v.u);
+            break;
         default: break;
         }
         return;
@@ -745,13 +790,11 @@ static void text_normalised(ctx *c, bool *first, const dnp3kit_point *pt, uint8_
     }
 }
 
-static void json_normalised(ctx *c, bool *first, const dnp3kit_point *pt)
+static void json_normalised(ctx *c, bool *first, const dnp3kit_point *pt, uint8_t group)
 {
     wbuf *w = &c->w;
-    if (pt->has_flags) {
-        jkey(w, first, "flags");
-        putf(w, "%u", pt->flags);
-    }
+    if (pt->has_flags)
+        json_flags(w, first, "flags", group, pt->flags);
     switch (pt->value_kind) {
     case DNP3KIT_VAL_BOOL:
     case DNP3KIT_VAL_DBIT:
@@ -783,7 +826,7 @@ static void json_normalised(ctx *c, bool *first, const dnp3kit_point *pt)
         if (pt->time_relative)
             json_rel_time(c, pt->time_ms);
         else
-            putf(w, "%llu", (unsigned long long)pt->time_ms);
+            json_time(w, pt->time_ms);
     }
     if (pt->has_status) {
         jkey(w, first, "status");
@@ -810,7 +853,7 @@ static void emit_point(ctx *c, const dnp3kit_object_header *oh, const dnp3kit_po
             putf(w, "%llu", (unsigned long long)pt->index);
         }
         if (nf == 0)
-            json_normalised(c, &first, pt);
+            json_normalised(c, &first, pt, oh->group);
         for (unsigned i = 0; i < nf; i++) {
             json_field(c, &first, &pt->fields[i], oh->group);
             if (derived && !derived_done && pt->fields[i].type == DNP3KIT_FT_FLAGS) {
@@ -1014,7 +1057,7 @@ static void emit_summary(ctx *c, const dnp3kit_app_header *h)
         jcstr(w, fn);
         if (h->has_iin) {
             bool first = true;
-            putf(w, ",\"iin\":{\"value\":%u,\"bits\":[", h->iin);
+            putstr(w, ",\"iin\":[");
             /* The one list of IIN bits, in its own order (IIN1 then IIN2). */
             static const struct { uint16_t v; const char *n; } bits[] = {
 #define X(n, v) {v, #n},
@@ -1029,7 +1072,7 @@ static void emit_summary(ctx *c, const dnp3kit_app_header *h)
                     jcstr(w, bits[i].n);
                 }
             }
-            putstr(w, "]}");
+            putf(w, "],\"iin_raw\":%u", h->iin);
         }
     } else {
         if (fn)

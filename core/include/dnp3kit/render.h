@@ -12,6 +12,10 @@ extern "C" {
 #endif
 DNP3KIT_API_BEGIN
 
+/* The "schema" member of every JSON record and document the tools print
+ * (docs/json.md, schema/dnp3kit.schema.json); bumped on an incompatible change. */
+#define DNP3KIT_JSON_SCHEMA 1
+
 typedef struct dnp3kit_out {
     void (*write)(void *user, const char *s, size_t n);
     void *user;
@@ -50,12 +54,13 @@ int dnp3kit_render_fragment_text(const uint8_t *frag, size_t len, const dnp3kit_
  * JSON members (no surrounding braces) for a fragment, in this order:
  *   "ac":{"fir":true,"fin":true,"con":false,"uns":false,"seq":3},
  *   "func":129,"func_name":"RESPONSE",
- *   "iin":{"value":33280,"bits":["DEVICE_RESTART"]},         (responses only)
+ *   "iin":["DEVICE_RESTART"],"iin_raw":32768,                 (responses only)
  *   "objects":[{"group":30,"variation":1,"name":"...","qualifier":0,
  *               "start":0,"stop":3 | "count":4,
- *               "points":[{"index":0,"flags":1,"value":1234,"time":...}]}]
- * time is ms since the epoch (number) for absolute times; a relative time
- * with a CTO is resolved, without one it is {"relative_ms":N}.
+ *               "points":[{"index":0,"flags":["ONLINE"],"flags_raw":1,"value":1234,"time":...}]}]
+ * time is an RFC 3339 UTC string with milliseconds ("2026-12-02T16:41:13.123Z")
+ * for absolute times; a relative time with a CTO is resolved, without one it
+ * is {"relative_ms":N}. The shapes are documented in docs/json.md.
  * Returns DNP3KIT_OK or the validation error (objects rendered up to it).
  */
 int dnp3kit_render_fragment_json(const uint8_t *frag, size_t len, const dnp3kit_render_opts *opts,
