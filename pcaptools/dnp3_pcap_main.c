@@ -11,7 +11,7 @@
 #include "fuzz.h"
 #include "replay.h"
 
-enum { EXIT_CLEAN = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2 };
+enum { EXIT_CLEAN = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2, EXIT_NO_DNP3 = 3 };
 
 static const char *prog = "dnp3-pcap";
 
@@ -50,13 +50,16 @@ static void usage(FILE *out)
             "      --fail-on LEVEL    exit 1 when a finding at or above LEVEL exists:\n"
             "                         info, warning or error (default error)\n"
             "  -q, --quiet            print only the summary\n"
+            "      --allow-empty      a file without any DNP3 is not an error (default: exit 3,\n"
+            "                         naming the ports where DNP3 link frames were seen)\n"
             "\n"
             "decode options:\n"
             "      --layer L          app (default: one record per application fragment)\n"
             "                         or link (one record per link frame)\n"
             "      --max-points N     print at most N points per object header (text)\n"
             "\n"
-            "exit status: 0 clean, 1 findings at or above --fail-on (check), 2 usage or I/O error.\n"
+            "exit status: 0 clean, 1 findings at or above --fail-on (check), 2 usage or I/O error,\n"
+            "3 a file holds no DNP3 (check, unless --allow-empty).\n"
             "Findings and the JSON schemas are described in docs/dnp3-pcap.md.\n",
             prog);
 }
@@ -72,6 +75,7 @@ typedef struct opts {
     bool link_layer;
     size_t max_points;
     bool progress;
+    bool allow_empty;      /* check: a file without DNP3 is not an error */
 } opts;
 
 static int parse_ports(const char *s, dpc_options *o, bool *ports_set)
@@ -102,6 +106,33 @@ static int parse_ports(const char *s, dpc_options *o, bool *ports_set)
 /* ---- output helpers ---- */
 
 static void out_file(void *user, const char *s, size_t n) { fwrite(s, 1, n, (FILE *)user); }
+
+/* RFC 3339 UTC with microseconds, the one time format of every JSON record
+ * (docs/json.md): "2026-12-02T16:41:13.123456Z". */
+static void format_time_us(uint64_t us, char *buf, size_t cap)
+{
+    char b[48];
+    if (dnp3kit_format_time_ms(us / 1000, b, sizeof b) < 2) {
+        snprintf(buf, cap, "1970-01-01T00:00:00.000000Z");
+        return;
+    }
+    b[strlen(b) - 1] = '\0'; /* drop the Z, append the microseconds */
+    snprintf(buf, cap, "%s%03uZ", b, (unsigned)(us % 1000));
+}
+
+/* "file" and, for a packet, "frame" and "time": the keys every record starts with. */
+static void json_origin(const dnp3kit_out *o, const char *file, const dpc_packet *pkt)
+{
+    dnp3kit_outf(o, "{\"schema\":%d,\"file\":", DNP3KIT_JSON_SCHEMA);
+    dnp3kit_json_string(o, file, strlen(file));
+    if (pkt) {
+        char t[48];
+        format_time_us(pkt->ts_us, t, sizeof t);
+        dnp3kit_outf(o, ",\"frame\":%" PRIu64 ",\"time\":\"%s\"", pkt->frame, t);
+    } else {
+        dnp3kit_outf(o, ",\"frame\":0");
+    }
+}
 
 static void where_addrs(const dpe_where *w, char *src, size_t scap, char *dst, size_t dcap)
 {
@@ -136,7 +167,9 @@ static void check_finding(void *ctx, const dpe_where *w, const dnp3kit_finding *
     uint64_t frame = w->pkt ? w->pkt->frame : 0;
     if (c->o->json) {
         const dnp3kit_out *o = &c->out;
-        dnp3kit_outf(o, "%s\n    {\"frame\":%" PRIu64 ",", c->first_finding ? "" : ",", frame);
+        dnp3kit_outf(o, "%s\n    ", c->first_finding ? "" : ",");
+        json_origin(o, c->file, w->pkt);
+        dnp3kit_outf(o, ",");
         c->first_finding = false;
         if (w->flow) {
             dnp3kit_outf(o, "\"flow\":%u,\"src\":", w->flow->id);
@@ -189,13 +222,71 @@ static int print_version(void)
     return EXIT_CLEAN;
 }
 
+/* ---- a file without DNP3 ---- */
+
+typedef struct port_scan {
+    uint16_t ports[DPC_MAX_PORTS];
+    size_t n;
+} port_scan;
+
+/* The lower port of a flow carrying link frames: the well-known side (DNP3
+ * listens on a fixed port; the other end is usually ephemeral). */
+static void scan_link(void *ctx, const dpe_where *w, const dnp3kit_link_frame *f)
+{
+    port_scan *ps = ctx;
+    if (!w->flow || !f->crc_ok)
+        return;
+    uint16_t p = w->flow->a.port < w->flow->b.port ? w->flow->a.port : w->flow->b.port;
+    for (size_t i = 0; i < ps->n; i++)
+        if (ps->ports[i] == p)
+            return;
+    if (ps->n < DPC_MAX_PORTS)
+        ps->ports[ps->n++] = p;
+}
+
+/* Read the file again with --any-port to name the ports where DNP3-looking
+ * traffic (valid link frames) is. Standard input cannot be read twice. */
+static void scan_ports(const opts *o, const char *file, port_scan *ps)
+{
+    ps->n = 0;
+    if (!strcmp(file, "-"))
+        return;
+    dpc_options cap = o->cap;
+    cap.any_port = true;
+    dpe_options eng = o->eng;
+    eng.threads = 1;
+    dpe_callbacks cb = {.on_link = scan_link};
+    dpe_engine *e = dpe_new(&eng, &cb, ps);
+    if (!e)
+        return;
+    char err[256];
+    dpe_run_file(e, file, &cap, NULL, err, sizeof err, NULL, NULL);
+    dpe_free(e);
+}
+
+static void say_no_dnp3(const opts *o, const char *file, const port_scan *ps)
+{
+    char ports[128] = "", seen[160] = "";
+    size_t k = 0;
+    for (size_t i = 0; i < o->cap.nports; i++)
+        k += (size_t)snprintf(ports + k, sizeof ports - k, "%s%u", i ? "," : "", o->cap.ports[i]);
+    k = 0;
+    for (size_t i = 0; i < ps->n && k < sizeof seen; i++)
+        k += (size_t)snprintf(seen + k, sizeof seen - k, "%s%u", i ? "," : "", ps->ports[i]);
+    fprintf(stderr, "%s: %s: no DNP3 found%s%s", prog, file, o->cap.any_port ? " on any port" : " on port ",
+            o->cap.any_port ? "" : ports);
+    if (ps->n)
+        fprintf(stderr, "; DNP3 link frames seen on port %s (use -p %s or --any-port)", seen, seen);
+    fprintf(stderr, "%s\n", o->allow_empty ? "" : " [exit 3; --allow-empty accepts it]");
+}
+
 static int cmd_check(const opts *o, int nfiles, char **files)
 {
     int worst = EXIT_CLEAN;
-    bool io_error = false;
+    bool io_error = false, empty = false;
     check_ctx c = {.o = o, .out = {out_file, stdout}};
     if (o->json)
-        printf("{\"files\":[");
+        printf("{\"schema\":%d,\"files\":[", DNP3KIT_JSON_SCHEMA);
     for (int i = 0; i < nfiles; i++) {
         c.file = files[i];
         c.first_finding = true;
@@ -221,6 +312,15 @@ static int cmd_check(const opts *o, int nfiles, char **files)
             io_error = true;
         }
         uint64_t total = st->by_severity[0] + st->by_severity[1] + st->by_severity[2];
+        /* Not one link frame: the wrong port, the wrong file, or no DNP3 at all. */
+        bool no_dnp3 = rc == 0 && st->link_frames == 0;
+        port_scan ps = {.n = 0};
+        if (no_dnp3) {
+            scan_ports(o, files[i], &ps);
+            say_no_dnp3(o, files[i], &ps);
+            if (!o->allow_empty)
+                empty = true;
+        }
         if (o->json) {
             printf("%s],\n   \"error\":", c.first_finding ? "" : "\n  ");
             if (rc != 0)
@@ -241,7 +341,14 @@ static int cmd_check(const opts *o, int nfiles, char **files)
                        st->findings[k]);
                 first = false;
             }
-            printf("}}}");
+            printf("}");
+            if (no_dnp3) {
+                printf(",\"dnp3_ports_seen\":[");
+                for (size_t k = 0; k < ps.n; k++)
+                    printf("%s%u", k ? "," : "", ps.ports[k]);
+                printf("]");
+            }
+            printf("},\"no_dnp3\":%s}", no_dnp3 ? "true" : "false");
         } else {
             printf("%s: %" PRIu64 " packets (%" PRIu64 " DNP3), %" PRIu64 " flows, %" PRIu64 " link frames (%" PRIu64
                    " bad CRC), %" PRIu64 " fragments (%" PRIu64 " invalid), %" PRIu64 " findings: %" PRIu64
@@ -259,10 +366,13 @@ static int cmd_check(const opts *o, int nfiles, char **files)
                 worst = EXIT_FINDINGS;
         dpe_free(e);
     }
+    /* Precedence: I/O error, then a file without DNP3 (a CI job pointed at the
+     * wrong port or file must not pass), then findings. */
+    int rc = io_error ? EXIT_USAGE : empty ? EXIT_NO_DNP3 : worst;
     if (o->json)
-        printf("\n],\"exit\":%d}\n", io_error ? EXIT_USAGE : worst);
+        printf("\n],\"exit\":%d}\n", rc);
     fflush(stdout);
-    return io_error ? EXIT_USAGE : worst;
+    return rc;
 }
 
 /* ---- decode ---- */
@@ -273,19 +383,18 @@ typedef struct decode_ctx {
     dnp3kit_out out;
 } decode_ctx;
 
-static void json_context(const dnp3kit_out *o, const dpe_where *w, bool from_master)
+static void json_context(const dnp3kit_out *o, const char *file, const dpe_where *w, bool from_master)
 {
     char src[64], dst[64];
     where_addrs(w, src, sizeof src, dst, sizeof dst);
-    uint64_t frame = w->pkt ? w->pkt->frame : 0;
-    uint64_t ts = w->pkt ? w->pkt->ts_us : 0;
-    dnp3kit_outf(o, "{\"frame\":%" PRIu64 ",\"time\":%" PRIu64 ".%06" PRIu64 ",", frame, ts / 1000000, ts % 1000000);
+    json_origin(o, file, w->pkt);
+    dnp3kit_outf(o, ",");
     if (w->flow) {
         dnp3kit_outf(o, "\"flow\":%u,\"src\":", w->flow->id);
         dnp3kit_json_string(o, src, strlen(src));
         dnp3kit_outf(o, ",\"dst\":");
         dnp3kit_json_string(o, dst, strlen(dst));
-        dnp3kit_outf(o, ",\"transport\":\"%s\",", w->flow->serial ? "serial" : w->flow->tcp ? "tcp" : "udp");
+        dnp3kit_outf(o, ",\"proto\":\"%s\",", w->flow->serial ? "serial" : w->flow->tcp ? "tcp" : "udp");
     }
     dnp3kit_outf(o, "\"link_src\":%u,\"link_dst\":%u,\"dir\":\"%s\",", w->link_src, w->link_dst,
                  from_master ? "master" : "outstation");
@@ -308,7 +417,7 @@ static void decode_fragment(void *ctx, const dpe_fragment *fr)
         return;
     dnp3kit_render_opts ro = {.indent = "  ", .max_points = d->o->max_points};
     if (d->o->json) {
-        json_context(&d->out, &fr->where, fr->from_master);
+        json_context(&d->out, d->file, &fr->where, fr->from_master);
         dnp3kit_outf(&d->out, "\"segments\":%u,", fr->segments);
         if (fr->len >= 2) {
             dnp3kit_render_fragment_json(fr->data, fr->len, &ro, &d->out);
@@ -337,7 +446,7 @@ static void decode_link(void *ctx, const dpe_where *w, const dnp3kit_link_frame 
     if (!d->o->link_layer)
         return;
     if (d->o->json) {
-        json_context(&d->out, w, f->dir);
+        json_context(&d->out, d->file, w, f->dir);
         dnp3kit_render_link_json(f, &d->out);
         if (f->user_len) {
             dnp3kit_outf(&d->out, ",\"transport\":{\"fir\":%s,\"fin\":%s,\"seq\":%u}",
@@ -419,7 +528,7 @@ int main(int argc, char **argv)
     dpe_options_default(&o.eng);
     o.fail_on = DNP3KIT_SEV_ERROR;
     bool ports_set = false;
-    enum { O_JSON = 256, O_FAIL_ON, O_MAX_MESSAGE, O_LAYER, O_MAX_POINTS, O_VERSION };
+    enum { O_JSON = 256, O_FAIL_ON, O_MAX_MESSAGE, O_LAYER, O_MAX_POINTS, O_VERSION, O_ALLOW_EMPTY };
     o.eng.threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
     static const struct option longopts[] = {
         {"port", required_argument, NULL, 'p'},
@@ -430,6 +539,7 @@ int main(int argc, char **argv)
         {"layer", required_argument, NULL, O_LAYER},
         {"max-points", required_argument, NULL, O_MAX_POINTS},
         {"quiet", no_argument, NULL, 'q'},
+        {"allow-empty", no_argument, NULL, O_ALLOW_EMPTY},
         {"threads", required_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION},
@@ -452,6 +562,7 @@ int main(int argc, char **argv)
             o.eng.threads = (unsigned)atoi(optarg);
             break;
         case 'q': o.quiet = true; break;
+        case O_ALLOW_EMPTY: o.allow_empty = true; break;
         case 'h': usage(stdout); return EXIT_CLEAN;
         case O_VERSION: return print_version();
         case O_JSON: o.json = true; break;
