@@ -20,11 +20,11 @@ wait_connectable() {
 # free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# wait_line FILE SED-EXPR: wait (up to 5 s) until `sed -n SED-EXPR FILE` prints
+# wait_line FILE SED-EXPR [SECONDS]: wait (default 5 s) until `sed -n SED-EXPR FILE` prints
 # something (a path or port a server writes once ready); print its first line.
 wait_line() {
     local v
-    for _ in $(seq 100); do
+    for _ in $(seq $(( ${3:-5} * 20 ))); do
         v=$(sed -n "$2" "$1" 2>/dev/null | head -n 1)
         [ -n "$v" ] && { echo "$v"; return 0; }
         sleep 0.05
@@ -46,12 +46,5 @@ start_server() {
 }
 
 # wait_for_line FILE REGEX [SECONDS]: wait (default 10 s) until a line of FILE
-# matches the extended REGEX.
-wait_for_line() {
-    local n=$(( ${3:-10} * 20 ))
-    for _ in $(seq "$n"); do
-        grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
+# matches REGEX (a sed basic regular expression without '/').
+wait_for_line() { wait_line "$1" "/$2/p" "${3:-10}" > /dev/null; }
