@@ -28,8 +28,8 @@ Octets = Union[bytes, bytearray, memoryview]
 class Fragment:
     """One application fragment.
 
-    ``ac`` (FIR/FIN/CON/UNS/SEQ), ``func``/``func_name``, ``iin`` (responses:
-    ``{"value": int, "bits": [names]}``), ``objects`` (one dict per object
+    ``ac`` (FIR/FIN/CON/UNS/SEQ), ``func``/``func_name``, ``iin`` and ``iin_raw`` (responses:
+    the names of the bits set and the value, docs/json.md), ``objects`` (one dict per object
     header with its ``points``) are what ``dnp3-pcap decode --json`` prints.
     ``findings`` are the defects the core found in it (validation stops at the
     first; the objects before it are kept). ``valid`` tells whether a master
@@ -41,7 +41,8 @@ class Fragment:
     ac: dict = field(default_factory=dict)
     func: Optional[int] = None
     func_name: Optional[str] = None
-    iin: Optional[dict] = None
+    iin: Optional[list] = None
+    iin_raw: Optional[int] = None
     objects: list = field(default_factory=list)
     findings: list = field(default_factory=list)
     valid: bool = False
@@ -59,6 +60,7 @@ class Fragment:
             d.update(ac=self.ac, func=self.func, func_name=self.func_name)
             if self.iin is not None:
                 d["iin"] = self.iin
+                d["iin_raw"] = self.iin_raw
             d["objects"] = self.objects
         d["findings"] = [f["name"] for f in self.findings]
         return d
@@ -112,6 +114,7 @@ def _fragment(data: bytes, buf, n: int, max_points: int = 0) -> Fragment:
     fr.func = doc.get("func")
     fr.func_name = doc.get("func_name")
     fr.iin = doc.get("iin")
+    fr.iin_raw = doc.get("iin_raw")
     fr.objects = doc.get("objects", [])
     return fr
 

@@ -13,17 +13,17 @@ import dnp3kit
 from conftest import CAPTURES, crafted_captures
 from pcapread import streams
 
-KEYS = ("link_src", "link_dst", "dir", "ac", "func", "func_name", "iin", "objects")
+KEYS = ("link_src", "link_dst", "dir", "ac", "func", "func_name", "iin", "iin_raw", "objects")
 
 
 def test_decode_fragment_plain_objects():
     f = dnp3kit.decode_fragment(bytes.fromhex("c0 81 00 00 1e 01 00 00 00 01 d2 04 00 00"))
     assert f.valid and not f.findings
-    assert (f.func, f.func_name, f.iin) == (129, "RESPONSE", {"value": 0, "bits": []})
+    assert (f.func, f.func_name, f.iin, f.iin_raw) == (129, "RESPONSE", [], 0)
     assert f.ac == {"fir": True, "fin": True, "con": False, "uns": False, "seq": 0}
     (o,) = f.objects
     assert (o["group"], o["variation"], o["start"], o["stop"]) == (30, 1, 0, 0)
-    assert o["points"] == [{"index": 0, "flags": 1, "value": 1234}]
+    assert o["points"] == [{"index": 0, "flags": ["ONLINE"], "flags_raw": 1, "value": 1234}]
     # stop = 1: the second point is missing
     bad = dnp3kit.decode_fragment(bytes.fromhex("c0 81 00 00 1e 01 00 00 01 01 d2 04 00 00"))
     assert not bad.valid and [x["name"] for x in bad.findings] == ["app_object_truncated"]
