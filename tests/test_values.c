@@ -190,7 +190,7 @@ static void test_render_named(void **state)
                                 "auth_key=0 file_size=1024 max_block=1024 request_id=6\n"));
     render(open, sizeof open, true, &m);
     assert_non_null(strstr(m.b, "\"file_command\":{\"name\":\"a.txt\",\"mode\":2,\"mode_name\":\"WRITE\","
-                                "\"permissions\":420,\"created\":10000,\"auth_key\":0,\"file_size\":1024,"
+                                "\"permissions\":420,\"created\":\"1970-01-01T00:00:10.000Z\",\"auth_key\":0,\"file_size\":1024,"
                                 "\"max_block\":1024,\"request_id\":6}"));
     const uint8_t rsp[] = {0xc1, 0x81, 0, 0,
                            70, 6, 0x5b, 1, 9, 0, 0x78, 0x56, 0x34, 0x12, 0x02, 0, 0, 0x80, 20,

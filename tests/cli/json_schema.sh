@@ -35,11 +35,12 @@ PY
 
 # dnp3-master: whatever its commands print with --json (add commands here as they come)
 if [ -x "$M" ] && [ -x "$OS" ]; then
-    start_server "$tmp/sim.log" "$OS" --port 0 --unsolicited || { echo "FAIL: simulator did not start"; exit 1; }
+    mkdir "$tmp/files" && echo hello > "$tmp/files/a.txt"
+    start_server "$tmp/sim.log" "$OS" --port 0 --unsolicited --files "$tmp/files" || { echo "FAIL: simulator did not start"; exit 1; }
     simpid=$server_pid
     n=0
     mrun() { n=$((n + 1)); timeout 30 "$M" --port "$port" --timeout 2000 --json --yes "$@" > "$tmp/m$n.jsonl" 2>/dev/null; }
-    mrun poll; mrun read class 1,2,3; mrun read ai 0-3; mrun operate bo 1 on --direct; mrun link-status
+    mrun poll; mrun read class 1,2,3; mrun read ai 0-3; mrun read ai 1,3; mrun attributes; mrun file ls; mrun operate bo 1 on --direct; mrun link-status
     mrun time-sync; mrun startup; mrun restart warm
     mrun --port 1 poll # an error document (nothing listens on port 1)
     mrun monitor --duration 1 --interval 0.2
