@@ -46,5 +46,12 @@ start_server() {
 }
 
 # wait_for_line FILE REGEX [SECONDS]: wait (default 10 s) until a line of FILE
-# matches REGEX (a sed basic regular expression without '/').
-wait_for_line() { wait_line "$1" "/$2/p" "${3:-10}" > /dev/null; }
+# matches the extended REGEX (grep -E: callers use +, | and {n}).
+wait_for_line() {
+    local n=$(( ${3:-10} * 20 ))
+    for _ in $(seq "$n"); do
+        grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
+}
