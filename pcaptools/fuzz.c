@@ -1350,9 +1350,18 @@ int fz_main(int argc, char **argv)
     }
     if (optind < argc)
         o.capture = argv[optind++];
-    if (optind < argc || (strcmp(role, "master") && strcmp(role, "outstation")) ||
-        (!strcmp(role, "outstation") && !o.listen_port) ||
-        (strcmp(o.target, "self") && strncmp(o.target, "tcp://", 6))) {
+    /* Every usage error names what was wrong before the usage text. */
+    const char *why = NULL, *got = NULL;
+    if (optind < argc)
+        why = "more than one CAPTURE given";
+    else if (strcmp(role, "master") && strcmp(role, "outstation"))
+        why = "--role takes master or outstation", got = role;
+    else if (!strcmp(role, "outstation") && !o.listen_port)
+        why = "--role outstation needs --listen PORT";
+    else if (strcmp(o.target, "self") && strncmp(o.target, "tcp://", 6))
+        why = "--target takes self or tcp://HOST:PORT (with the scheme: tcp://127.0.0.1:20000)", got = o.target;
+    if (why) {
+        fprintf(stderr, "dnp3-pcap fuzz: %s%s%s%s\n", why, got ? "; got '" : "", got ? got : "", got ? "'" : "");
         fz_usage(stderr);
         return FZ_EXIT_ERROR;
     }

@@ -12,6 +12,13 @@ ROOT=""
 cmake --build "$BUILD" --target package >"$BUILD/package.log" 2>&1 || { tail -n 30 "$BUILD/package.log"; exit 1; }
 deb=$(ls -t "$BUILD"/dnp3kit_*.deb | head -n 1)
 echo "package: $deb ($(dpkg-deb -f "$deb" Version), depends: $(dpkg-deb -f "$deb" Depends))"
+# man pages and bash completion ship with the tools (cmake/manpages.cmake)
+for tool in dnp3-master dnp3-pcap dnp3-outstation; do
+    for f in "usr/share/man/man1/$tool.1" "usr/share/bash-completion/completions/$tool"; do
+        dpkg-deb -c "$deb" | grep -q " \./$f\(\.gz\)\?$" || { echo "FAIL: $deb lacks /$f"; exit 1; }
+    done
+done
+echo "  man pages and bash completion: in the package"
 if [ -n "$ROOT" ]; then
     mkdir -p "$ROOT/var/lib/dpkg/updates" "$ROOT/var/lib/dpkg/info"
     touch "$ROOT/var/lib/dpkg/status" "$ROOT/var/lib/dpkg/available"
