@@ -13,9 +13,10 @@ cmake --build "$BUILD" --target package >"$BUILD/package.log" 2>&1 || { tail -n 
 deb=$(ls -t "$BUILD"/dnp3kit_*.deb | head -n 1)
 echo "package: $deb ($(dpkg-deb -f "$deb" Version), depends: $(dpkg-deb -f "$deb" Depends))"
 # man pages and bash completion ship with the tools (cmake/manpages.cmake)
+contents=$(dpkg-deb -c "$deb") # listed once: grep -q on the pipe would kill dpkg-deb (pipefail)
 for tool in dnp3-master dnp3-pcap dnp3-outstation; do
     for f in "usr/share/man/man1/$tool.1" "usr/share/bash-completion/completions/$tool"; do
-        dpkg-deb -c "$deb" | grep -q " \./$f\(\.gz\)\?$" || { echo "FAIL: $deb lacks /$f"; exit 1; }
+        grep -q " \./$f\(\.gz\)\?$" <<< "$contents" || { echo "FAIL: $deb lacks /$f"; exit 1; }
     done
 done
 echo "  man pages and bash completion: in the package"
