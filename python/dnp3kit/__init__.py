@@ -15,11 +15,12 @@ from .compat import (AnalogInput, AnalogOutput, BinaryInput, BinaryOutput, Contr
 from .errors import (DNP3ClosedError, DNP3CommunicationError, DNP3ControlError, DNP3CRCError, DNP3Error,
                      DNP3FrameError, DNP3ObjectError, DNP3ProtocolError, DNP3TimeoutError)
 from .master import POINT_TYPES, Master, Point, Result
+from .transports import Serial, Tls
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Master", "Point", "Result", "POINT_TYPES", "decode", "decode_fragment", "Fragment", "Fragments", "pcap",
+    "Master", "Serial", "Tls", "Point", "Result", "POINT_TYPES", "decode", "decode_fragment", "Fragment", "Fragments", "pcap",
     "DNP3Config", "DNP3Master", "PollResult", "IINFlags", "BinaryInput", "BinaryOutput", "AnalogInput",
     "AnalogOutput", "Counter", "FrozenCounter", "DoubleBitInput", "ControlCode", "ControlStatus",
     "DNP3Error", "DNP3CommunicationError", "DNP3ClosedError", "DNP3TimeoutError", "DNP3ProtocolError",

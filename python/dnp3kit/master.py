@@ -26,6 +26,7 @@ from typing import Callable, Iterable, Optional, Union
 from . import _lib
 from .errors import (DNP3ClosedError, DNP3CommunicationError, DNP3ControlError, DNP3Error, DNP3ObjectError,
                      DNP3ProtocolError, DNP3TimeoutError)
+from .transports import TRANSPORTS, Serial, Tls
 
 __all__ = ["Master", "Point", "Result", "POINT_TYPES", "error_from_detail"]
 
@@ -159,9 +160,14 @@ def _classes(classes: Iterable[int], allow0: bool) -> int:
 
 
 class Master:
-    """A DNP3 master over TCP (the blocking API of libdnp3kit-master).
+    """A DNP3 master (the blocking API of libdnp3kit-master).
 
-    Times are in seconds. ``time_sync`` ("lan", "non-lan", "none") is the
+    ``transport``: "tcp" (default; TLS with ``tls=dnp3kit.Tls(...)``), "udp"
+    (datagrams to host:port from ``local_port``, 0 = any), "serial" (implied
+    by ``serial=dnp3kit.Serial(device, ...)``). ``max_requests_per_s``
+    caps what the master sends of its own accord (0 = no cap);
+    ``reaction_window`` and ``reaction_attempts`` bound the IIN reactions
+    (``iin_reactions=False`` turns them off). Times are in seconds. ``time_sync`` ("lan", "non-lan", "none") is the
     reaction to NEED_TIME; ``startup`` runs the startup sequence (clear
     restart, disable unsolicited, integrity poll, time sync if needed, enable
     unsolicited) on every connection. Use as a context manager, or call
@@ -174,7 +180,9 @@ class Master:
                  select_timeout: float = 5.0, retries: int = 2, retry_delay: float = 1.0,
                  max_frame_size: int = 250, max_fragment_size: int = 2048, keepalive: float = 0.0,
                  time_sync: str = "lan", startup: bool = False, iin_reactions: bool = True,
-                 max_points: int = 100000) -> None:
+                 max_points: int = 100000, transport: Optional[str] = None, local_port: int = 0,
+                 serial: Optional[Serial] = None, tls: Optional[Tls] = None, max_requests_per_s: int = 100,
+                 reaction_window: float = 5.0, reaction_attempts: int = 3) -> None:
         if not isinstance(host, str):
             raise TypeError(f"host must be a string, not {type(host).__name__}")
         host = host.strip()
@@ -182,6 +190,20 @@ class Master:
             raise ValueError(f"host must be a name or address of 1-63 octets, got {host!r}")
         if time_sync not in _TIME_SYNC:
             raise ValueError(f"time_sync must be one of {', '.join(_TIME_SYNC)}, got {time_sync!r}")
+        if transport is None:
+            transport = "serial" if serial is not None else "tcp"
+        if transport not in TRANSPORTS:
+            raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}, got {transport!r}")
+        if serial is not None and not isinstance(serial, Serial):
+            raise TypeError(f"serial must be a dnp3kit.Serial, not {type(serial).__name__}")
+        if tls is not None and not isinstance(tls, Tls):
+            raise TypeError(f"tls must be a dnp3kit.Tls, not {type(tls).__name__}")
+        if (transport == "serial") != (serial is not None):
+            raise ValueError("serial: give serial=dnp3kit.Serial(...) with transport 'serial', and only then")
+        if tls is not None and transport != "tcp":
+            raise ValueError(f"tls: only over transport 'tcp', not {transport!r}")
+        if local_port and transport != "udp":
+            raise ValueError(f"local_port: only for transport 'udp', not {transport!r}")
         for n, v in (("startup", startup), ("iin_reactions", iin_reactions)):
             if not isinstance(v, bool):
                 raise TypeError(f"{n} must be a bool, not {type(v).__name__}")
@@ -203,10 +225,19 @@ class Master:
         cfg.startup = startup
         cfg.iin_reactions = iin_reactions
         cfg.max_points = _u("max_points", max_points, 1, 2 ** 32 - 1)
+        cfg.transport = TRANSPORTS[transport]
+        cfg.local_port = _u("local_port", local_port, 0, 65535)
+        if serial is not None:
+            serial.fill(cfg.serial)
+        if tls is not None:
+            tls.fill(cfg.tls)
+        cfg.max_requests_per_s = _u("max_requests_per_s", max_requests_per_s, 0, 1000000)
+        cfg.reaction_window_ms = _ms("reaction_window", reaction_window, 0, 86400)
+        cfg.reaction_attempts = _u("reaction_attempts", reaction_attempts, 1, 100)
         err = _lib.ErrorDetail()
         if _lib.master.dnp3kit_master_config_validate(ctypes.byref(cfg), ctypes.byref(err)) != 0:
             raise ValueError(_lib.text(err.message))
-        self.host, self.port = host, port
+        self.host, self.port, self.transport = host, port, transport
         self.config = cfg
         self._m = _lib.master.dnp3kit_master_new(ctypes.byref(cfg), ctypes.byref(err))
         if not self._m:

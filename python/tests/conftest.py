@@ -25,7 +25,8 @@ def crafted_captures() -> list:
 
 class Outstation:
     """A dnp3-outstation on 127.0.0.1, port chosen by the kernel (--port 0);
-    started when its "listening on" line arrives on stdout."""
+    started when its "listening on" line (with --pty: "serial on") arrives on
+    stdout."""
 
     def __init__(self, *args: str) -> None:
         exe = os.environ.get("DNP3KIT_OUTSTATION")
@@ -35,6 +36,7 @@ class Outstation:
                                      stderr=subprocess.STDOUT, text=True)
         self.lines: list = []
         self.port = None
+        self.pty = None  # with --pty: the path of its pseudo-terminal
         ready = threading.Event()
 
         def read() -> None:
@@ -44,11 +46,14 @@ class Outstation:
                 if self.port is None and "listening on 127.0.0.1:" in line:
                     self.port = int(line.split("listening on 127.0.0.1:")[1].split()[0].rstrip(","))
                     ready.set()
+                if self.pty is None and "serial on /dev/" in line:
+                    self.pty = line.split("serial on ")[1].split(",")[0]
+                    ready.set()
             ready.set()
 
         self._reader = threading.Thread(target=read, daemon=True)
         self._reader.start()
-        if not ready.wait(30) or self.port is None:
+        if not ready.wait(30) or (self.port is None and self.pty is None):
             self.stop()
             raise RuntimeError("dnp3-outstation did not start: " + "".join(self.lines))
 
