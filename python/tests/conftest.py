@@ -7,6 +7,7 @@ set (tests/CMakeLists.txt); run by hand, set them the same way.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -32,7 +33,10 @@ class Outstation:
         exe = os.environ.get("DNP3KIT_OUTSTATION")
         if not exe:
             pytest.skip("DNP3KIT_OUTSTATION not set")
-        self.proc = subprocess.Popen([exe, "--port", "0", *args], stdout=subprocess.PIPE,
+        # --pdeathsig: should pytest itself die (a crash, ctest's timeout), the
+        # kernel kills the simulator too; the fixtures' finalizers cover the rest
+        guard = ["setpriv", "--pdeathsig", "KILL"] if shutil.which("setpriv") else []
+        self.proc = subprocess.Popen([*guard, exe, "--port", "0", *args], stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True)
         self.lines: list = []
         self.port = None

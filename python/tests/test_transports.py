@@ -211,3 +211,30 @@ def test_baud_rate_termios_does_not_know_is_refused_by_the_library():
         Master(serial=Serial("/dev/x", baud=12345))
     assert "baud" in str(e.value), e.value
     assert dnp3kit.Serial is Serial and dnp3kit.Tls is Tls
+
+
+def test_simulator_dies_with_a_killed_test_process():
+    # a test process killed outright (no finalizer runs) leaves no dnp3-outstation behind
+    import os
+    import signal
+    import sys
+    if not shutil.which("setpriv"):
+        pytest.skip("no setpriv (util-linux)")
+    code = ("import os, sys; sys.path.insert(0, sys.argv[1]); import conftest; o = conftest.Outstation(); "
+            "print(o.proc.pid, flush=True); os.kill(os.getpid(), 9)")
+    child = subprocess.run([sys.executable, "-c", code, os.path.dirname(__file__)], capture_output=True, text=True,
+                           timeout=60)
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    pid = int(child.stdout.split()[0])
+
+    def alive() -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 30
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling a condition with a deadline, not waiting for luck
+    assert not alive(), f"dnp3-outstation {pid} outlived the killed test process"
