@@ -32,7 +32,7 @@ typedef struct dk_hf {
         link_crc_expected, link_block, link_block_data, link_block_crc, link_block_crc_status, link_garbage,
         link_truncated;
     /* transport */
-    int tr, tr_fin, tr_fir, tr_seq, tr_segments, tr_frame, tr_len, tr_user_data;
+    int tr, tr_fin, tr_fir, tr_seq, tr_segments, tr_frame, tr_len, tr_user_data, tr_reassembled_in;
     /* application */
     int al, al_ctrl, al_fir, al_fin, al_con, al_uns, al_seq, al_func, al_iin, al_obj, al_obj_group,
         al_obj_variation, al_obj_name, al_obj_qualifier, al_obj_prefix, al_obj_range, al_obj_start,
@@ -103,6 +103,7 @@ typedef struct dk_frag {
 typedef struct dk_pdu {
     uint8_t kind;            /* dk_pdu_kind */
     bool seg_accepted;       /* its transport segment joined a message */
+    uint32_t reassembled_in; /* a non-final segment: the frame that completed its message (0 none) */
     uint32_t nfindings;
     uint32_t ndeferred;      /* the last ndeferred findings were added after the first pass */
     dnp3kit_finding *findings;

@@ -330,6 +330,8 @@ static void register_fixed_fields(void)
     F(tr_fin, "FIN", "tr.fin", FT_BOOLEAN, 8, NULL, DNP3KIT_TRANSPORT_FIN, NULL);
     F(tr_fir, "FIR", "tr.fir", FT_BOOLEAN, 8, NULL, DNP3KIT_TRANSPORT_FIR, NULL);
     F(tr_seq, "Sequence", "tr.seq", FT_UINT8, BASE_DEC, NULL, 0x3F, NULL);
+    F(tr_reassembled_in, "Reassembled in", "tr.reassembled_in", FT_FRAMENUM, BASE_NONE, NULL, 0,
+      "A segment that is not the last of its message: the frame that completed the fragment");
     F(tr_segments, "Segments", "tr.segments", FT_UINT32, BASE_DEC, NULL, 0, "Transport segments of the fragment");
     F(tr_frame, "Segment in frame", "tr.frame", FT_FRAMENUM, BASE_NONE, NULL, 0,
       "Frame that carried a segment of this fragment");

@@ -838,6 +838,11 @@ static void dissect_one(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, boo
             app_tree(&c, c.top, fr);
             info_fragment(&ib, fr);
         } else if (user > 0 && prm) {
+            if (rec->reassembled_in && c.tr) {
+                proto_item_set_generated(
+                    proto_tree_add_uint(c.tr, hf.tr_reassembled_in, tvb, 0, 0, rec->reassembled_in));
+                dk_bi_uint(c.tr, dkbi.frag_reassembled_in, tvb, 0, 0, rec->reassembled_in);
+            }
             guint8 th = p[DNP3KIT_LINK_HEADER_LEN];
             ip(&ib, "Segment %s%sseq %u%s", th & 0x40 ? "FIR " : "", th & 0x80 ? "FIN " : "", th & 0x3F,
                rec->seg_accepted ? "" : " (not reassembled)");

@@ -38,6 +38,8 @@ typedef struct half {
     uint8_t *buf;
     uint32_t *frames;     /* frames of the message in progress */
     uint32_t nframes, capframes;
+    dk_pdu **segs;        /* PDUs of its segments so far (for their "reassembled in") */
+    uint32_t nsegs, capsegs;
     dk_pdu *last;         /* last PDU that fed it */
 } half;
 
@@ -308,6 +310,17 @@ static void add_frame(half *h, uint32_t num)
     h->frames[h->nframes++] = num;
 }
 
+/* Remember a segment's PDU; when its message completes, every earlier one
+ * links to the frame that completed it. */
+static void add_seg(half *h, dk_pdu *rec)
+{
+    if (h->nsegs == h->capsegs) {
+        h->capsegs = h->capsegs ? 2 * h->capsegs : 8;
+        h->segs = wmem_realloc(wmem_file_scope(), h->segs, h->capsegs * sizeof *h->segs);
+    }
+    h->segs[h->nsegs++] = rec;
+}
+
 static bool is_start(const uint8_t *p, size_t n) { return n >= 2 && p[0] == 0x05 && p[1] == 0x64; }
 
 dk_pdu *dk_first_pass(tvbuff_t *tvb, packet_info *pinfo, bool udp, bool datagram_end)
@@ -366,15 +379,18 @@ dk_pdu *dk_first_pass(tvbuff_t *tvb, packet_info *pinfo, bool udp, bool datagram
                 if (!refused && (r == 1 || h->r.in_progress)) {
                     rec->seg_accepted = true;
                     if (fir)
-                        h->nframes = 0;
+                        h->nframes = h->nsegs = 0;
                     add_frame(h, pinfo->num);
+                    add_seg(h, rec);
                 } else if (!h->r.in_progress) {
-                    h->nframes = 0;
+                    h->nframes = h->nsegs = 0;
                 }
                 h->last = rec;
                 if (r == 1) {
                     on_message(cs, &lf, msg, mlen, h, rec, &c, pinfo);
-                    h->nframes = 0;
+                    for (uint32_t i = 0; i + 1 < h->nsegs; i++)
+                        h->segs[i]->reassembled_in = pinfo->num;
+                    h->nframes = h->nsegs = 0;
                 }
             }
         }

@@ -46,7 +46,7 @@ SAMPLE_MAX_OCTETS = 60000
 RANDOM_FRAMES = 1500     # frames asked of sharkd per file at most
 TOP = "DNP3 (dnp3kit"
 # Labels of what only a revisit knows (fields.c): forward links.
-LATER = ("[Response in:", "[OPERATE in:", "[Confirmed in:")
+LATER = ("[Response in:", "[OPERATE in:", "[Confirmed in:", "[Reassembled in:")
 # Captures whose DNP3 is on another TCP port (the port preference moves the plugin).
 PORTS = {"zeek/dnp3_read_p20001.pcap": "20001"}
 
