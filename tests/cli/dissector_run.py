@@ -317,13 +317,7 @@ def mode_load(env):
             F.fail("no expert info dnp3kit.%s" % name)
     # Port 20000 belongs to the plugin (TCP and UDP); the built-in is still registered.
     for cap in ["clean_session.pcap", "udp_ipv6_session.pcap"]:
-        if cap.startswith("shared:"):
-            if not env.shared:
-                F.fail("%s: no shared captures" % name)
-                continue
-            staged = env.stage(os.path.join(env.shared, cap[7:]), cap[7:].replace("/", "_"))
-        else:
-            staged = env.stage(os.path.join(env.src, "captures", cap))
+        staged = env.stage(os.path.join(env.src, "captures", cap))
         _rc, out, _err = env.tshark(["-n", "-r", staged, "-T", "fields", "-e", "frame.protocols"])
         protos = [l for l in out.splitlines() if ":dnp3" in l]
         if not protos or any(not l.endswith(":dnp3kit") for l in protos):
@@ -817,10 +811,10 @@ def mode_values(env):
           ".... 0100 = Range code: 2-octet start/stop address (0x4)"]),
     ]
     for cap, filt, lines in named:
-        if cap.startswith("shared:"):
-            staged = env.stage(os.path.join(env.shared, cap[7:]), cap[7:].replace("/", "_"))
-        else:
-            staged = env.stage(os.path.join(env.src, "captures", cap))
+        staged = stage_capture(env, cap)
+        if not staged:
+            F.fail("%s: no shared captures" % cap)
+            continue
         _rc, out, _err = env.tshark(["-n", "-r", staged, "-Y", filt, "-O", "dnp3kit"])
         # a whole line, or the name part of a bit field ("1... .... = Last block: True")
         have = set(l.strip() for l in out.splitlines()) | set(l.split(" = ", 1)[-1].strip() for l in out.splitlines())
@@ -831,6 +825,15 @@ def mode_values(env):
                 F.fail("%s (%s): -V lacks %r" % (cap, filt, l))
     return F.done("g70 values equal the built-in's; names in -V")
 
+
+
+def stage_capture(env, cap):
+    """Stage captures/CAP, or the shared capture of "shared:REL"; None without shared captures."""
+    if not cap.startswith("shared:"):
+        return env.stage(os.path.join(env.src, "captures", cap))
+    if not env.shared:
+        return None
+    return env.stage(os.path.join(env.shared, cap[7:]), cap[7:].replace("/", "_"))
 
 
 def trim_points(obj, keep=3):
@@ -854,13 +857,10 @@ def mode_golden(env):
     gdir = os.path.join(env.src, "tests", "golden")
     update = os.environ.get("DNP3KIT_UPDATE_GOLDEN") == "1"
     for name, cap, frames, why in GOLDEN:
-        if cap.startswith("shared:"):
-            if not env.shared:
-                F.fail("%s: no shared captures" % name)
-                continue
-            staged = env.stage(os.path.join(env.shared, cap[7:]), cap[7:].replace("/", "_"))
-        else:
-            staged = env.stage(os.path.join(env.src, "captures", cap))
+        staged = stage_capture(env, cap)
+        if not staged:
+            F.fail("%s: no shared captures" % name)
+            continue
         lay = dnp3kit_layers(env, staged, True)
         got = {"capture": cap.replace("shared:", "../shared/captures/") if cap.startswith("shared:") else "captures/" + cap,
                "what": why,
