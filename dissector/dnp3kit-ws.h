@@ -115,10 +115,13 @@ void dk_tracking_register(void);
 extern guint dk_max_fragment;
 #define DK_MAX_FRAGMENT_DEFAULT 65535u
 #define DK_MAX_FRAGMENT_LIMIT (16u << 20)
-/* First pass of one PDU (tvb holds exactly it). datagram_end: last PDU of a UDP datagram. */
-dk_pdu *dk_first_pass(tvbuff_t *tvb, packet_info *pinfo, bool udp, bool datagram_end);
+/* First pass of one PDU (tvb holds exactly it). datagram_end: last PDU of a UDP datagram.
+ * hdr: NULL, or the 10 octets of a bad link header that the PDU holds only part of
+ * (the next start, 0x05 0x64, lies inside the header: the core's parser resumes
+ * there too), so the header is judged as the core judges it. */
+dk_pdu *dk_first_pass(tvbuff_t *tvb, packet_info *pinfo, bool udp, bool datagram_end, const uint8_t *hdr);
 /* A record for a PDU seen only on a revisit (no state): link-level findings only. */
-dk_pdu *dk_stateless(tvbuff_t *tvb, packet_info *pinfo);
+dk_pdu *dk_stateless(tvbuff_t *tvb, packet_info *pinfo, const uint8_t *hdr);
 
 /* ---- compat.c: hidden items of the built-in dnp3's fields ---- */
 typedef struct dk_bi {

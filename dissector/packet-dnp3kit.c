@@ -69,12 +69,38 @@ static guint pdu_len(const guint8 *p, guint avail)
  * the real length asks for more, keep the longer PDU on the first pass only,
  * so a revisit (tshark -2, the GUI) finds no PDU in the frame. Without TCP
  * reassembly the octets at hand are the PDU (shown truncated). */
+/* A bad header that a false start (0x05 0x64 inside it) cuts short: its 10
+ * octets, kept from get_pdu_len for the PDU it returns next (tcp_dissect_pdus
+ * dissects each PDU right after sizing it; dissection is single-threaded). */
+static struct {
+    bool valid;
+    guint len;
+    guint8 hdr[DNP3KIT_LINK_HEADER_LEN];
+} cut_header;
+
+/* The 10 header octets for a PDU of n octets at p (avail there), when it is a
+ * bad header cut short; else NULL. */
+static const guint8 *short_bad_header(const guint8 *p, guint n, guint avail)
+{
+    if (n >= DNP3KIT_LINK_HEADER_LEN || avail < DNP3KIT_LINK_HEADER_LEN || n < 2 ||
+        p[0] != DNP3KIT_LINK_START1 || p[1] != DNP3KIT_LINK_START2)
+        return NULL;
+    return p;
+}
+
 static guint get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data _U_)
 {
     guint avail = tvb_captured_length_remaining(tvb, offset);
-    guint n = pdu_len(tvb_get_ptr(tvb, offset, avail), avail);
+    const guint8 *p = tvb_get_ptr(tvb, offset, avail);
+    guint n = pdu_len(p, avail);
     if (n == 0 && !(pref_desegment && pinfo->can_desegment))
         n = avail;
+    const guint8 *h = short_bad_header(p, n, avail);
+    cut_header.valid = h != NULL;
+    if (h) {
+        cut_header.len = n;
+        memcpy(cut_header.hdr, h, DNP3KIT_LINK_HEADER_LEN);
+    }
     return n;
 }
 
@@ -759,7 +785,8 @@ static void add_findings(ctx *c, const dk_pdu *rec)
     }
 }
 
-static void dissect_one(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool udp, bool datagram_end)
+static void dissect_one(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, bool udp, bool datagram_end,
+                        const guint8 *hdr)
 {
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "DNP3kit");
     unsigned idx = next_index(pinfo);
@@ -768,10 +795,10 @@ static void dissect_one(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, boo
     dk_pdu *rec = p_get_proto_data(wmem_file_scope(), pinfo, proto_dnp3kit, idx);
     if (!rec) {
         if (!PINFO_FD_VISITED(pinfo)) {
-            rec = dk_first_pass(tvb, pinfo, udp, datagram_end);
+            rec = dk_first_pass(tvb, pinfo, udp, datagram_end, hdr);
             p_add_proto_data(wmem_file_scope(), pinfo, proto_dnp3kit, idx, rec);
         } else {
-            rec = dk_stateless(tvb, pinfo);
+            rec = dk_stateless(tvb, pinfo, hdr);
         }
     }
     guint n = tvb_captured_length(tvb);
@@ -861,7 +888,12 @@ static void dissect_one(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, boo
 
 static int dissect_pdu_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
-    dissect_one(tvb, pinfo, tree, false, false);
+    guint n = tvb_captured_length(tvb);
+    const guint8 *hdr = NULL;
+    if (cut_header.valid && cut_header.len == n && !memcmp(tvb_get_ptr(tvb, 0, n), cut_header.hdr, n))
+        hdr = cut_header.hdr;
+    cut_header.valid = false;
+    dissect_one(tvb, pinfo, tree, false, false, hdr);
     return tvb_captured_length(tvb);
 }
 
@@ -879,7 +911,8 @@ static int dissect_udp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         guint n = pdu_len(tvb_get_ptr(tvb, off, avail), avail);
         if (n > avail || n == 0) /* a datagram is all there is: a short rest is truncated */
             n = avail;
-        dissect_one(tvb_new_subset_length(tvb, off, n), pinfo, tree, true, off + n == total);
+        dissect_one(tvb_new_subset_length(tvb, off, n), pinfo, tree, true, off + n == total,
+                    short_bad_header(tvb_get_ptr(tvb, off, avail), n, avail));
         off += n;
     }
     return total;

@@ -323,7 +323,24 @@ static void add_seg(half *h, dk_pdu *rec)
 
 static bool is_start(const uint8_t *p, size_t n) { return n >= 2 && p[0] == 0x05 && p[1] == 0x64; }
 
-dk_pdu *dk_first_pass(tvbuff_t *tvb, packet_info *pinfo, bool udp, bool datagram_end)
+/* The octets the header is judged on: a bad header cut short by a false start
+ * is judged on all 10 of its octets (hdr). */
+static int decode_start(const uint8_t *p, uint32_t n, const uint8_t *hdr, dnp3kit_link_frame *lf,
+                        const dnp3kit_sink *s)
+{
+    if (!is_start(p, n))
+        return DNP3KIT_ERR_INVALID;
+    if (hdr && n < DNP3KIT_LINK_HEADER_LEN)
+        return dnp3kit_link_decode(hdr, DNP3KIT_LINK_HEADER_LEN, lf, s);
+    return dnp3kit_link_decode(p, n, lf, s);
+}
+
+static bool bad_header(const uint8_t *p, uint32_t n, const uint8_t *hdr)
+{
+    return is_start(p, n) && (n >= DNP3KIT_LINK_HEADER_LEN || hdr);
+}
+
+dk_pdu *dk_first_pass(tvbuff_t *tvb, packet_info *pinfo, bool udp, bool datagram_end, const uint8_t *hdr)
 {
     conv_state *cs = get_conv(pinfo);
     int d = direction(pinfo);
@@ -334,9 +351,7 @@ dk_pdu *dk_first_pass(tvbuff_t *tvb, packet_info *pinfo, bool udp, bool datagram
     link.n = 0;
     dnp3kit_sink ls = {collect_fn, &link};
     dnp3kit_link_frame lf;
-    int rc = DNP3KIT_ERR_INVALID;
-    if (is_start(p, n))
-        rc = dnp3kit_link_decode(p, n, &lf, &ls);
+    int rc = decode_start(p, n, hdr, &lf, &ls);
     collect c;
     c.n = 0;
     if (rc > 0 || rc == DNP3KIT_ERR_INCOMPLETE) {
@@ -402,7 +417,7 @@ dk_pdu *dk_first_pass(tvbuff_t *tvb, packet_info *pinfo, bool udp, bool datagram
                              .func = (uint8_t)(p[3] & 0x0F)};
         collect_fn(&c, &t);
     } else {
-        rec->kind = is_start(p, n) && n >= DNP3KIT_LINK_HEADER_LEN ? DK_PDU_BAD_HEADER : DK_PDU_GARBAGE;
+        rec->kind = bad_header(p, n, hdr) ? DK_PDU_BAD_HEADER : DK_PDU_GARBAGE;
         cs->garbage[d] += n;
     }
     if (udp && datagram_end && cs->garbage[d]) {
@@ -416,7 +431,7 @@ dk_pdu *dk_first_pass(tvbuff_t *tvb, packet_info *pinfo, bool udp, bool datagram
     return rec;
 }
 
-dk_pdu *dk_stateless(tvbuff_t *tvb, packet_info *pinfo)
+dk_pdu *dk_stateless(tvbuff_t *tvb, packet_info *pinfo, const uint8_t *hdr)
 {
     uint32_t n = tvb_captured_length(tvb);
     const uint8_t *p = tvb_get_ptr(tvb, 0, n);
@@ -425,10 +440,10 @@ dk_pdu *dk_stateless(tvbuff_t *tvb, packet_info *pinfo)
     c.n = 0;
     dnp3kit_sink s = {collect_fn, &c};
     dnp3kit_link_frame lf;
-    int rc = is_start(p, n) ? dnp3kit_link_decode(p, n, &lf, &s) : DNP3KIT_ERR_INVALID;
+    int rc = decode_start(p, n, hdr, &lf, &s);
     rec->kind = rc > 0 ? DK_PDU_FRAME
               : rc == DNP3KIT_ERR_INCOMPLETE ? DK_PDU_TRUNCATED
-              : is_start(p, n) && n >= DNP3KIT_LINK_HEADER_LEN ? DK_PDU_BAD_HEADER : DK_PDU_GARBAGE;
+              : bad_header(p, n, hdr) ? DK_PDU_BAD_HEADER : DK_PDU_GARBAGE;
     if (c.n) {
         rec->findings = wmem_memdup(pinfo->pool, c.f, c.n * sizeof c.f[0]);
         rec->nfindings = c.n;

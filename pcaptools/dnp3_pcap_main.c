@@ -147,6 +147,24 @@ static void where_addrs(const dpe_where *w, char *src, size_t scap, char *dst, s
 
 /* ---- check ---- */
 
+/* A finding as one line of text: FILE:FRAME: severity layer name: detail [flow, link]. */
+static void finding_line(const char *file, const dpe_where *w, const dnp3kit_finding *f)
+{
+    char detail[256], src[64], dst[64];
+    dnp3kit_finding_format(f, detail, sizeof detail);
+    where_addrs(w, src, sizeof src, dst, sizeof dst);
+    printf("%s:%" PRIu64 ": %s %s %s: %s", file, w->pkt ? w->pkt->frame : 0,
+           dnp3kit_severity_name(dnp3kit_finding_severity(f->code)),
+           dnp3kit_layer_name(dnp3kit_finding_layer(f->code)), dnp3kit_finding_name(f->code), detail);
+    if (w->flow)
+        printf(" [flow %u %s -> %s", w->flow->id, src, dst);
+    if (w->has_link)
+        printf("%slink %u -> %u", w->flow ? ", " : " [", w->link_src, w->link_dst);
+    if (w->flow || w->has_link)
+        printf("]");
+    printf("\n");
+}
+
 typedef struct check_ctx {
     const opts *o;
     const char *file;
@@ -164,7 +182,6 @@ static void check_finding(void *ctx, const dpe_where *w, const dnp3kit_finding *
     where_addrs(w, src, sizeof src, dst, sizeof dst);
     dnp3kit_severity sev = dnp3kit_finding_severity(f->code);
     const char *layer = dnp3kit_layer_name(dnp3kit_finding_layer(f->code));
-    uint64_t frame = w->pkt ? w->pkt->frame : 0;
     if (c->o->json) {
         const dnp3kit_out *o = &c->out;
         dnp3kit_outf(o, "%s\n    ", c->first_finding ? "" : ",");
@@ -188,15 +205,7 @@ static void check_finding(void *ctx, const dpe_where *w, const dnp3kit_finding *
         dnp3kit_json_string(o, detail, strlen(detail));
         dnp3kit_outf(o, "}");
     } else {
-        printf("%s:%" PRIu64 ": %s %s %s: %s", c->file, frame, dnp3kit_severity_name(sev), layer,
-               dnp3kit_finding_name(f->code), detail);
-        if (w->flow)
-            printf(" [flow %u %s -> %s", w->flow->id, src, dst);
-        if (w->has_link)
-            printf("%slink %u -> %u", w->flow ? ", " : " [", w->link_src, w->link_dst);
-        if (w->flow || w->has_link)
-            printf("]");
-        printf("\n");
+        finding_line(c->file, w, f);
     }
 }
 
@@ -462,13 +471,24 @@ static void decode_link(void *ctx, const dpe_where *w, const dnp3kit_link_frame 
     }
 }
 
+/* Text: findings that belong to no fragment record (link, transport, capture,
+ * end of stream) get a line of their own where they arise, so decode names
+ * every finding check names. */
+static void decode_finding(void *ctx, const dpe_where *w, const dnp3kit_finding *f)
+{
+    decode_ctx *d = ctx;
+    if (d->o->json || (w->in_fragment && !d->o->link_layer))
+        return;
+    finding_line(d->file, w, f);
+}
+
 static int cmd_decode(const opts *o, int nfiles, char **files)
 {
     bool io_error = false;
     decode_ctx d = {.o = o, .out = {out_file, stdout}};
     for (int i = 0; i < nfiles; i++) {
         d.file = files[i];
-        dpe_callbacks cb = {.on_fragment = decode_fragment, .on_link = decode_link};
+        dpe_callbacks cb = {.on_fragment = decode_fragment, .on_link = decode_link, .on_finding = decode_finding};
         dpe_engine *e = dpe_new(&o->eng, &cb, &d);
         if (!e)
             return EXIT_USAGE;

@@ -79,10 +79,14 @@ static void sink_fn(void *user, const dnp3kit_finding *f)
         e->stats.findings[f->code]++;
         e->stats.by_severity[dnp3kit_finding_severity(f->code)]++;
     }
-    if (e->cur_frag && e->cur_frag->nfindings < DPE_MAX_FRAG_FINDINGS)
+    bool attached = e->cur_frag && e->cur_frag->nfindings < DPE_MAX_FRAG_FINDINGS;
+    if (attached)
         e->cur_frag->findings[e->cur_frag->nfindings++] = *f;
-    if (e->cb.on_finding)
+    if (e->cb.on_finding) {
+        e->where.in_fragment = attached;
         e->cb.on_finding(e->ctx, &e->where, f);
+        e->where.in_fragment = false;
+    }
 }
 
 static dnp3kit_sink engine_sink(dpe_engine *e)

@@ -31,6 +31,7 @@ typedef struct dpe_where {
     const dpc_packet *pkt;       /* packet being processed (NULL at end of file) */
     bool has_link;               /* link addresses known */
     uint16_t link_src, link_dst;
+    bool in_fragment;            /* on_finding: also recorded in the fragment being built (its findings) */
 } dpe_where;
 
 /* A reassembled application fragment. */

@@ -192,7 +192,10 @@ void dnp3kit_fragment_classify(const uint8_t *frag, size_t len, uint16_t link_sr
     out->status = dnp3kit_app_validate(frag, len, &out->sum, sink);
     out->from_master = link_dir;
     const dnp3kit_app_header *h = &out->sum.header;
-    out->decodable = h->header_len >= 2 && dnp3kit_app_func_name(h->func) != NULL;
+    /* An unknown function below 0x80 with DIR=1 is still a request: the
+     * outstation answers it (IIN2.0 NO_FUNC_CODE_SUPPORT, clause 4.2.2.6), and
+     * that answer is no "response without request". */
+    out->decodable = h->header_len >= 2 && (dnp3kit_app_func_name(h->func) != NULL || (link_dir && h->func < 0x80));
     if (out->decodable) {
         out->from_master = !dnp3kit_app_func_is_response(h->func);
         if (out->from_master != link_dir) /* clause 9.2.4.1.3: DIR=1 on every frame the master sends */

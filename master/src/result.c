@@ -235,8 +235,15 @@ void master_decode_response(dnp3kit_master_result *r, const uint8_t *frag, size_
         bool event = false;
         int type = group_type(oh.group, &event);
         int pr;
+        /* a size-prefixed object shorter than its fixed fields (app_object_too_short,
+         * e.g. a short g120): its values cannot be read, so its header is kept as octets */
+        uint32_t fixed = dnp3kit_object_fixed_part(dnp3kit_catalog_find(oh.group, oh.variation));
         dnp3kit_point_iter_init(&pi, frag, len, &oh);
         while ((pr = dnp3kit_point_iter_next(&pi, &pt)) == 1) {
+            if (fixed && pt.size < (size_t)oh.prefix_size + fixed) {
+                pr = DNP3KIT_ERR_INVALID;
+                break;
+            }
             if (oh.group == 51 && pt.has_time) {
                 have_cto = true;
                 cto = pt.time_ms;

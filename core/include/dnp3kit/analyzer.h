@@ -65,7 +65,8 @@ void dnp3kit_analyzer_finish(dnp3kit_analyzer *a, const dnp3kit_sink *sink);
 typedef struct dnp3kit_fragment_info {
     int status;                /* dnp3kit_app_validate's result */
     dnp3kit_app_summary sum;
-    bool decodable;            /* header and function known: role and association are meaningful */
+    bool decodable;            /* header whole and role known (a known function, or an unknown one
+                                * below 0x80 with DIR=1: a request): role and association are meaningful */
     bool from_master;
     uint16_t master, outstation;
     bool broadcast;            /* sent to a broadcast address: no response due */
