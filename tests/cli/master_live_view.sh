@@ -66,7 +66,8 @@ done
 # not a terminal: the append-only output (a table per answer)
 # (wait for the second table rather than a fixed duration: on a loaded machine
 # a 1.5 s monitor may see only its integrity poll)
-"$M" --port "$port" monitor --interval 0.2 --duration 30 > "$tmp/pipe" 2> "$tmp/err" &
+: > "$tmp/pipe"   # exists before the loop's first grep (the background job's redirection may come later)
+"$M" --port "$port" monitor --interval 0.2 --duration 30 >> "$tmp/pipe" 2> "$tmp/err" &
 monpid=$!
 until=$((SECONDS + 30))
 while [ "$SECONDS" -le "$until" ] && [ "$(grep -c '^TYPE ' "$tmp/pipe")" -lt 2 ] && kill -0 "$monpid" 2>/dev/null; do
