@@ -20,7 +20,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: %s COMMAND [OPTIONS] FILE...\n"
             "\n"
-            "Check, decode, replay and fuzz DNP3 (IEEE 1815) traffic from pcap and pcapng captures.\n"
+            "Check, decode, replay and fuzz DNP3 (IEEE 1815) traffic from pcap and pcapng captures\n"
+            "(gzip'd ones too, FILE.gz: inflated in memory, up to 1 GiB).\n"
             "\n"
             "commands:\n"
             "  check    validate every layer (link frames and CRCs, transport segments,\n"

@@ -18,6 +18,7 @@
 #include "pcapin.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -25,6 +26,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef DPC_HAVE_ZLIB
+#include <zlib.h>
+#endif
 
 #include "dnp3kit/crc.h"
 #include "dnp3kit/link.h"
@@ -1451,6 +1455,82 @@ done:
     return ret;
 }
 
+#ifdef DPC_HAVE_ZLIB
+/* A gzip'd capture (what tshark reads too) is inflated into memory, at most
+ * DPC_GZ_MAX octets, and read like any other: every reader path (classic,
+ * pcapng, libpcap) then sees plain octets. */
+#define DPC_GZ_MAX (1024u * 1024u * 1024u)
+
+static bool is_gzip(const char *path)
+{
+    uint8_t m[2] = {0};
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : NULL;
+    if (!f)
+        return false;
+    size_t got = fread(m, 1, 2, f);
+    fclose(f);
+    return got == 2 && m[0] == 0x1f && m[1] == 0x8b;
+}
+
+/* gzerror's message starts with the path; the caller names the file already. */
+static const char *gz_msg(const char *m, const char *path)
+{
+    size_t n = strlen(path);
+    return strncmp(m, path, n) == 0 && m[n] == ':' && m[n + 1] == ' ' ? m + n + 2 : m;
+}
+
+static uint8_t *gz_inflate(const char *path, size_t *len, char *errbuf, size_t errcap)
+{
+    gzFile gz = gzopen(path, "rb");
+    if (!gz) {
+        snprintf(errbuf, errcap, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1u << 20, n = 0;
+    uint8_t *buf = malloc(cap);
+    for (;;) {
+        if (!buf)
+            break;
+        if (n == cap) {
+            if (cap >= DPC_GZ_MAX) {
+                snprintf(errbuf, errcap, "more than %u MiB once decompressed (gunzip it first)", DPC_GZ_MAX >> 20);
+                free(buf);
+                gzclose(gz);
+                return NULL;
+            }
+            uint8_t *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb, cap *= 2;
+        }
+        int got = gzread(gz, buf + n, (unsigned)(cap - n));
+        if (got < 0) {
+            int zerr;
+            const char *m = gzerror(gz, &zerr);
+            /* what inflated before the damage is kept: a truncated download still reads */
+            snprintf(errbuf, errcap, "gzip: %s after %zu octets", gz_msg(m, path), n);
+            break;
+        }
+        if (got == 0) {
+            int zerr;
+            const char *m = gzerror(gz, &zerr);
+            if (zerr != Z_OK) /* a stream cut short ends with Z_BUF_ERROR, not a failed read */
+                snprintf(errbuf, errcap, "gzip: %s after %zu octets", gz_msg(m, path), n);
+            break;
+        }
+        n += (size_t)got;
+    }
+    gzclose(gz);
+    if (!buf)
+        snprintf(errbuf, errcap, "out of memory inflating the gzip'd capture");
+    *len = n;
+    return buf;
+}
+#endif
+
 int dpc_read_file(const char *path, const dpc_options *opt, const dpc_callbacks *cb, void *ctx,
                   dpc_stats *stats, char *errbuf, size_t errcap,
                   void (*progress)(void *ctx, uint64_t done, uint64_t total))
@@ -1458,6 +1538,26 @@ int dpc_read_file(const char *path, const dpc_options *opt, const dpc_callbacks 
     char perr[PCAP_ERRBUF_SIZE] = "";
     if (stats)
         memset(stats, 0, sizeof *stats);
+#ifdef DPC_HAVE_ZLIB
+    if (is_gzip(path)) {
+        size_t len = 0;
+        char gerr[256] = "";
+        uint8_t *buf = gz_inflate(path, &len, gerr, sizeof gerr);
+        if (!buf) {
+            seterr(errbuf, errcap, gerr);
+            return -1;
+        }
+        int rc = dpc_read_mem(buf, len, opt, cb, ctx, stats, errbuf, errcap);
+        free(buf);
+        if (gerr[0]) { /* the damaged gzip is the cause of whatever the reader saw after it */
+            seterr(errbuf, errcap, gerr);
+            rc = -1;
+        }
+        if (progress)
+            progress(ctx, len, len);
+        return rc;
+    }
+#endif
     pcap_t *pc = pcap_open_offline(path, perr);
     if (!pc) {
         seterr(errbuf, errcap, perr);

@@ -75,7 +75,8 @@ typedef struct dpc_stats {
  * Read a capture file from start to end, calling cb. Returns 0 on success,
  * -1 when the file cannot be opened or read as pcap/pcapng (errbuf holds
  * libpcap's message), -2 for an unsupported link type. A file that breaks off
- * mid-way yields what was read and returns -1 with errbuf set.
+ * mid-way yields what was read and returns -1 with errbuf set. A gzip'd file
+ * (built with zlib) is inflated first, up to 1 GiB.
  * progress: when non-NULL, called about once per 1 MiB with (octets read, file size).
  */
 int dpc_read_file(const char *path, const dpc_options *opt, const dpc_callbacks *cb, void *ctx,
