@@ -164,7 +164,9 @@ class Master:
 
     ``transport``: "tcp" (default; TLS with ``tls=dnp3kit.Tls(...)``), "udp"
     (datagrams to host:port from ``local_port``, 0 = any), "serial" (implied
-    by ``serial=dnp3kit.Serial(device, ...)``). ``max_requests_per_s``
+    by ``serial=dnp3kit.Serial(device, ...)``) or "listen" (dial-in: the
+    master listens on host:port and the outstation connects; with ``tls``
+    the master is the TLS server). ``max_requests_per_s``
     caps what the master sends of its own accord (0 = no cap);
     ``reaction_window`` and ``reaction_attempts`` bound the IIN reactions
     (``iin_reactions=False`` turns them off). Times are in seconds. ``time_sync`` ("lan", "non-lan", "none") is the
@@ -200,8 +202,8 @@ class Master:
             raise TypeError(f"tls must be a dnp3kit.Tls, not {type(tls).__name__}")
         if (transport == "serial") != (serial is not None):
             raise ValueError("serial: give serial=dnp3kit.Serial(...) with transport 'serial', and only then")
-        if tls is not None and transport != "tcp":
-            raise ValueError(f"tls: only over transport 'tcp', not {transport!r}")
+        if tls is not None and transport not in ("tcp", "listen"):
+            raise ValueError(f"tls: only over transport 'tcp' or 'listen', not {transport!r}")
         if local_port and transport != "udp":
             raise ValueError(f"local_port: only for transport 'udp', not {transport!r}")
         for n, v in (("startup", startup), ("iin_reactions", iin_reactions)):

@@ -17,7 +17,7 @@ from . import _lib
 __all__ = ["Tls", "Serial", "TRANSPORTS"]
 
 #: transport names, index = dnp3kit_transport
-TRANSPORTS = {"tcp": 0, "udp": 1, "serial": 2}
+TRANSPORTS = {"tcp": 0, "udp": 1, "serial": 2, "listen": 3}
 _TLS_VERSIONS = {None: 0, "1.2": 0x0303, "1.3": 0x0304}
 _FLOW = {"none": 0, "rtscts": 1, "xonxoff": 2}
 

@@ -50,6 +50,8 @@ class Outstation:
                 if self.port is None and "listening on 127.0.0.1:" in line:
                     self.port = int(line.split("listening on 127.0.0.1:")[1].split()[0].rstrip(","))
                     ready.set()
+                if "dialling " in line:  # --connect: it dials the master by itself
+                    ready.set()
                 if self.pty is None and "serial on /dev/" in line:
                     self.pty = line.split("serial on ")[1].split(",")[0]
                     ready.set()
@@ -57,7 +59,7 @@ class Outstation:
 
         self._reader = threading.Thread(target=read, daemon=True)
         self._reader.start()
-        if not ready.wait(30) or (self.port is None and self.pty is None):
+        if not ready.wait(30) or (self.port is None and self.pty is None and "--connect" not in args):
             self.stop()
             raise RuntimeError("dnp3-outstation did not start: " + "".join(self.lines))
 

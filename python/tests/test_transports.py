@@ -124,6 +124,29 @@ def test_poll_over_serial_pty(outstation):
         m.operate_binary(1, "off", mode="direct")
 
 
+def free_port() -> int:
+    # the kernel's choice, released for the master to bind (as tests/cli/lib.sh free_port)
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_dial_in_plain_and_over_tls(outstation, certs):
+    port = free_port()
+    # the simulator redials with back-off until the master listens
+    outstation(*SIM, "--connect", f"127.0.0.1:{port}")
+    with master(port, transport="listen", connect_timeout=20.0) as m:
+        has_points(m.integrity_poll())
+    port = free_port()
+    tls = Tls(cert=str(certs / "server.pem"), key=str(certs / "server.key"))
+    o = outstation(*SIM, "--connect", f"127.0.0.1:{port}", "--tls", "--tls-ca", str(certs / "ca.pem"),
+                   "--tls-name", "localhost")
+    with master(port, transport="listen", connect_timeout=20.0, tls=tls) as m:
+        has_points(m.integrity_poll())
+    assert any("tls: TLSv1.3" in line for line in o.lines), o.lines
+
+
 def test_request_rate_cap(outstation):
     o = outstation(*SIM)
     # 5 requests per second with bursts of 5: 10 reads cannot end within (10 - 5) / 5 = 1 s
@@ -163,6 +186,7 @@ BAD = [
     (dict(serial="/dev/ttyS0"), TypeError, "serial"),
     (dict(tls=True), TypeError, "tls"),
     (dict(transport="udp", tls=Tls()), ValueError, "tls"),
+    (dict(transport="listen", tls=Tls()), ValueError, "tls"),  # a TLS server needs its certificate (C check)
     (dict(local_port=1000), ValueError, "local_port"),
     (dict(transport="udp", local_port=70000), ValueError, "local_port"),
     (dict(transport="udp", local_port="1"), TypeError, "local_port"),
