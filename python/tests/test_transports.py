@@ -24,6 +24,17 @@ def master(port: int = 20000, **kw) -> Master:
     return Master("127.0.0.1", port, **kw)
 
 
+def logged(o, text: str, timeout: float = 20.0) -> bool:
+    """Whether the simulator printed a line with text within timeout (its reader
+    thread may take the line after the call that caused it has returned)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(text in line for line in o.lines):
+            return True
+        time.sleep(0.02)  # polling a condition with a deadline
+    return False
+
+
 def has_points(r) -> None:
     ai = {p.index: p.value for p in r.of("ai")}
     assert ai.get(1) == 42 and len(r.of("bi")) == 3, r.points
@@ -64,7 +75,7 @@ def test_poll_over_tls(outstation, certs, version):
     o = tls_outstation(outstation, certs)
     with master(o.port, tls=Tls(ca=str(certs / "ca.pem"), min_version=version, max_version=version)) as m:
         has_points(m.integrity_poll())
-    assert any(f"tls: TLSv{version} " in line for line in o.lines), o.lines
+    assert logged(o, f"tls: TLSv{version} "), o.lines
 
 
 def test_tls_mutual_authentication_with_key_password_file(outstation, certs):
@@ -144,7 +155,7 @@ def test_dial_in_plain_and_over_tls(outstation, certs):
                    "--tls-name", "localhost")
     with master(port, transport="listen", connect_timeout=20.0, tls=tls) as m:
         has_points(m.integrity_poll())
-    assert any("tls: TLSv1.3" in line for line in o.lines), o.lines
+    assert logged(o, "tls: TLSv1.3"), o.lines
 
 
 def test_request_rate_cap(outstation):
