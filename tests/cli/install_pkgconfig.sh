@@ -64,7 +64,7 @@ expect() { # program want
     [ "$out" = "$2" ] || { echo "FAIL: $(basename "$1") gave '$out', want '$2'"; exit 1; }
 }
 linked() { # program shared|static: which libdnp3kit it runs with
-    if readelf -d "$1" | grep -q 'NEEDED.*libdnp3kit'; then echo shared; else echo static; fi
+    if readelf -d "$1" | grep > /dev/null 'NEEDED.*libdnp3kit'; then echo shared; else echo static; fi
 }
 
 # pkg-config, shared (the default -l finds the .so)
