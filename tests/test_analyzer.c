@@ -48,6 +48,34 @@ static void test_clean_session(void **state)
     assert_int_equal(s.c.n, 2);
 }
 
+/* A request after a two-fragment response may continue from either the
+ * master's own last SEQ or the response's last fragment (opendnp3 does the
+ * latter); any other jump is still a discontinuity. */
+static void test_request_seq_after_multi_fragment_response(void **state)
+{
+    (void)state;
+    sess s;
+    start(&s);
+    feed(&s, true, "C4 01 3C 01 06");          /* READ seq 4 */
+    feed(&s, false, "84 81 00 00");            /* FIR, seq 4 */
+    feed(&s, false, "45 81 00 00");            /* FIN, seq 5 */
+    feed(&s, true, "C6 01 3C 01 06");          /* continues from the fragment: 6 */
+    feed(&s, false, "C6 81 00 00");
+    feed(&s, true, "C7 01 3C 01 06");          /* READ seq 7, answered in two fragments ... */
+    feed(&s, false, "87 81 00 00");
+    feed(&s, false, "48 81 00 00");
+    feed(&s, true, "C8 01 3C 01 06");          /* ... and continued from its own request: 8 */
+    feed(&s, false, "C8 81 00 00");
+    assert_int_equal(tu_count(&s.c, DNP3KIT_F_SESSION_REQUEST_SEQ_DISCONTINUITY), 0);
+    feed(&s, true, "C9 01 3C 01 06");
+    feed(&s, false, "C9 81 00 00");
+    feed(&s, true, "CB 01 3C 01 06");          /* 9 -> 11 after a single fragment: a jump */
+    assert_int_equal(tu_count(&s.c, DNP3KIT_F_SESSION_REQUEST_SEQ_DISCONTINUITY), 1);
+    feed(&s, false, "CB 81 00 00");
+    dnp3kit_analyzer_finish(&s.a, &s.c.sink);
+    assert_int_equal(s.c.n, 1);
+}
+
 static void test_seq_and_confirm_rules(void **state)
 {
     (void)state;
@@ -179,6 +207,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean_session),
         cmocka_unit_test(test_seq_and_confirm_rules),
+        cmocka_unit_test(test_request_seq_after_multi_fragment_response),
         cmocka_unit_test(test_select_operate),
         cmocka_unit_test(test_no_response_functions),
         cmocka_unit_test(test_fragment_classify),

@@ -72,7 +72,12 @@ static void on_request(dnp3kit_analyzer *a, bool broadcast, const uint8_t *frag,
     /* Secure authentication replies (clause 7) reuse the SEQ of the request
      * that was challenged, so they neither break nor advance the sequence. */
     bool auth = h->func == DNP3KIT_FC_AUTHENTICATE_REQ || h->func == DNP3KIT_FC_AUTH_REQ_NO_ACK;
-    if (a->req_seen && !retry && !auth && h->seq != ((a->last_req_seq + 1) & 0x0F))
+    /* After a multi-fragment response some masters (opendnp3) continue from
+     * its last fragment's SEQ rather than from their own request's: both
+     * are taken as continuous (resp_seq is reset to each request's SEQ, so it
+     * differs only when later fragments answered the last request). */
+    bool after_fragments = h->seq == ((a->resp_seq + 1) & 0x0F) && a->resp_seq != a->last_req_seq;
+    if (a->req_seen && !retry && !auth && !after_fragments && h->seq != ((a->last_req_seq + 1) & 0x0F))
         report(sink, DNP3KIT_F_SESSION_REQUEST_SEQ_DISCONTINUITY, (a->last_req_seq + 1) & 0x0F, h->seq, h->func);
 
     size_t hl = h->header_len;
@@ -102,6 +107,7 @@ static void on_request(dnp3kit_analyzer *a, bool broadcast, const uint8_t *frag,
 
     a->req_seen = true;
     a->last_req_seq = h->seq;
+    a->resp_seq = h->seq;
     a->req_func = h->func;
     a->req_seq = h->seq;
     a->have_request = expects_response(h->func) && !broadcast;
