@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import ctypes
 import os
-from ctypes import (CFUNCTYPE, POINTER, Structure, c_bool, c_char, c_char_p, c_double, c_int, c_size_t,
-                    c_uint, c_uint8, c_uint16, c_uint32, c_uint64, c_void_p)
+from ctypes import (CFUNCTYPE, POINTER, Structure, Union, c_bool, c_char, c_char_p, c_double, c_int, c_size_t,
+                    c_int64, c_uint, c_uint8, c_uint16, c_uint32, c_uint64, c_void_p)
 
 c_u8p = POINTER(c_uint8)
 
@@ -139,9 +139,34 @@ class MasterPoint(Structure):
                 ("has_time", c_bool), ("time_ms", c_uint64)]
 
 
+class FieldValue(Union):
+    _fields_ = [("u", c_uint64), ("i", c_int64), ("f", c_double)]
+
+
+class MasterField(Structure):
+    _fields_ = [("name", c_char_p), ("type", c_uint8), ("v", FieldValue), ("octets_off", c_uint32),
+                ("octets_len", c_uint32)]
+
+
+MAX_FIELDS = 8  # DNP3KIT_MAX_FIELDS (catalog.h)
+# dnp3kit_field_type values the binding converts (catalog.h)
+FT_I16, FT_I32, FT_F32, FT_F64, FT_OCTETS = 7, 8, 9, 10, 18
+
+
+class MasterObject(Structure):
+    _fields_ = [("group", c_uint8), ("variation", c_uint8), ("qualifier", c_uint8), ("event", c_bool),
+                ("has_index", c_bool), ("index", c_uint32), ("name", c_char_p), ("nfields", c_uint8),
+                ("fields", MasterField * MAX_FIELDS)]
+
+
+class FileInfo(Structure):
+    _fields_ = [("name", c_char * 256), ("name_len", c_size_t), ("type", c_uint16), ("size", c_uint32),
+                ("time_ms", c_uint64), ("permissions", c_uint16)]
+
+
 class MasterResult(Structure):
     _fields_ = [("points", POINTER(MasterPoint)), ("count", c_size_t), ("cap", c_size_t),
-                ("dropped", c_size_t), ("objects", c_void_p), ("nobjects", c_size_t), ("objects_cap", c_size_t),
+                ("dropped", c_size_t), ("objects", POINTER(MasterObject)), ("nobjects", c_size_t), ("objects_cap", c_size_t),
                 ("octets", POINTER(c_uint8)), ("octets_len", c_size_t), ("octets_cap", c_size_t),
                 ("undecoded", c_size_t), ("has_iin", c_bool), ("iin", c_uint16), ("fragments", c_uint32),
                 ("control_status", c_int), ("has_delay", c_bool), ("delay_ms", c_uint32),
@@ -214,6 +239,28 @@ _sig(master, "dnp3kit_master_set_unsolicited", None, MP, UNS_FN, c_void_p)
 _sig(master, "dnp3kit_master_set_wire_hook", None, MP, WIRE_FN, c_void_p)
 _sig(master, "dnp3kit_master_set_trace", None, MP, TRACE_FRAME_FN, TRACE_FRAGMENT_FN, FINDING_FN, c_void_p)
 _sig(master, "dnp3kit_master_point_type_name", c_char_p, c_int)
+U32P = POINTER(c_uint32)
+_sig(master, "dnp3kit_master_read_indices", c_int, MP, c_int, c_uint8, U32P, c_size_t, POINTER(MasterResult), EP)
+_sig(master, "dnp3kit_master_read_group_indices", c_int, MP, c_uint8, c_uint8, U32P, c_size_t,
+     POINTER(MasterResult), EP)
+_sig(master, "dnp3kit_master_read_group", c_int, MP, c_uint8, c_uint8, c_uint32, c_uint32, POINTER(MasterResult), EP)
+_sig(master, "dnp3kit_master_write_deadband", c_int, MP, c_uint16, c_uint8, c_double, EP)
+_sig(master, "dnp3kit_master_read_attributes", c_int, MP, c_uint8, POINTER(MasterResult), EP)
+_sig(master, "dnp3kit_master_write_attribute", c_int, MP, c_uint8, c_uint8, c_u8p, c_size_t, EP)
+FILE_READ, FILE_WRITE = 1, 2
+_sig(master, "dnp3kit_file_status_name", c_char_p, c_uint8)
+_sig(master, "dnp3kit_master_file_authenticate", c_int, MP, c_char_p, c_char_p, U32P, EP)
+_sig(master, "dnp3kit_master_file_open", c_int, MP, c_char_p, c_int, c_uint32, U32P, POINTER(c_uint16), U32P, EP)
+_sig(master, "dnp3kit_master_file_read", c_int, MP, c_uint32, c_uint32, c_u8p, c_size_t, POINTER(c_size_t),
+     POINTER(c_bool), EP)
+_sig(master, "dnp3kit_master_file_write", c_int, MP, c_uint32, c_uint32, c_bool, c_u8p, c_size_t, EP)
+_sig(master, "dnp3kit_master_file_close", c_int, MP, c_uint32, EP)
+_sig(master, "dnp3kit_master_file_delete", c_int, MP, c_char_p, c_uint32, EP)
+_sig(master, "dnp3kit_master_file_info", c_int, MP, c_char_p, POINTER(FileInfo), EP)
+_sig(master, "dnp3kit_file_parse_directory", c_int, c_u8p, c_size_t, POINTER(POINTER(FileInfo)),
+     POINTER(c_size_t), EP)
+libc = ctypes.CDLL(None)
+_sig(libc, "free", None, c_void_p)
 
 
 def text(b: bytes | None) -> str:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
+import struct
 import queue
 import threading
 import time
@@ -28,7 +30,8 @@ from .errors import (DNP3ClosedError, DNP3CommunicationError, DNP3ControlError, 
                      DNP3ProtocolError, DNP3TimeoutError)
 from .transports import TRANSPORTS, Serial, Tls
 
-__all__ = ["Master", "Point", "Result", "POINT_TYPES", "error_from_detail"]
+__all__ = ["Master", "Point", "Object", "Attribute", "FileInfo", "Result", "POINT_TYPES", "ATTRIBUTE_TYPES",
+           "error_from_detail"]
 
 log = logging.getLogger("dnp3kit")
 
@@ -41,6 +44,10 @@ _OPS = {"nul": (0, 0), "pulse-on": (1, 0), "pulse-off": (2, 0), "on": (3, 0), "l
         "off": (4, 0), "latch-off": (4, 0),
         # TRIP/CLOSE are the trip-close code (bits 6-7: 01 CLOSE, 10 TRIP) with PULSE_ON
         "close": (1, 1), "trip": (1, 2)}
+#: g0 attribute data type codes (the standard's names)
+ATTRIBUTE_TYPES = {1: "VSTR", 2: "UINT", 3: "INT", 4: "FLT", 5: "OSTR", 6: "BSTR", 7: "TIME", 254: "LIST",
+                   255: "EXLIST"}
+_POINT_GROUPS = (1, 3, 10, 20, 21, 30, 40)  # static group of each of POINT_TYPES
 _PUMP_SLICE = 0.02  # seconds the background thread waits in the library at a time
 # analog variations that carry floating-point values (the rest are integers)
 _FLOAT_VARIATIONS = {30: (5, 6), 32: (5, 6, 7, 8), 40: (3, 4), 42: (5, 6, 7, 8)}
@@ -80,10 +87,123 @@ class Result:
     control_status: Optional[int] = None
     delay_ms: Optional[int] = None
     unsolicited: bool = False
+    objects: list = field(default_factory=list)
 
     def of(self, type: str) -> list:
         """The points of one type ("bi", "ai", ...)."""
         return [p for p in self.points if p.type == type]
+
+
+@dataclass
+class Object:
+    """An object of a response that is not one of the seven point types
+    (dead-bands g34, attributes g0, octet strings, time ...): ``name`` is the
+    catalogue's (None when undecodable), ``index`` None without one, and
+    ``fields`` maps each field name to an int, a float or bytes."""
+
+    group: int
+    variation: int
+    qualifier: int
+    index: Optional[int]
+    name: Optional[str]
+    event: bool
+    fields: dict
+
+
+@dataclass
+class Attribute:
+    """A device attribute (g0): ``variation`` (e.g. 252 the manufacturer's
+    name), ``type`` its data type name (one of :data:`ATTRIBUTE_TYPES`),
+    ``type_code`` the code, ``value`` decoded (str, int, float, bytes, ms
+    since 1970 for TIME, a list of (variation, writable) pairs for the list
+    of attributes), ``raw`` its octets and ``writable`` what the outstation's
+    list (variation 255) says, None when it was not read or says nothing."""
+
+    variation: int
+    type: str
+    type_code: int
+    value: object
+    raw: bytes
+    writable: Optional[bool] = None
+
+
+@dataclass
+class FileInfo:
+    """A file or directory on the outstation (g70): ``type`` "file" or
+    "directory", ``size`` in octets, ``time`` creation ms since 1970 UTC (None
+    when 0), ``permissions`` the octal bits."""
+
+    name: str
+    type: str
+    size: int
+    time: Optional[int]
+    permissions: int
+
+
+def _file_info(fi: _lib.FileInfo) -> FileInfo:
+    raw = ctypes.string_at(ctypes.addressof(fi), min(fi.name_len, 256))
+    return FileInfo(name=raw.decode("utf-8", "replace"), type="directory" if fi.type == 0 else "file",
+                    size=fi.size, time=fi.time_ms or None, permissions=fi.permissions)
+
+
+def _field_value(r: _lib.MasterResult, f: _lib.MasterField):
+    if f.type == _lib.FT_OCTETS:
+        return ctypes.string_at(ctypes.addressof(r.octets.contents) + f.octets_off, f.octets_len) \
+            if f.octets_len else b""
+    if f.type in (_lib.FT_F32, _lib.FT_F64):
+        return f.v.f
+    if f.type in (_lib.FT_I16, _lib.FT_I32):
+        return f.v.i
+    return f.v.u
+
+
+def _attr_value(t: int, p: bytes):
+    """The value of attribute octets p of data type t (raw bytes when they do not fit the type)."""
+    n = len(p)
+    if t == 1:
+        return p.decode("utf-8", "replace")
+    if t == 2 and 1 <= n <= 8:
+        return int.from_bytes(p, "little")
+    if t == 3 and 1 <= n <= 8:
+        return int.from_bytes(p, "little", signed=True)
+    if t == 4 and n in (4, 8):
+        return struct.unpack("<f" if n == 4 else "<d", p)[0]
+    if t == 7 and n == 6:
+        return int.from_bytes(p, "little")
+    if t in (254, 255) and n % 2 == 0:
+        return [(p[i], bool(p[i + 1] & 1)) for i in range(0, n, 2)]
+    return p
+
+
+def _attr_encode(variation: int, t: int, size: int, value) -> bytes:
+    """value encoded as data type t (size: octets of the current value, kept for UINT, INT and FLT)."""
+    name = ATTRIBUTE_TYPES.get(t, str(t))
+    try:
+        if t == 1:
+            if not isinstance(value, str):
+                raise TypeError("a str")
+            b = value.encode()
+        elif t in (2, 3):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError("an int")
+            b = value.to_bytes(size if 1 <= size <= 8 else 4, "little", signed=t == 3)
+        elif t == 4:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError("a number")
+            b = struct.pack("<d" if size == 8 else "<f", value)
+            if size != 8 and struct.unpack("<f", b)[0] != value:
+                raise ValueError("a number a 32-bit float holds exactly")
+        elif isinstance(value, (bytes, bytearray)):
+            b = bytes(value)
+        else:
+            raise TypeError("bytes")
+    except OverflowError:
+        raise ValueError(f"attribute {variation} is {name} of {size} octets: {value!r} does not fit") from None
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"attribute {variation} is {name}: the value must be {e}, not {value!r}") from None
+    if len(b) > 255:
+        raise ValueError(f"attribute {variation}: {len(b)} octets, at most 255")
+    return b
 
 
 def _value(pt) -> Union[bool, int, float]:
@@ -108,7 +228,14 @@ def result_from_c(r: _lib.MasterResult, unsolicited: bool = False) -> Result:
     return Result(points=pts, iin=r.iin if r.has_iin else None,
                   iin_names=_lib.iin_names(r.iin) if r.has_iin else [], fragments=r.fragments,
                   dropped=r.dropped, control_status=r.control_status if r.control_status >= 0 else None,
-                  delay_ms=r.delay_ms if r.has_delay else None, unsolicited=unsolicited)
+                  delay_ms=r.delay_ms if r.has_delay else None, unsolicited=unsolicited,
+                  objects=[_object(r, r.objects[i]) for i in range(r.nobjects)])
+
+
+def _object(r: _lib.MasterResult, o: _lib.MasterObject) -> Object:
+    return Object(group=o.group, variation=o.variation, qualifier=o.qualifier,
+                  index=o.index if o.has_index else None, name=_lib.text(o.name) or None, event=bool(o.event),
+                  fields={_lib.text(f.name): _field_value(r, f) for f in o.fields[:o.nfields]})
 
 
 def error_from_detail(rc: int, d: _lib.ErrorDetail) -> DNP3Error:
@@ -157,6 +284,38 @@ def _classes(classes: Iterable[int], allow0: bool) -> int:
             raise ValueError(f"classes: {c!r} is not a class ({'0-3' if allow0 else '1-3'})")
         mask |= 1 << c
     return mask
+
+
+def _indices(indices: Iterable[int]) -> tuple:
+    v = list(indices)
+    if not v or len(v) > 65535:
+        raise ValueError(f"indices: give 1-65535 indices, got {len(v)}")
+    for i in v:
+        _u("indices", i, 0, 65535)
+    return (ctypes.c_uint32 * len(v))(*v), len(v)
+
+
+def _name(what: str, s: str) -> bytes:
+    if not isinstance(s, str):
+        raise TypeError(f"{what} must be a str, not {type(s).__name__}")
+    b = s.encode()
+    if b"\0" in b or len(b) > 65535:
+        raise ValueError(f"{what} {s!r}: no NUL and at most 65535 octets")
+    return b
+
+
+def _attributes(r: Result) -> list:
+    out = []
+    for o in r.objects:
+        if o.group != 0 or "data_type" not in o.fields or not isinstance(o.fields.get("value"), bytes):
+            continue
+        t, p = o.fields["data_type"], o.fields["value"]
+        out.append(Attribute(variation=o.variation, type=ATTRIBUTE_TYPES.get(t, str(t)), type_code=t,
+                             value=_attr_value(t, p), raw=p))
+    listed = dict(pair for a in out if a.variation == 255 and isinstance(a.value, list) for pair in a.value)
+    for a in out:
+        a.writable = listed.get(a.variation)
+    return out
 
 
 class Master:
@@ -332,14 +491,26 @@ class Master:
 
     def run(self, rq: _lib.MasterRequest) -> Result:
         """Run any request (a dnp3kit._lib.MasterRequest) and return its result."""
+        return self._collect(_lib.master.dnp3kit_master_run, ctypes.byref(rq))
+
+    def _collect(self, fn, *args) -> Result:
+        # fn(m, *args, result, err): the result converted, the C one freed either way
         r = _lib.MasterResult()
         err = _lib.ErrorDetail()
         try:
-            rc = self._call(_lib.master.dnp3kit_master_run, ctypes.byref(rq), ctypes.byref(r), ctypes.byref(err))
-            self._check(rc, err)
+            self._check(self._call(fn, *args, ctypes.byref(r), ctypes.byref(err)), err)
             return result_from_c(r)
         finally:
             _lib.master.dnp3kit_master_result_free(ctypes.byref(r))
+
+    def _do(self, what: str, fn, *args) -> None:
+        # fn(m, *args, err); a failure's message is prefixed with what was asked
+        err = _lib.ErrorDetail()
+        rc = self._call(fn, *args, ctypes.byref(err))
+        if rc != 0:
+            e = error_from_detail(rc, err)
+            e.args = (f"{what}: {e.args[0]}",)
+            raise e
 
     def integrity_poll(self) -> Result:
         """Read class 1, 2, 3 and 0 (``dnp3-master poll``)."""
@@ -366,9 +537,237 @@ class Master:
         if start > stop:
             raise ValueError(f"start {start} is after stop {stop}")
         _u("variation", variation, 0, 255)
-        group = (1, 3, 10, 20, 21, 30, 40)[POINT_TYPES.index(type)]
+        group = _POINT_GROUPS[POINT_TYPES.index(type)]
         return self.run(_lib.MasterRequest(type=_lib.TASK_READ_RANGE, group=group, variation=variation,
                                            start=start, stop=stop))
+
+    def read_indices(self, type: str, indices: Iterable[int], variation: int = 0) -> Result:
+        """Read the points of a type at exactly these indices (qualifier 0x17,
+        or 0x28 when one is above 255), e.g. ``read_indices("ai", [3, 7, 12])``
+        (``dnp3-master read ai 3,7,12``)."""
+        if type not in POINT_TYPES:
+            raise ValueError(f"type must be one of {', '.join(POINT_TYPES)}, got {type!r}")
+        arr, n = _indices(indices)
+        return self._collect(_lib.master.dnp3kit_master_read_indices, POINT_TYPES.index(type),
+                             _u("variation", variation, 0, 255), arr, n)
+
+    def read_group(self, group: int, start: int, stop: Optional[int] = None, variation: int = 0) -> Result:
+        """READ any group/variation by range (g34 dead-bands, g110 octet strings
+        ...): points land in ``points``, other objects in ``objects``."""
+        stop = start if stop is None else stop
+        _u("start", start, 0, 2 ** 32 - 1)
+        _u("stop", stop, 0, 2 ** 32 - 1)
+        if start > stop:
+            raise ValueError(f"start {start} is after stop {stop}")
+        return self._collect(_lib.master.dnp3kit_master_read_group, _u("group", group, 0, 255),
+                             _u("variation", variation, 0, 255), start, stop)
+
+    def read_group_indices(self, group: int, indices: Iterable[int], variation: int = 0) -> Result:
+        """READ any group at a list of indices (see :meth:`read_indices`)."""
+        arr, n = _indices(indices)
+        return self._collect(_lib.master.dnp3kit_master_read_group_indices, _u("group", group, 0, 255),
+                             _u("variation", variation, 0, 255), arr, n)
+
+    def read_deadbands(self, indices: Iterable[int], variation: int = 0) -> dict:
+        """The analog input dead-bands (g34) at these indices, {index: value}
+        (``dnp3-master deadband read LIST``)."""
+        r = self.read_group_indices(34, indices, variation)
+        return {o.index: o.fields["value"] for o in r.objects if o.group == 34 and "value" in o.fields}
+
+    def write_deadband(self, index: int, value: Union[int, float], variation: int = 3) -> None:
+        """WRITE one analog input's dead-band: g34 v1 (16-bit), v2 (32-bit) or
+        v3 (float); a value the variation cannot hold raises DNP3ObjectError
+        (``dnp3-master deadband write INDEX VALUE``)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"value must be a number, not {type(value).__name__}")
+        self._do(f"dead-band of ai {index}", _lib.master.dnp3kit_master_write_deadband,
+                 _u("index", index, 0, 65535), _u("variation", variation, 1, 3), float(value))
+
+    def read_attributes(self, variation: int = 254) -> list:
+        """Device attributes (g0) as :class:`Attribute`: 254 (default) all of
+        them, with ``writable`` from the outstation's list when it sends it;
+        another variation that one (``dnp3-master attributes [VAR]``)."""
+        r = self._collect(_lib.master.dnp3kit_master_read_attributes, _u("variation", variation, 1, 255))
+        return _attributes(r)
+
+    def write_attribute(self, variation: int, value: Union[str, int, float, bytes]) -> Attribute:
+        """WRITE one device attribute: the outstation's list (variation 255)
+        must not say it is read-only, its current value gives the data type
+        (VSTR takes a str, UINT/INT an int, FLT a number, others bytes).
+        Returns the attribute as read back (``dnp3-master attributes --write VAR=VALUE``)."""
+        _u("variation", variation, 1, 253)
+        try:  # an outstation without the list (variation 255) leaves the check to the WRITE
+            listed = dict(a for x in _attributes(self._collect(_lib.master.dnp3kit_master_read_attributes, 255))
+                          if x.variation == 255 and isinstance(x.value, list) for a in x.value)
+        except DNP3ProtocolError:
+            listed = {}
+        if listed.get(variation) is False:
+            raise DNP3ObjectError(f"attribute {variation} is not writable on this outstation; nothing written",
+                                  group=0, variation=variation)
+        cur = [a for a in self.read_attributes(variation) if a.variation == variation]
+        if not cur:
+            raise DNP3ProtocolError(f"the outstation did not report attribute {variation}; nothing written")
+        t = cur[0].type_code
+        b = _attr_encode(variation, t, len(cur[0].raw), value)
+        buf = (ctypes.c_uint8 * max(len(b), 1)).from_buffer_copy(b or b"\0")
+        self._do(f"attribute {variation}", _lib.master.dnp3kit_master_write_attribute, variation, t, buf, len(b))
+        back = [a for a in self.read_attributes(variation) if a.variation == variation]
+        if not back:
+            raise DNP3ProtocolError(f"attribute {variation} written, but the outstation did not report it back")
+        return back[0]
+
+    # ---- files (g70) ----
+
+    def file_authenticate(self, user: str, password: str) -> int:
+        """AUTHENTICATE_FILE: the key to pass as ``auth_key`` to the file calls."""
+        key = ctypes.c_uint32(0)
+        self._do(f"authenticate '{user}'", _lib.master.dnp3kit_master_file_authenticate, _name("user", user),
+                 _name("password", password), ctypes.byref(key))
+        return key.value
+
+    def file_info(self, name: str) -> FileInfo:
+        """GET_FILE_INFO of a file or directory (``dnp3-master file info NAME``)."""
+        fi = _lib.FileInfo()
+        self._do(f"file info '{name}'", _lib.master.dnp3kit_master_file_info, _name("name", name), ctypes.byref(fi))
+        return _file_info(fi)
+
+    def file_read(self, name: str, *, auth_key: int = 0, block_size: int = 1024,
+                  limit: int = 64 << 20) -> bytes:
+        """A whole remote file (or a directory's raw g70v7 listing) in memory;
+        more than ``limit`` octets raises DNP3ObjectError."""
+        h, size, block = self._file_open(name, _lib.FILE_READ, auth_key, 0, block_size)
+        chunks, got = [], 0
+        try:
+            for b, chunk in self._file_blocks(name, h, block):
+                got += len(chunk)
+                if got > limit:
+                    raise DNP3ObjectError(f"'{name}': more than {limit} octets")
+                chunks.append(chunk)
+        except BaseException:
+            if not self._closed:
+                _lib.master.dnp3kit_master_file_close(self._m, h, None)
+            raise
+        self._do(f"close '{name}'", _lib.master.dnp3kit_master_file_close, h)
+        return b"".join(chunks)
+
+    def file_list(self, directory: str = "/", *, auth_key: int = 0, block_size: int = 1024) -> list:
+        """The entries of a remote directory as :class:`FileInfo`
+        (``dnp3-master file ls [DIR]``). Entries whose name holds a path
+        separator or a NUL, or is empty or "..", are left out (logged): they
+        could not be written to a local disk as named."""
+        raw = self.file_read(directory, auth_key=auth_key, block_size=block_size)
+        buf = (ctypes.c_uint8 * max(len(raw), 1)).from_buffer_copy(raw or b"\0")
+        out = ctypes.POINTER(_lib.FileInfo)()
+        n = ctypes.c_size_t(0)
+        err = _lib.ErrorDetail()
+        rc = _lib.master.dnp3kit_file_parse_directory(buf, len(raw), ctypes.byref(out), ctypes.byref(n),
+                                                      ctypes.byref(err))
+        if rc != 0:
+            e = error_from_detail(rc, err)
+            e.args = (f"listing of '{directory}': {e.args[0]}",)
+            raise e
+        try:
+            entries = [_file_info(out[i]) for i in range(n.value)]
+        finally:
+            _lib.libc.free(out)
+        good = []
+        for i, e in enumerate(entries):
+            if not e.name or e.name == ".." or "/" in e.name or "\0" in e.name:
+                log.warning("dnp3kit: directory '%s' entry %d refused: its name %r", directory, i, e.name)
+            else:
+                good.append(e)
+        return good
+
+    def file_get(self, remote: str, local: Optional[str] = None, *, auth_key: int = 0,
+                 block_size: int = 1024) -> int:
+        """Copy a remote file to ``local`` (default: its base name); returns the
+        octets. It is written to LOCAL.part and renamed once complete, so an
+        interrupted or refused transfer leaves no partial file
+        (``dnp3-master file get``)."""
+        if local is None:
+            local = os.path.basename(remote.rstrip("/")) or remote
+        part = local + ".part"
+        h, size, block = self._file_open(remote, _lib.FILE_READ, auth_key, 0, block_size)
+        got = 0
+        ok = False
+        try:
+            with open(part, "wb") as f:
+                for b, chunk in self._file_blocks(remote, h, block):
+                    if size and got + len(chunk) > size:
+                        raise DNP3ProtocolError(f"get '{remote}': the outstation sent more than the {size} "
+                                                "octets it announced")
+                    f.write(chunk)
+                    got += len(chunk)
+            h, opened = None, h
+            self._do(f"close '{remote}'", _lib.master.dnp3kit_master_file_close, opened)
+            if size and got != size:
+                raise DNP3ProtocolError(f"get '{remote}': the outstation announced {size} octets and sent {got}")
+            os.replace(part, local)
+            ok = True
+        finally:
+            if h is not None and not self._closed:
+                _lib.master.dnp3kit_master_file_close(self._m, h, None)
+            if not ok:
+                try:
+                    os.unlink(part)
+                except FileNotFoundError:
+                    pass
+        return got
+
+    def file_put(self, local: str, remote: Optional[str] = None, *, auth_key: int = 0,
+                 block_size: int = 1024) -> int:
+        """Copy a local regular file (below 4 GiB) to the outstation as
+        ``remote`` (default: its base name); returns the octets sent
+        (``dnp3-master file put``)."""
+        if remote is None:
+            remote = os.path.basename(local)
+        with open(local, "rb") as f:
+            total = os.fstat(f.fileno()).st_size
+            if total > 0xFFFFFFFF:
+                raise ValueError(f"{local}: {total} octets, a DNP3 file holds at most 4 GiB")
+            h, _size, block = self._file_open(remote, _lib.FILE_WRITE, auth_key, total, block_size)
+            sent, b = 0, 0
+            try:
+                while True:
+                    chunk = f.read(block)
+                    last = sent + len(chunk) >= total
+                    buf = (ctypes.c_uint8 * max(len(chunk), 1)).from_buffer_copy(chunk or b"\0")
+                    self._do(f"put '{remote}' block {b} (after {sent} of {total} octets)",
+                             _lib.master.dnp3kit_master_file_write, h, b, last, buf, len(chunk))
+                    sent += len(chunk)
+                    b += 1
+                    if last:
+                        break
+            except BaseException:
+                if not self._closed:
+                    _lib.master.dnp3kit_master_file_close(self._m, h, None)
+                raise
+        self._do(f"close '{remote}'", _lib.master.dnp3kit_master_file_close, h)
+        return sent
+
+    def file_delete(self, name: str, *, auth_key: int = 0) -> None:
+        """DELETE_FILE on the outstation (``dnp3-master file rm NAME``)."""
+        self._do(f"delete '{name}'", _lib.master.dnp3kit_master_file_delete, _name("name", name),
+                 _u("auth_key", auth_key, 0, 2 ** 32 - 1))
+
+    def _file_open(self, name: str, mode: int, auth_key: int, size: int, block_size: int) -> tuple:
+        sz = ctypes.c_uint32(size)
+        block = ctypes.c_uint16(_u("block_size", block_size, 1, 65535))
+        h = ctypes.c_uint32(0)
+        self._do(f"open '{name}'", _lib.master.dnp3kit_master_file_open, _name("name", name), mode,
+                 _u("auth_key", auth_key, 0, 2 ** 32 - 1), ctypes.byref(sz), ctypes.byref(block), ctypes.byref(h))
+        return h.value, sz.value, block.value or 1
+
+    def _file_blocks(self, name: str, h: int, block: int):
+        buf = (ctypes.c_uint8 * block)()
+        n = ctypes.c_size_t(0)
+        last = ctypes.c_bool(False)
+        b = 0
+        while not last.value:
+            self._do(f"'{name}' block {b}", _lib.master.dnp3kit_master_file_read, h, b, buf, block,
+                     ctypes.byref(n), ctypes.byref(last))
+            yield b, bytes(buf[:n.value])
+            b += 1
 
     def operate_binary(self, index: int, op: str = "on", *, mode: str = "sbo", on_ms: int = 0, off_ms: int = 0,
                        count: int = 1, clear: bool = False) -> Result:

@@ -74,6 +74,17 @@ class Outstation:
         self._reader.join(5)
 
 
+def master(port: int, **kw):
+    """A dnp3kit.Master to 127.0.0.1:port with short timeouts and no retries
+    (a test's keywords override them)."""
+    from dnp3kit import Master
+    kw.setdefault("response_timeout", 2.0)
+    kw.setdefault("connect_timeout", 2.0)
+    kw.setdefault("retries", 0)
+    kw.setdefault("retry_delay", 0.1)
+    return Master("127.0.0.1", port, **kw)
+
+
 @pytest.fixture
 def outstation():
     """outstation(*args) -> Outstation; every one started is stopped at the end."""

@@ -20,6 +20,8 @@ STRUCTS = {
     _lib.SerialConfig: "dnp3kit_serial_config", _lib.TlsConfig: "dnp3kit_tls_config",
     _lib.MasterConfig: "dnp3kit_master_config", _lib.MasterPoint: "dnp3kit_master_point",
     _lib.MasterResult: "dnp3kit_master_result", _lib.MasterRequest: "dnp3kit_master_request",
+    _lib.MasterField: "dnp3kit_master_field", _lib.MasterObject: "dnp3kit_master_object",
+    _lib.FileInfo: "dnp3kit_file_info",
 }
 
 

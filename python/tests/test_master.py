@@ -10,16 +10,9 @@ import time
 import pytest
 
 import dnp3kit
+from conftest import master
 from dnp3kit import (DNP3ClosedError, DNP3CommunicationError, DNP3ControlError, DNP3ObjectError,
                      DNP3ProtocolError, DNP3TimeoutError, Master)
-
-
-def master(port: int, **kw) -> Master:
-    kw.setdefault("response_timeout", 2.0)
-    kw.setdefault("connect_timeout", 2.0)
-    kw.setdefault("retries", 0)
-    kw.setdefault("retry_delay", 0.1)
-    return Master("127.0.0.1", port, **kw)
 
 
 def test_reads_of_every_type(outstation):
