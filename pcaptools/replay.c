@@ -413,8 +413,14 @@ static int recv_frame(rp_conn *c, uint64_t deadline_ms, dnp3kit_link_frame *lf)
             size_t len = c->in_len - c->in_pos;
             int r = dnp3kit_link_parser_step(&c->lp, &p, &len, lf, NULL);
             c->in_pos = c->in_len - len;
-            if (r == 1 && lf->crc_ok)
+            if (r == 1 && lf->crc_ok) {
+                if (lf->src != c->remote || lf->dst != c->local) {
+                    c->foreign++;
+                    c->foreign_src = lf->src;
+                    c->foreign_dst = lf->dst;
+                }
                 return 1;
+            }
         }
         int f = fill(c, deadline_ms);
         if (f <= 0)
@@ -602,7 +608,8 @@ void rp_usage(FILE *out)
             "  --json                  one JSON report on stdout\n"
             "  -v, --verbose           print every exchange, not only those that differ\n"
             "exit: 0 equivalent (raw: the target survived), 1 different (raw: it did not),\n"
-            "      2 error (bad capture, no DNP3, unreachable target, connection closed)\n"
+            "      2 error (bad capture, no DNP3, unreachable target, connection closed, or no\n"
+            "      answer at all at the recorded link addresses: then --map-addresses is named)\n"
             "\n"
             "outstation role: answer a live master with the recorded responses to the same\n"
             "function and object headers; other requests get IIN NO_FUNC_CODE_SUPPORT or\n"
@@ -974,6 +981,7 @@ typedef struct flow_info {
 
 typedef struct rstats {
     size_t exchanges, same, different, unsolicited, connections, errors;
+    size_t answered; /* exchanges that got a live answer */
 } rstats;
 
 static int raw_replay(const rp_capture *c, const ropts *o, uint32_t flow)
@@ -1228,6 +1236,29 @@ static int master_role(const rp_capture *c, const ropts *o)
                 compare_responses(&rec, &live, o, &d);
             }
             st.exchanges++;
+            if (live.n)
+                st.answered++;
+            if (!lost && rec.n && !live.n && !st.answered && rp_probe(conn, o->timeout_ms) != 1) {
+                /* Not one answer on this association, not even LINK_STATUS: the
+                 * target is not at these link addresses (or not DNP3). Comparing
+                 * the remaining exchanges would only time out one by one. */
+                if (conn->foreign)
+                    fprintf(stderr,
+                            "dnp3-pcap replay: %s answered nothing to master %u -> outstation %u (no response, no link "
+                            "status) but sent frames from outstation %u to master %u: replay with --map-addresses "
+                            "%u:%u\n",
+                            o->target, lm, lo, conn->foreign_src, conn->foreign_dst, conn->foreign_dst,
+                            conn->foreign_src);
+                else
+                    fprintf(stderr,
+                            "dnp3-pcap replay: %s answered nothing to master %u -> outstation %u (no response, no link "
+                            "status): if the outstation uses other link addresses, replay with --map-addresses "
+                            "MASTER:OUTSTATION\n",
+                            o->target, lm, lo);
+                st.errors++;
+                rc = RP_EXIT_ERROR;
+                diff_add(&d, "no answer at link addresses %u -> %u (see --map-addresses)", lm, lo);
+            }
             if (d.n) {
                 st.different++;
                 if (rc == RP_EXIT_SAME)
@@ -1259,8 +1290,9 @@ static int master_role(const rp_capture *c, const ropts *o)
             resp_free(&live);
             free(req);
             if (rc == RP_EXIT_ERROR) {
-                fprintf(stderr, "dnp3-pcap replay: %s closed the connection during exchange %zu (%s)\n", o->target,
-                        st.exchanges, what);
+                if (lost)
+                    fprintf(stderr, "dnp3-pcap replay: %s closed the connection during exchange %zu (%s)\n",
+                            o->target, st.exchanges, what);
                 break;
             }
         }

@@ -64,6 +64,10 @@ typedef struct rp_conn {
     uint8_t tseq;               /* next transport sequence */
     dnp3kit_link_parser lp;
     dnp3kit_reassembler r;
+    /* frames from another association (link addresses not ours): counted, and
+     * the last one's addresses kept for the --map-addresses hint */
+    uint64_t foreign;
+    uint16_t foreign_src, foreign_dst;
     uint8_t rbuf[65536];
     uint8_t in[4096];
     size_t in_len, in_pos;

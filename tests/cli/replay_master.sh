@@ -52,6 +52,17 @@ stop_sim; start_sim --unsolicited --set ai.3=12.5
 R --role master --tolerance 13 --target "127.0.0.1:$port" --flow 1 "$SRC/captures/master_session.pcap" > "$tmp/out" 2>&1; rc=$?
 [ "$rc" = 0 ] || { echo "FAIL: --tolerance 13 exit $rc, want 0"; head "$tmp/out"; fail=1; }
 
+# an outstation at another link address: named with the --map-addresses hint
+# after the first unanswered exchange (not 62 timeouts), exit 2; mapped, equivalent
+stop_sim; start_sim --unsolicited --address 11
+R --role master --timeout 1000 --target "127.0.0.1:$port" "$SRC/captures/master_session.pcap" > "$tmp/out" 2> "$tmp/err"; rc=$?
+[ "$rc" = 2 ] && grep -q 'answered nothing to master 1 -> outstation 10.*--map-addresses' "$tmp/err" &&
+    grep -q '^replay: 1 exchanges' "$tmp/out" ||
+    { echo "FAIL: wrong link address: exit $rc: $(cat "$tmp/err" "$tmp/out" | head -5)"; fail=1; }
+stop_sim; start_sim --unsolicited --address 11
+R --role master --map-addresses 1:11 --target "127.0.0.1:$port" "$SRC/captures/master_session.pcap" > "$tmp/out" 2> "$tmp/err"; rc=$?
+[ "$rc" = 0 ] && grep -q ' 0 different' "$tmp/out" || { echo "FAIL: --map-addresses 1:11 exit $rc: $(tail -3 "$tmp/out")"; fail=1; }
+
 # 3. bad input: exit 2 with a clear message, never a hang
 printf 'not a capture' > "$tmp/broken.pcap"
 R --role master --target "127.0.0.1:$port" "$tmp/broken.pcap" > /dev/null 2> "$tmp/err"; rc=$?
