@@ -106,7 +106,24 @@ static int parse_ports(const char *s, dpc_options *o, bool *ports_set)
 
 /* ---- output helpers ---- */
 
-static void out_file(void *user, const char *s, size_t n) { fwrite(s, 1, n, (FILE *)user); }
+/* The progress line on stderr (a terminal) is cleared before anything else
+ * is written, so a finding or record never starts after "42% of 8 MB"; the
+ * next progress step draws it again below. */
+static bool progress_drawn; /* one thread writes all output, -j 2 included (pipeline.c) */
+static void progress_clear(void)
+{
+    if (progress_drawn) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        progress_drawn = false;
+    }
+}
+
+static void out_file(void *user, const char *s, size_t n)
+{
+    progress_clear();
+    fwrite(s, 1, n, (FILE *)user);
+}
 
 /* RFC 3339 UTC with microseconds, the one time format of every JSON record
  * (docs/json.md): "2026-12-02T16:41:13.123456Z". */
@@ -154,6 +171,7 @@ static void finding_line(const char *file, const dpe_where *w, const dnp3kit_fin
     char detail[256], src[64], dst[64];
     dnp3kit_finding_format(f, detail, sizeof detail);
     where_addrs(w, src, sizeof src, dst, sizeof dst);
+    progress_clear();
     printf("%s:%" PRIu64 ": %s %s %s: %s", file, w->pkt ? w->pkt->frame : 0,
            dnp3kit_severity_name(dnp3kit_finding_severity(f->code)),
            dnp3kit_layer_name(dnp3kit_finding_layer(f->code)), dnp3kit_finding_name(f->code), detail);
@@ -213,16 +231,19 @@ static void check_finding(void *ctx, const dpe_where *w, const dnp3kit_finding *
 static void progress_fn(void *ctx, uint64_t done, uint64_t total)
 {
     (void)ctx;
+    fflush(stdout); /* what was written before it stays above the line */
     if (total)
         fprintf(stderr, "\r%3u%% of %" PRIu64 " MB", (unsigned)(done * 100 / total), total >> 20);
     else
         fprintf(stderr, "\r%" PRIu64 " MB", done >> 20);
+    fflush(stderr);
+    progress_drawn = true;
 }
 
 static void progress_end(const opts *o)
 {
-    if (o->progress)
-        fprintf(stderr, "\r\033[K");
+    (void)o;
+    progress_clear();
 }
 
 /* The CRC implementation is part of the version: benchmark figures depend on it. */

@@ -14,7 +14,7 @@
 #define NCHUNKS 8
 #define FLOW_BUCKETS 8192
 
-enum { EV_OPEN = 1, EV_DATA, EV_GAP, EV_FINDING, EV_CLOSE };
+enum { EV_OPEN = 1, EV_DATA, EV_GAP, EV_FINDING, EV_CLOSE, EV_PROGRESS };
 
 /* Event header; payload (data octets, a finding or a flow) follows, padded to 8. */
 typedef struct ev {
@@ -23,7 +23,7 @@ typedef struct ev {
     uint8_t has_flow;
     uint32_t flow_id;
     uint32_t len;       /* payload octets */
-    uint64_t missing;   /* EV_GAP */
+    uint64_t missing;   /* EV_GAP; EV_PROGRESS: octets read (total in pkt.ts_us) */
     dpc_packet pkt;
 } ev;
 
@@ -141,10 +141,16 @@ static void p_close(void *ctx, dpc_flow *f, const dpc_packet *pkt)
     put(ctx, &e, NULL);
 }
 
+/* Progress goes through the pipe like any event: the consumer reports it in
+ * order with the findings and records it prints, so all output (and the
+ * progress line a terminal shows between it) comes from one thread. */
 static void p_progress(void *ctx, uint64_t done, uint64_t total)
 {
-    pipe_t *pp = ctx;
-    pp->progress(pp->pctx, done, total);
+    ev e;
+    ev_init(&e, EV_PROGRESS, NULL, true, NULL);
+    e.missing = done;
+    e.pkt.ts_us = total;
+    put(ctx, &e, NULL);
 }
 
 static const dpc_callbacks producer_cb = {p_open, p_data, p_gap, p_finding, p_close};
@@ -199,6 +205,10 @@ static void replay(pipe_t *pp, const uint8_t *b, size_t used)
                 cb->on_finding(pp->ctx, f, e.from_a, &fi, pkt);
             break;
         }
+        case EV_PROGRESS:
+            if (pp->progress)
+                pp->progress(pp->pctx, e.missing, e.pkt.ts_us);
+            break;
         case EV_CLOSE:
             if (f) {
                 if (cb->on_flow_close)
@@ -264,8 +274,8 @@ int dpe_pipeline_read_file(const char *path, const dpc_options *opt, const dpc_c
         /* No memory or no thread: the same work on this thread. */
         rc = dpc_read_file(path, opt, cb, ctx, stats, errbuf, errcap, progress);
     } else {
-        /* progress runs on this (the reading) thread and gets the pipe as its
-         * ctx; pass the caller's ctx through a small trampoline */
+        /* progress is queued as an event (p_progress) and reported by the
+         * consumer with the caller's ctx */
         pp->progress = progress;
         pp->pctx = ctx;
         rc = dpc_read_file(path, opt, &producer_cb, pp, stats, errbuf, errcap, progress ? p_progress : NULL);
