@@ -8,7 +8,8 @@
  *               analyzer with the core, per conversation, results stored
  *               per PDU so every later visit shows the same tree
  *   packet-dnp3kit.c  PDU framing (TCP, UDP, heuristics), trees, Info column
- *   stats.c     the stats_tree (Statistics > DNP3 (dnp3kit))
+ *   stats.c     the dnp3kit tap, its stats_tree (Statistics > DNP3 (dnp3kit)),
+ *               Conversations/Endpoints by link address, SRT, Decode As
  */
 #ifndef DNP3KIT_WS_H
 #define DNP3KIT_WS_H
@@ -145,10 +146,20 @@ void dk_bi_transport(proto_tree *t, tvbuff_t *tvb, int off, uint8_t th);
 void dk_bi_app_header(proto_tree *t, tvbuff_t *tvb, const uint8_t *a, uint32_t len, bool has_iin);
 
 /* ---- stats.c ---- */
+/* What the dnp3kit tap carries, one per PDU. */
 typedef struct dk_tap_info {
     const dk_pdu *pdu;
+    bool has_link;           /* a link frame with a valid header: the fields below are set */
+    uint16_t src, dst;       /* link addresses */
+    uint32_t octets;         /* the frame's octets on the wire (header, blocks, CRCs) */
 } dk_tap_info;
+/* Queue the PDU's tap record (tvb holds exactly the PDU). */
+void dk_tap_pdu(packet_info *pinfo, tvbuff_t *tvb, const dk_pdu *rec);
 void dk_register_stats(void);
+/* From proto_register: link address type, conversation table, SRT. */
+void dk_register_tables(int proto);
+/* From the hand-off: Decode As (tls.port, rtacser.data). */
+void dk_handoff_tables(void);
 
 /* ---- packet-dnp3kit.c ---- */
 void proto_register_dnp3kit(void);

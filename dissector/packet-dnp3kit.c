@@ -883,7 +883,7 @@ static void dissect_one(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, boo
     add_findings(&c, rec);
     col_append_sep_str(pinfo->cinfo, COL_INFO, " | ", ib.s);
     proto_item_append_text(top, ": %s", ib.s);
-    tap_queue_packet(dk_tap, pinfo, rec);
+    dk_tap_pdu(pinfo, tvb, rec);
 }
 
 static int dissect_pdu_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
@@ -992,6 +992,7 @@ void proto_register_dnp3kit(void)
                                    &dk_bi_enabled);
     dk_tracking_register();
     dk_tap = register_tap("dnp3kit");
+    dk_register_tables(proto_dnp3kit);
 }
 
 void proto_reg_handoff_dnp3kit(void)
@@ -1000,6 +1001,7 @@ void proto_reg_handoff_dnp3kit(void)
     dissector_add_uint_range_with_preference("tcp.port", DK_TCP_PORTS, tcp_handle);
     dissector_add_uint_range_with_preference("udp.port", DK_UDP_PORTS, udp_handle);
     dk_bi_resolve();
+    dk_handoff_tables();
     heur_dissector_add("tcp", heur_tcp, "DNP3 over TCP (dnp3kit)", "dnp3kit_tcp", proto_dnp3kit, HEURISTIC_DISABLE);
     heur_dissector_add("udp", heur_udp, "DNP3 over UDP (dnp3kit)", "dnp3kit_udp", proto_dnp3kit, HEURISTIC_DISABLE);
 }

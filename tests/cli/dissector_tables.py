@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""The dnp3kit tap's tables with the real tshark, against counts computed without them.
+
+    dissector_tables.py BUILD_DIR SOURCE_DIR [SHARED_CAPTURES]
+
+- -z conv,dnp3kit / -z endpoints,dnp3kit: link frames and octets per link
+  address pair and per address equal the sums over the built-in dnp3's
+  dnp3.src / dnp3.dst / dnp3.len (tshark without the plugin).
+- -z dnp3kit,srt: per request function, the number of answered requests and
+  their min / max / sum response times equal a pairing done here from
+  `dnp3-pcap decode --json` (per flow and association, a solicited response's
+  first fragment answers the master's last request with the same SEQ);
+  -z dnp3kit,tree's "Requests and responses" equals the same pairing.
+- Decode As: -G decodes lists tls.port 19999 and rtacser; the link frames of
+  clean_session.pcap written here as an RTAC serial capture (LINKTYPE 250)
+  decode with -d rtacser.data,dnp3kit to the same functions as over TCP.
+"""
+import json
+import os
+import re
+import struct
+import sys
+from collections import Counter, defaultdict
+from datetime import datetime
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dissector_run as dr  # noqa: E402  (Env, Fails, staging, tshark as nobody)
+
+CAPTURES = ["captures/clean_session.pcap", "captures/app_unsolicited_multi_fragment.pcap",
+            "captures/app_response_to_broadcast.pcap",
+            "shared:GAN-NIDS/dnp3.pcap", "shared:zeek/dnp3.pcap", "shared:suricata-verify/dnp3-eve.pcap",
+            "shared:ICS-Security-Tools/dnp3_test_data_part1.pcap",
+            "shared:ICS-Security-Tools/opendnp3-3-conformance/8.9.2.2.pcap"]
+NO_RESPONSE = {0, 6, 8, 10, 12}  # CONFIRM and the *_NR functions
+
+
+def resolve(env, cap):
+    if cap.startswith("shared:"):
+        if not env.shared:
+            return None, None
+        p = os.path.join(env.shared, cap[7:])
+        return (cap[7:], p) if os.path.exists(p) else (None, None)
+    return cap, os.path.join(env.src, cap)
+
+
+def wire_len(length):
+    user = length - 5
+    return 10 + user + 2 * ((user + 15) // 16)
+
+
+def expected_tables(env, staged):
+    """(conversations, endpoints) from the built-in dnp3's link fields."""
+    _rc, out, _e = env.tshark(["-n", "-r", staged, "-T", "fields", "-e", "dnp3.src", "-e", "dnp3.dst",
+                               "-e", "dnp3.len", "-E", "occurrence=a"], plugin=False)
+    conv = defaultdict(lambda: [0, 0])
+    endp = defaultdict(lambda: [0, 0])
+    for line in out.splitlines():
+        cols = line.split("\t")
+        if len(cols) < 3 or not cols[0]:
+            continue
+        for s, d, n in zip(*(c.split(",") for c in cols[:3])):
+            s, d, n = int(s), int(d), wire_len(int(n))
+            key = tuple(sorted((s, d)))
+            conv[key][0] += 1
+            conv[key][1] += n
+            for a in {s, d}:
+                endp[a][0] += 1
+                endp[a][1] += n
+    return dict(conv), dict(endp)
+
+
+UNIT = {"bytes": 1, "kB": 1000, "MB": 1000 ** 2, "GB": 1000 ** 3}
+
+
+def parse_conv(out):
+    """(frames, octets); tshark prints octets in kB / MB above 9999: kept in that unit."""
+    conv = {}
+    sz = r"\d+ (?:bytes|kB|MB|GB)"
+    for m in re.finditer(r"^(\d+)\s+<-> (\d+)\s+\d+ %s\s+\d+ %s\s+(\d+) (\d+) (bytes|kB|MB|GB)" % (sz, sz), out, re.M):
+        conv[tuple(sorted((int(m.group(1)), int(m.group(2)))))] = [int(m.group(3)), int(m.group(4)), UNIT[m.group(5)]]
+    return conv
+
+
+def same_conv(got, want):
+    return bool(want) and set(got) == set(want) and all(
+        got[k][0] == want[k][0] and got[k][1] == want[k][1] // got[k][2] for k in want)
+
+
+def parse_endp(out):
+    sect = out.split("DNP3kit Endpoints", 1)[1].split("=====", 1)[0] if "DNP3kit Endpoints" in out else ""
+    return {int(m.group(1)): [int(m.group(2)), int(m.group(3))]
+            for m in re.finditer(r"^(\d+)\s+(\d+)\s+(\d+)\s+\d+", sect, re.M)}
+
+
+def ts(s):
+    d = datetime.strptime(s[:26], "%Y-%m-%dT%H:%M:%S.%f")
+    return (d - datetime(1970, 1, 1)).total_seconds()
+
+
+def pairing(env, rel, path):
+    """SRT rows and request/response counts from decode --json."""
+    p = dr.subprocess.run([env.pcap, "decode", "--json", "-j", "1"] + dr.port_args(rel)[1] + [path],
+                          stdout=dr.subprocess.PIPE, stderr=dr.subprocess.PIPE)
+    pending = {}
+    srt = defaultdict(list)
+    counts = Counter()
+    for line in p.stdout.decode().splitlines():
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        if "func" not in r or "ac" not in r:
+            continue
+        master = r["dir"] == "master"
+        key = (r["flow"],) + ((r["link_src"], r["link_dst"]) if master else (r["link_dst"], r["link_src"]))
+        f, ac = r["func"], r["ac"]
+        if master:
+            if f >= 129 or f == 0:
+                continue
+            pending[key] = (ac["seq"], f, ts(r["time"]))
+            if f not in NO_RESPONSE and r["link_dst"] < 0xFFFD:
+                counts["req"] += 1
+            continue
+        if f == 130 or (f == 131 and ac["uns"]):
+            counts["uns"] += 1
+            continue
+        if f not in (129, 131):
+            continue
+        req = pending.pop(key, None)
+        if req and ac["fir"] and ac["seq"] == req[0]:
+            srt[req[1]].append(ts(r["time"]) - req[2])
+            if req[1] not in NO_RESPONSE:
+                counts["answered"] += 1
+        elif ac["fir"]:
+            counts["orphan"] += 1
+    return srt, counts
+
+
+def parse_srt(out):
+    rows = {}
+    for m in re.finditer(r"^\s+(\d+)\s+\S+\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+[\d.]+\s+([\d.]+)$", out, re.M):
+        rows[int(m.group(1))] = (int(m.group(2)), float(m.group(3)), float(m.group(4)), float(m.group(5)))
+    return rows
+
+
+def parse_tree(out, name):
+    m = re.search(r"^ %s\s+(-?\d+)" % re.escape(name), out, re.M)
+    return int(m.group(1)) if m else None
+
+
+def rtacser_capture(env, staged, dst):
+    """The link frames of a capture's TCP streams as RTAC serial records (one per frame, direction by
+    port: each record is dissected on its own, see docs/dissector.md)."""
+    _rc, out, _e = env.tshark(["-n", "-r", staged, "-Y", "tcp.len > 0", "-T", "fields", "-e", "frame.time_epoch",
+                               "-e", "tcp.srcport", "-e", "tcp.payload"], plugin=False)
+    recs = []
+    rest = {}
+    for line in out.splitlines():
+        t, sport, payload = line.split("\t")
+        buf = rest.get(sport, b"") + bytes.fromhex(payload.replace(":", ""))
+        sec, usec = int(float(t)), int(round((float(t) % 1) * 1e6)) % 1000000
+        event = 0x02 if sport == "20000" else 0x01  # DATA_RX_START from the outstation, DATA_TX_START
+        hdr = struct.pack(">IIBBH", sec, usec, event, 0, 0)
+        while len(buf) >= 3 and len(buf) >= wire_len(buf[2]):
+            data, buf = buf[:wire_len(buf[2])], buf[wire_len(buf[2]):]
+            recs.append(struct.pack("<IIII", sec, usec, len(hdr) + len(data), len(hdr) + len(data)) + hdr + data)
+        rest[sport] = buf
+    with open(dst, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 250) + b"".join(recs))
+    os.chmod(dst, 0o644)
+    return len(recs)
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__)
+        return 2
+    env = dr.Env(os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]),
+                 os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else "")
+    F = dr.Fails()
+    try:
+        for cap in CAPTURES:
+            rel, path = resolve(env, cap)
+            if not rel:
+                print("skip %s (no shared captures)" % cap)
+                continue
+            staged = env.stage(path, rel.replace("/", "__"))
+            _rc, out, _e = env.tshark(["-n", "-q", "-r", staged] + dr.port_args(rel)[0] +
+                                      ["-z", "conv,dnp3kit", "-z", "endpoints,dnp3kit", "-z", "dnp3kit,srt",
+                                       "-z", "dnp3kit,tree"])
+            conv, endp = expected_tables(env, staged)
+            got_conv, got_endp = parse_conv(out), parse_endp(out)
+            for what, got, want, same in (("conversations", got_conv, conv, same_conv(got_conv, conv)),
+                                          ("endpoints", got_endp, endp, bool(endp) and got_endp == endp)):
+                if not same:
+                    F.fail("%s: %s (frames, octets) %s, built-in dnp3's link fields give %s" % (rel, what, got, want))
+                else:
+                    F.ok += 1
+            srt, counts = pairing(env, rel, path)
+            got = parse_srt(out)
+            want = {f: (len(v), min(v), max(v), sum(v)) for f, v in srt.items()}
+            if set(got) != set(want):
+                F.fail("%s: SRT rows %s, decode --json pairing %s" % (rel, sorted(got), sorted(want)))
+            for f in sorted(set(got) & set(want)):
+                g, w = got[f], want[f]
+                if g[0] != w[0] or any(abs(a - b) > 2e-6 * max(1, w[0]) for a, b in zip(g[1:], w[1:])):
+                    F.fail("%s: SRT function %d (calls, min, max, sum) %s, pairing %s" % (rel, f, g, w))
+                else:
+                    F.ok += 1
+            for name, key in (("Requests expecting a response", "req"), ("Answered", "answered"),
+                              ("Unsolicited responses", "uns"), ("Responses without a request in capture", "orphan")):
+                v = parse_tree(out, name)
+                if v != counts[key]:
+                    F.fail("%s: tree %r = %s, pairing %d" % (rel, name, v, counts[key]))
+                else:
+                    F.ok += 1
+            v = parse_tree(out, "No response in capture")
+            if v != counts["req"] - counts["answered"]:
+                F.fail("%s: tree 'No response in capture' = %s, pairing %d" % (rel, v, counts["req"] - counts["answered"]))
+            else:
+                F.ok += 1
+            print("%s: %d pairs, %d link-address pairs, %s" % (rel, sum(len(v) for v in srt.values()), len(conv),
+                                                             dict(counts)))
+        # Decode As
+        _rc, out, _e = env.tshark(["-G", "decodes"])
+        for need in (r"^tls\.port\t19999\tdnp3kit$", r"^tcp\.port\t20000\tdnp3kit$"):
+            if re.search(need, out, re.M):
+                F.ok += 1
+            else:
+                F.fail("-G decodes lacks %s" % need)
+        staged = env.stage(os.path.join(env.src, "captures", "clean_session.pcap"))
+        ser = os.path.join(env.caps, "clean_session_rtacser.pcap")
+        n = rtacser_capture(env, staged, ser)
+        funcs = []
+        for p, extra in ((staged, []), (ser, ["-d", "rtacser.data,dnp3kit"])):
+            _rc, out, _e = env.tshark(["-n", "-r", p] + extra + ["-T", "fields", "-e", "dnp3kit.al.func",
+                                                                  "-E", "occurrence=a"])
+            funcs.append([x for line in out.splitlines() for x in line.split(",") if x])
+        if funcs[0] and funcs[0] == funcs[1]:
+            F.ok += 1
+        else:
+            F.fail("rtacser (%d records): functions %s, over TCP %s" % (n, funcs[1], funcs[0]))
+        return F.done("dissector tables (conversations, endpoints, SRT, Decode As)")
+    finally:
+        env.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
