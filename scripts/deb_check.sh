@@ -20,6 +20,8 @@ for tool in dnp3-master dnp3-pcap dnp3-outstation; do
     done
 done
 echo "  man pages and bash completion: in the package"
+grep -q " \./usr/share/dnp3kit/dnp3kit\.colorfilters$" <<< "$contents" || { echo "FAIL: $deb lacks the plugin's colouring rules"; exit 1; }
+echo "  colouring rules: /usr/share/dnp3kit/dnp3kit.colorfilters"
 if [ -n "$ROOT" ]; then
     mkdir -p "$ROOT/var/lib/dpkg/updates" "$ROOT/var/lib/dpkg/info"
     touch "$ROOT/var/lib/dpkg/status" "$ROOT/var/lib/dpkg/available"

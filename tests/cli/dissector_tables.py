@@ -11,13 +11,18 @@
   `dnp3-pcap decode --json` (per flow and association, a solicited response's
   first fragment answers the master's last request with the same SEQ);
   -z dnp3kit,tree's "Requests and responses" equals the same pairing.
-- Decode As: -G decodes lists tls.port 19999 and rtacser; the link frames of
+- Decode As: -G decodes lists tls.port 19999; the link frames of
   clean_session.pcap written here as an RTAC serial capture (LINKTYPE 250)
-  decode with -d rtacser.data,dnp3kit to the same functions as over TCP.
+  decode with -d rtacser.data,dnp3kit, and sent here through a real TLS
+  session (Python's ssl on memory BIOs, a throw-away openssl certificate, the
+  keys logged) written as TCP port 19999 decode with -o tls.keylog_file, to
+  the same function codes as over TCP.
 """
 import json
 import os
 import re
+import shutil
+import ssl
 import struct
 import sys
 from collections import Counter, defaultdict
@@ -148,27 +153,105 @@ def parse_tree(out, name):
     return int(m.group(1)) if m else None
 
 
-def rtacser_capture(env, staged, dst):
-    """The link frames of a capture's TCP streams as RTAC serial records (one per frame, direction by
-    port: each record is dissected on its own, see docs/dissector.md)."""
+def link_frames(env, staged):
+    """[(from_outstation, frame octets)] of a capture's TCP streams, in order."""
     _rc, out, _e = env.tshark(["-n", "-r", staged, "-Y", "tcp.len > 0", "-T", "fields", "-e", "frame.time_epoch",
                                "-e", "tcp.srcport", "-e", "tcp.payload"], plugin=False)
-    recs = []
-    rest = {}
+    frames, rest = [], {}
     for line in out.splitlines():
         t, sport, payload = line.split("\t")
         buf = rest.get(sport, b"") + bytes.fromhex(payload.replace(":", ""))
-        sec, usec = int(float(t)), int(round((float(t) % 1) * 1e6)) % 1000000
-        event = 0x02 if sport == "20000" else 0x01  # DATA_RX_START from the outstation, DATA_TX_START
-        hdr = struct.pack(">IIBBH", sec, usec, event, 0, 0)
         while len(buf) >= 3 and len(buf) >= wire_len(buf[2]):
-            data, buf = buf[:wire_len(buf[2])], buf[wire_len(buf[2]):]
-            recs.append(struct.pack("<IIII", sec, usec, len(hdr) + len(data), len(hdr) + len(data)) + hdr + data)
+            frames.append((float(t), sport == "20000", buf[:wire_len(buf[2])]))
+            buf = buf[wire_len(buf[2]):]
         rest[sport] = buf
+    return frames
+
+
+def write_pcap(dst, linktype, records):
     with open(dst, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 250) + b"".join(recs))
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype))
+        for t, data in records:
+            sec, usec = int(t), int(round((t % 1) * 1e6)) % 1000000
+            f.write(struct.pack("<IIII", sec, usec, len(data), len(data)) + data)
     os.chmod(dst, 0o644)
+
+
+def rtacser_capture(frames, dst):
+    """Each link frame one RTAC serial record (each record is dissected on its own, see docs/dissector.md)."""
+    recs = []
+    for t, from_os, data in frames:
+        event = 0x02 if from_os else 0x01  # DATA_RX_START from the outstation, DATA_TX_START from the master
+        sec, usec = int(t), int(round((t % 1) * 1e6)) % 1000000
+        recs.append((t, struct.pack(">IIBBH", sec, usec, event, 0, 0) + data))
+    write_pcap(dst, 250, recs)
     return len(recs)
+
+
+def tcp_packet(from_os, seq, ack, flags, data):
+    ips = (bytes([192, 0, 2, 10]), bytes([192, 0, 2, 1])) if from_os else (bytes([192, 0, 2, 1]), bytes([192, 0, 2, 10]))
+    ports = (19999, 40000) if from_os else (40000, 19999)
+    tcp = struct.pack(">HHIIBBHHH", ports[0], ports[1], seq, ack, 5 << 4, flags, 65535, 0, 0) + data
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64, 6, 0, ips[0], ips[1])
+    words = struct.unpack(">10H", ip)
+    c = sum(words)
+    c = (c & 0xFFFF) + (c >> 16)
+    c = (c & 0xFFFF) + (c >> 16)
+    ip = ip[:10] + struct.pack(">H", ~c & 0xFFFF) + ip[12:]
+    return b"\x00\x00\x00\x00\x00\x0a\x00\x00\x00\x00\x00\x01\x08\x00" + ip + tcp
+
+
+def tls_capture(frames, tmp, dst):
+    """The frames through a real TLS session, as Ethernet/IPv4/TCP port 19999; returns the keylog path."""
+    key, crt, keylog = (os.path.join(tmp, n) for n in ("tls.key", "tls.pem", "tls.keylog"))
+    r = dr.subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                           "-nodes", "-keyout", key, "-out", crt, "-days", "2", "-subj", "/CN=dnp3kit-test"],
+                          stdout=dr.subprocess.PIPE, stderr=dr.subprocess.PIPE)
+    if r.returncode != 0:
+        raise RuntimeError("openssl req: " + r.stderr.decode()[-300:])
+    sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain(crt, key)
+    cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    cctx.check_hostname = False
+    cctx.verify_mode = ssl.CERT_NONE
+    cctx.keylog_filename = keylog
+    bios = [(ssl.MemoryBIO(), ssl.MemoryBIO()) for _ in range(2)]  # (incoming, outgoing) of master, outstation
+    ends = [cctx.wrap_bio(*bios[0]), sctx.wrap_bio(*bios[1], server_side=True)]
+    seq = [1000, 5000]
+    t0 = frames[0][0] if frames else 0.0
+    recs = [(t0, tcp_packet(False, seq[0] - 1, 0, 0x02, b"")), (t0, tcp_packet(True, seq[1] - 1, seq[0], 0x12, b"")),
+            (t0, tcp_packet(False, seq[0], seq[1], 0x10, b""))]
+
+    def flush(side, t):
+        data = bios[side][1].read()
+        if data:
+            recs.append((t, tcp_packet(side == 1, seq[side], seq[1 - side], 0x18, data)))
+            seq[side] += len(data)
+            bios[1 - side][0].write(data)
+
+    done = [False, False]
+    while not all(done):
+        for side in (0, 1):
+            if not done[side]:
+                try:
+                    ends[side].do_handshake()
+                    done[side] = True
+                except ssl.SSLWantReadError:
+                    pass
+            flush(side, t0)
+    for t, from_os, data in frames:
+        side = 1 if from_os else 0
+        ends[side].write(data)
+        flush(side, t)
+        try:
+            while ends[1 - side].read(65536):
+                pass
+        except ssl.SSLWantReadError:
+            pass
+        flush(1 - side, t)  # TLS 1.3 tickets and the like
+    write_pcap(dst, 1, recs)
+    os.chmod(keylog, 0o644)
+    return keylog
 
 
 def main():
@@ -229,17 +312,30 @@ def main():
             else:
                 F.fail("-G decodes lacks %s" % need)
         staged = env.stage(os.path.join(env.src, "captures", "clean_session.pcap"))
+        frames = link_frames(env, staged)
         ser = os.path.join(env.caps, "clean_session_rtacser.pcap")
-        n = rtacser_capture(env, staged, ser)
-        funcs = []
-        for p, extra in ((staged, []), (ser, ["-d", "rtacser.data,dnp3kit"])):
+        rtacser_capture(frames, ser)
+        runs = [("TCP", staged, [])]
+        runs.append(("rtacser", ser, ["-d", "rtacser.data,dnp3kit"]))
+        if shutil.which("openssl"):
+            tls = os.path.join(env.caps, "clean_session_tls.pcap")
+            keylog = tls_capture(frames, env.tmp, tls)
+            runs.append(("TLS", tls, ["-o", "tls.keylog_file:" + keylog]))
+        else:
+            print("no openssl command: DNP3 over TLS not decoded")
+        funcs = {}
+        for what, p, extra in runs:
             _rc, out, _e = env.tshark(["-n", "-r", p] + extra + ["-T", "fields", "-e", "dnp3kit.al.func",
                                                                   "-E", "occurrence=a"])
-            funcs.append([x for line in out.splitlines() for x in line.split(",") if x])
-        if funcs[0] and funcs[0] == funcs[1]:
-            F.ok += 1
-        else:
-            F.fail("rtacser (%d records): functions %s, over TCP %s" % (n, funcs[1], funcs[0]))
+            funcs[what] = [x for line in out.splitlines() for x in line.split(",") if x]
+        for what in funcs:
+            if what == "TCP":
+                continue
+            if funcs["TCP"] and funcs[what] == funcs["TCP"]:
+                F.ok += 1
+                print("%s: %d link frames, the same %d function codes as over TCP" % (what, len(frames), len(funcs[what])))
+            else:
+                F.fail("%s (%d link frames): functions %s, over TCP %s" % (what, len(frames), funcs[what], funcs["TCP"]))
         return F.done("dissector tables (conversations, endpoints, SRT, Decode As)")
     finally:
         env.close()
