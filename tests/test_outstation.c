@@ -406,6 +406,51 @@ static void test_range_reads(void **state)
     destroy(w);
 }
 
+/* g110 (octet strings) and g102 (unsigned integers) by index list (0x17/0x28),
+ * as every point type: the asked indices in the asked order, one beyond the
+ * database skipped with PARAMETER_ERROR (an empty answer would look like
+ * "no such points"). */
+static void test_extra_index_lists(void **state)
+{
+    (void)state;
+    dnp3kit_os_config cfg;
+    setup_cfg(&cfg);
+    cfg.octet_strings = 3;
+    cfg.uints = 2;
+    world *w = make(&cfg);
+    settle(w);
+    rsp r;
+    uint8_t q110[] = {0, 0x01, 110, 0, 0x17, 2, 2, 0};
+    q110[0] = (uint8_t)(0xC0 | next_seq());
+    rt(w, q110, sizeof q110, &r);
+    assert_int_equal(nheaders(&r), 1);
+    dnp3kit_object_header oh = header_at(&r, 0);
+    assert_int_equal(oh.group, 110);
+    assert_int_equal(oh.variation, 8);
+    assert_int_equal(oh.qualifier, 0x17);
+    assert_int_equal(oh.count, 2);
+    const uint8_t *o = r.frag + oh.data_offset;
+    assert_int_equal(o[0], 2);
+    assert_memory_equal(o + 1, "text-002", 8);
+    assert_int_equal(o[9], 0);
+    assert_memory_equal(o + 10, "text-000", 8);
+    assert_false(r.h.iin & DNP3KIT_IIN_PARAMETER_ERROR);
+    /* 0x28 (2-octet indices), one of them beyond the two g102 points */
+    uint8_t q102[] = {0, 0x01, 102, 1, 0x28, 2, 0, 1, 0, 7, 0};
+    q102[0] = (uint8_t)(0xC0 | next_seq());
+    rt(w, q102, sizeof q102, &r);
+    assert_int_equal(nheaders(&r), 1);
+    oh = header_at(&r, 0);
+    assert_int_equal(oh.group, 102);
+    assert_int_equal(oh.qualifier, 0x28);
+    assert_int_equal(oh.count, 1);
+    o = r.frag + oh.data_offset;
+    assert_int_equal(o[0] | o[1] << 8, 1);
+    assert_int_equal(o[2], 1 * 37 + 5);
+    assert_true(r.h.iin & DNP3KIT_IIN_PARAMETER_ERROR);
+    destroy(w);
+}
+
 /* ---- events ---- */
 
 static void test_events_confirmed(void **state)
@@ -1109,6 +1154,7 @@ int main(void)
         cmocka_unit_test_setup(test_integrity_poll, reset_seq),
         cmocka_unit_test_setup(test_clear_restart_and_time, reset_seq),
         cmocka_unit_test_setup(test_range_reads, reset_seq),
+        cmocka_unit_test_setup(test_extra_index_lists, reset_seq),
         cmocka_unit_test_setup(test_events_confirmed, reset_seq),
         cmocka_unit_test_setup(test_events_relative_time, reset_seq),
         cmocka_unit_test_setup(test_event_overflow, reset_seq),

@@ -202,7 +202,7 @@ bool dnp3kit_os_extra_read(dnp3kit_outstation *os, const dnp3kit_object_header *
     }
     if ((oh->group == 110 && os->cfg.octet_strings) || (oh->group == 102 && os->cfg.uints)) {
         it.kind = oh->group == 110 ? DNP3KIT_OS_ITEM_OCTETS : DNP3KIT_OS_ITEM_UINT8;
-        if (item_range(os, oh, req, oh->group == 110 ? os->cfg.octet_strings : os->cfg.uints, &it) && !it.indices)
+        if (item_range(os, oh, req, oh->group == 110 ? os->cfg.octet_strings : os->cfg.uints, &it))
             add(os, &it);
         return true;
     }
