@@ -7,30 +7,13 @@
 # Usage: master_file.sh BUILD_DIR SOURCE_DIR   (exit 77: skipped)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-BUILD=$1
-M="$BUILD/master/dnp3-master"
-OS="$BUILD/tests/harness/dnp3-outstation"
-[ -x "$M" ] && [ -x "$OS" ] || { echo "skip: dnp3-master or dnp3-outstation not built"; exit 77; }
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
-start_sim() { # NAME ARGS...: sets $port
-    local name=$1; shift
-    "$OS" --port 0 "$@" 2> "$tmp/$name.log" &
-    pids+=($!)
-    port=$(listening_port "$tmp/$name.log") || { echo "FAIL: simulator $name did not start"; cat "$tmp/$name.log"; exit 1; }
-}
+cli_setup "$1"
 run() { # WANT ARGS...
     local want=$1; shift
     timeout 60 "$M" --port "$port" --timeout 2000 --retries 2 --retry-delay 100 "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null
     local rc=$?
     [ "$rc" = "$want" ] || { bad "dnp3-master $* exited $rc, want $want"; head -c 600 "$tmp/out" "$tmp/err"; }
 }
-has() { grep -q -- "$2" "$tmp/$1" || bad "$1 lacks '$2': $(head -c 400 "$tmp/$1")"; }
-jq_py() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($1) else 1)" "$tmp/out" || bad "JSON '$1' on $(head -c 400 "$tmp/out")"; }
 
 mkdir -p "$tmp/srv" "$tmp/loc"
 head -c 1048576 /dev/urandom > "$tmp/loc/big.bin"
@@ -114,6 +97,44 @@ run 1 file get empty.bin "$tmp/loc/a2" --user op --password wrong
 has err "refused the user name or password for 'op'"
 run 0 file get big.bin "$tmp/loc/a3" --user op --password secret
 cmp -s "$tmp/loc/big.bin" "$tmp/loc/a3" || bad "authenticated get differs"
+
+# a lost connection with no retry allowed: a clear error naming it, no partial file
+start_sim lost --files "$tmp/srv" --fault close-mid-fragment,every=300
+timeout 60 "$M" --port "$port" --timeout 2000 --retries 0 file get big.bin "$tmp/loc/big.lost" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+[ "$rc" = 3 ] || bad "get over a lost connection exited $rc, want 3"
+has err "get 'big.bin' stopped after [0-9]* of 1048576 octets (block [0-9]*): .*connection"
+has err 'big.lost not written'
+[ ! -e "$tmp/loc/big.lost" ] && [ ! -e "$tmp/loc/big.lost.part" ] || bad "a get over a lost connection left a partial file"
+
+# a write that fails mid-transfer (the file size limit: EFBIG, as ENOSPC would):
+# named with the local file, the .part removed, nothing renamed
+start_sim main2 --files "$tmp/srv"
+( trap '' XFSZ; ulimit -f 256; exec timeout 60 "$M" --port "$port" --timeout 2000 file get big.bin "$tmp/loc/big.efbig" ) \
+    > "$tmp/out" 2> "$tmp/err" < /dev/null
+rc=$?
+[ "$rc" = 3 ] || bad "get with a failing write exited $rc, want 3"
+has err "get 'big.bin' stopped after [0-9]* of 1048576 octets (block [0-9]*): writing $tmp/loc/big.efbig.part: File too large; $tmp/loc/big.efbig not written"
+[ ! -e "$tmp/loc/big.efbig" ] && [ ! -e "$tmp/loc/big.efbig.part" ] || bad "a failed write left a partial file"
+
+# a file larger than the free space (a 512 KiB tmpfs in a private mount namespace):
+# refused before anything is written, naming the sizes and the directory
+if unshare -rm true 2> /dev/null; then
+    mkdir -p "$tmp/small"
+    unshare -rm sh -c 'mount -t tmpfs -o size=512k none "$1" && shift && exec "$@"' sh "$tmp/small" \
+        timeout 60 "$M" --port "$port" --timeout 2000 file get big.bin "$tmp/small/big.got" > "$tmp/out" 2> "$tmp/err" < /dev/null
+    rc=$?
+    [ "$rc" = 3 ] || bad "get larger than the free space exited $rc, want 3"
+    has err "'big.bin' is 1048576 octets; only 524288 free in $tmp/small: nothing written"
+    [ -z "$(ls -A "$tmp/small")" ] || bad "a refused get left a file"
+    # it fits: the same tmpfs takes a small file
+    head -c 200000 /dev/urandom > "$tmp/srv/small.bin"
+    unshare -rm sh -c 'mount -t tmpfs -o size=512k none "$1" && timeout 60 "$2" --port "$3" --timeout 2000 \
+        file get small.bin "$1/s.got" && cmp "$1/s.got" "$4"' sh "$tmp/small" "$M" "$port" "$tmp/srv/small.bin" \
+        > "$tmp/out" 2> "$tmp/err" < /dev/null || bad "get into a small tmpfs: $(cat "$tmp/err")"
+else
+    echo "note: no unprivileged mount namespace here (unshare -rm): the free-space refusal is not exercised"
+fi
 
 run 0 help file
 has out 'File transfer (g70)'
