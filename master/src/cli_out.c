@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "dnp3kit/catalog.h"
 #include "dnp3kit/render.h"
+#include "dnp3kit/values.h"
 
 void cli_number(double v, bool f32, char *buf, size_t cap)
 {
@@ -102,22 +103,12 @@ static void hex(FILE *f, const uint8_t *p, size_t n)
         fprintf(f, "%02x", p[i]);
 }
 
-/* ---- device attributes (g0): data type codes of IEEE 1815-2012 table 11-? ---- */
+/* ---- device attributes (g0): names and values from the core (values.h) ---- */
 
 const char *cli_attr_type_name(unsigned t)
 {
-    switch (t) {
-    case 1: return "VSTR";
-    case 2: return "UINT";
-    case 3: return "INT";
-    case 4: return "FLT";
-    case 5: return "OSTR";
-    case 6: return "BSTR";
-    case 7: return "TIME";
-    case 254: return "LIST";
-    case 255: return "EXLIST";
-    default: return "UNKNOWN";
-    }
+    const char *n = t <= 0xFF ? dnp3kit_enum_name(dnp3kit_field_enum("data_type"), t) : NULL;
+    return n ? n : "UNKNOWN";
 }
 
 /* Short name of an attribute variation: the catalogue's without the group prefix. */
@@ -131,73 +122,39 @@ const char *cli_attr_name(uint8_t variation)
     return n;
 }
 
-static uint64_t le(const uint8_t *p, size_t n)
-{
-    uint64_t v = 0;
-    for (size_t i = n; i-- > 0;)
-        v = v << 8 | p[i];
-    return v;
-}
-
 /* Write the decoded value of an attribute (JSON value or text). False when the
- * length does not suit the type: the caller names the object and shows octets. */
+ * length does not suit the type or the type is unknown: the caller names the
+ * object and shows octets. */
 static bool attr_value(FILE *f, bool json, unsigned type, const uint8_t *p, size_t n)
 {
     char b[48];
-    switch (type) {
-    case 1:
+    dnp3kit_attr_value v;
+    dnp3kit_attr_value_decode((uint8_t)type, p, n, &v);
+    switch (v.kind) {
+    case DNP3KIT_AV_TEXT:
         if (json)
             cli_json_string(f, (const char *)p, n);
         else
             fprintf(f, "\"%.*s\"", (int)n, (const char *)p);
         return true;
-    case 2:
-        if (n < 1 || n > 8)
-            return false;
-        fprintf(f, "%" PRIu64, le(p, n));
-        return true;
-    case 3: {
-        if (n < 1 || n > 8)
-            return false;
-        uint64_t u = le(p, n);
-        if (n < 8 && (u >> (8 * n - 1)) & 1)
-            u |= ~0ull << (8 * n);
-        fprintf(f, "%" PRId64, (int64_t)u);
-        return true;
-    }
-    case 4:
-        if (n == 4) {
-            uint32_t u = (uint32_t)le(p, 4);
-            float x;
-            memcpy(&x, &u, 4);
-            cli_number(x, true, b, sizeof b);
-        } else if (n == 8) {
-            uint64_t u = le(p, 8);
-            double x;
-            memcpy(&x, &u, 8);
-            cli_number(x, false, b, sizeof b);
-        } else {
-            return false;
-        }
+    case DNP3KIT_AV_UINT: fprintf(f, "%" PRIu64, v.u); return true;
+    case DNP3KIT_AV_INT: fprintf(f, "%" PRId64, v.i); return true;
+    case DNP3KIT_AV_FLOAT:
+        cli_number(v.f, v.f32, b, sizeof b);
         if (json && (!strcmp(b, "nan") || strstr(b, "inf")))
             fputs("null", f);
         else
             fputs(b, f);
         return true;
-    case 7:
-        if (n != 6)
-            return false;
-        dnp3kit_format_time_ms(le(p, 6), b, sizeof b);
+    case DNP3KIT_AV_TIME:
+        dnp3kit_format_time_ms(v.u, b, sizeof b);
         if (json)
             cli_json_string(f, b, strlen(b));
         else
             fputs(b, f);
         return true;
-    case 254:
-    case 255:
+    case DNP3KIT_AV_LIST:
         /* (variation, properties) pairs; bit 0 of the properties: writable */
-        if (n % 2)
-            return false;
         fputc('[', f);
         for (size_t i = 0; i + 1 < n; i += 2) {
             if (i)
@@ -209,13 +166,14 @@ static bool attr_value(FILE *f, bool json, unsigned type, const uint8_t *p, size
         }
         fputc(']', f);
         return true;
-    default: /* OSTR, BSTR and unknown types: octets */
+    case DNP3KIT_AV_OCTETS:
         if (json)
             fputc('"', f);
         hex(f, p, n);
         if (json)
             fputc('"', f);
         return true;
+    default: return false;
     }
 }
 

@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,20 +17,7 @@
 
 #include "cli.h"
 #include "dnp3kit/render.h"
-
-static void msg(dnp3kit_error_detail *d, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-/* The message of d (truncated to its size: names can be long). */
-static void msg(dnp3kit_error_detail *d, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(d->message, sizeof d->message, fmt, ap);
-    va_end(ap);
-}
+#include "master_private.h"
 
 static int auth(const cli_ctx *c, uint32_t *key, dnp3kit_error_detail *d)
 {
@@ -125,7 +111,7 @@ static int read_all(const cli_ctx *c, const char *name, uint32_t key, uint8_t **
         rc = dnp3kit_master_file_read(c->m, handle, b, buf + len, block, &n, &last, d);
         len += rc == DNP3KIT_OK ? n : 0;
         if (len > (64u << 20)) {
-            msg(d, "directory listing larger than 64 MiB");
+            detail_msg(d, "directory listing larger than 64 MiB");
             rc = DNP3KIT_ERR_TOO_LARGE;
         }
     }
@@ -269,7 +255,7 @@ static int cmd_get(const cli_ctx *c, const char *remote, const char *local)
     struct statvfs vs;
     if (statvfs(dir, &vs) == 0 && (uint64_t)vs.f_bavail * vs.f_frsize < size) {
         dnp3kit_error_detail_clear(&d);
-        msg(&d, "'%s' is %" PRIu32 " octets; only %" PRIu64 " free in %s: nothing written",
+        detail_msg(&d, "'%s' is %" PRIu32 " octets; only %" PRIu64 " free in %s: nothing written",
                  remote, size, (uint64_t)vs.f_bavail * vs.f_frsize, dir);
         (void)dnp3kit_master_file_close(c->m, handle, NULL);
         return cli_report_error(c->json, "file", DNP3KIT_ERR_TOO_LARGE, &d);
@@ -293,14 +279,14 @@ static int cmd_get(const cli_ctx *c, const char *remote, const char *local)
             break;
         if (size && got + n > size) {
             dnp3kit_error_detail_clear(&d);
-            msg(&d, "the outstation sent more than the %" PRIu32 " octets it announced",
+            detail_msg(&d, "the outstation sent more than the %" PRIu32 " octets it announced",
                      size);
             rc = DNP3KIT_ERR_PROTOCOL;
             break;
         }
         if (fwrite(buf, 1, n, f) != n) {
             dnp3kit_error_detail_clear(&d);
-            msg(&d, "writing %s: %s", part, strerror(errno));
+            detail_msg(&d, "writing %s: %s", part, strerror(errno));
             rc = DNP3KIT_ERR_IO;
             break;
         }
@@ -320,7 +306,7 @@ static int cmd_get(const cli_ctx *c, const char *remote, const char *local)
         (void)dnp3kit_master_file_close(c->m, handle, NULL);
     if (fclose(f) != 0 && rc == DNP3KIT_OK) {
         dnp3kit_error_detail_clear(&d);
-        msg(&d, "writing %s: %s", part, strerror(errno));
+        detail_msg(&d, "writing %s: %s", part, strerror(errno));
         rc = DNP3KIT_ERR_IO;
     }
     if (rc == DNP3KIT_OK && crc != DNP3KIT_OK) {
@@ -329,20 +315,20 @@ static int cmd_get(const cli_ctx *c, const char *remote, const char *local)
     }
     if (rc == DNP3KIT_OK && size && got != size) {
         dnp3kit_error_detail_clear(&d);
-        msg(&d, "the outstation announced %" PRIu32 " octets and sent %" PRIu64, size,
+        detail_msg(&d, "the outstation announced %" PRIu32 " octets and sent %" PRIu64, size,
                  got);
         rc = DNP3KIT_ERR_PROTOCOL;
     }
     if (rc == DNP3KIT_OK && rename(part, local) != 0) {
         dnp3kit_error_detail_clear(&d);
-        msg(&d, "renaming %s to %s: %s", part, local, strerror(errno));
+        detail_msg(&d, "renaming %s to %s: %s", part, local, strerror(errno));
         rc = DNP3KIT_ERR_IO;
     }
     if (rc != DNP3KIT_OK) {
         unlink(part);
         char m[sizeof d.message];
         snprintf(m, sizeof m, "%s", d.message);
-        msg(&d, "get '%s' stopped after %" PRIu64 " of %" PRIu32 " octets (block %" PRIu32
+        detail_msg(&d, "get '%s' stopped after %" PRIu64 " of %" PRIu32 " octets (block %" PRIu32
                  "): %s; %s not written", remote, got, size, b, m, local);
         return cli_report_error(c->json, "file", rc, &d);
     }
@@ -396,7 +382,7 @@ static int cmd_put(const cli_ctx *c, const char *local, const char *remote)
     if (rc != DNP3KIT_OK) {
         char m[sizeof d.message];
         snprintf(m, sizeof m, "%s", d.message);
-        msg(&d, "put '%s' stopped after %" PRIu64 " of %" PRIu64 " octets: %s", remote,
+        detail_msg(&d, "put '%s' stopped after %" PRIu64 " of %" PRIu64 " octets: %s", remote,
                  sent, (uint64_t)st.st_size, m);
         return cli_report_error(c->json, "file", rc, &d);
     }

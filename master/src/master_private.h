@@ -25,4 +25,12 @@ void master_peer_name(const dnp3kit_master_config *cfg, char *b, size_t cap);
 int master_serial_validate(const dnp3kit_serial_config *c, dnp3kit_error_detail *d);
 /* termios speed_t for a baud rate; 0 when termios has none. */
 unsigned master_serial_speed(uint32_t baud);
+/* d->message = the formatted text, truncated to its size (names can be long);
+ * the rest of d is left as it is. detail_msg is its short name in master/src. */
+void master_detail_msg(dnp3kit_error_detail *d, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+#define detail_msg master_detail_msg
 #endif

@@ -130,12 +130,7 @@ struct dnp3kit_master_session {
 
 /* ---- small helpers ---- */
 
-static void detail_msg(dnp3kit_error_detail *d, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void detail_msg(dnp3kit_error_detail *d, const char *fmt, ...)
+void master_detail_msg(dnp3kit_error_detail *d, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

@@ -55,3 +55,71 @@ wait_for_line() {
     done
     return 1
 }
+
+# stop_pids PID...: kill each (empty arguments skipped) and wait for it.
+stop_pids() {
+    local p
+    for p in "$@"; do
+        [ -n "$p" ] || continue
+        kill "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
+}
+
+# cli_setup BUILD_DIR [pcap] [cmd:NAME]...: the common start of the tests that
+# run dnp3-master against dnp3-outstation. Sets BUILD (absolute), M, OS, PCAP;
+# exits 77 (skipped) unless dnp3-master and dnp3-outstation are built (and
+# dnp3-pcap with "pcap", the command NAME installed with "cmd:NAME"). Makes
+# $tmp, sets fail=0 and an EXIT trap that stops every simulator the test
+# started - the PIDs in the array pids and in $simpid / $server_pid (what
+# start_server sets) - runs the test's cleanup_extra function if it has one,
+# and removes $tmp. bad MESSAGE (alias FAILM) prints FAIL: MESSAGE and sets fail=1.
+cli_setup() {
+    BUILD=$(cd "$1" && pwd) || exit 1
+    shift
+    M="$BUILD/master/dnp3-master"
+    OS="$BUILD/tests/harness/dnp3-outstation"
+    PCAP="$BUILD/pcaptools/dnp3-pcap"
+    local need=("$M" "$OS") a
+    for a in "$@"; do
+        case $a in
+        pcap) need+=("$PCAP") ;;
+        cmd:*) command -v "${a#cmd:}" > /dev/null ||
+            { echo "skip: ${a#cmd:} not installed (scripts/deps.sh installs it)"; exit 77; } ;;
+        *) echo "cli_setup: unknown requirement '$a'"; exit 1 ;;
+        esac
+    done
+    for a in "${need[@]}"; do
+        [ -x "$a" ] || { echo "skip: $a not built"; exit 77; }
+    done
+    tmp=$(mktemp -d)
+    pids=()
+    simpid=
+    server_pid=
+    fail=0
+    trap cli_cleanup EXIT
+}
+cli_cleanup() {
+    ! declare -F cleanup_extra > /dev/null || cleanup_extra
+    stop_pids "${pids[@]}" "$simpid" "$server_pid"
+    rm -rf "$tmp"
+}
+bad() { echo "FAIL: $*"; fail=1; }
+FAILM() { bad "$@"; }
+
+# start_sim NAME ARGS...: dnp3-outstation ARGS on a free loopback port, its
+# stderr in $tmp/NAME.log, its PID added to pids; sets $port (exits 1 if it
+# does not start).
+start_sim() {
+    local name=$1; shift
+    "$OS" --port 0 "$@" 2> "$tmp/$name.log" &
+    pids+=($!)
+    port=$(listening_port "$tmp/$name.log") || { echo "FAIL: simulator $name did not start"; cat "$tmp/$name.log"; exit 1; }
+}
+# has FILE PATTERN: bad unless $tmp/FILE has a line matching PATTERN (grep's basic regex).
+has() { grep -q -- "$2" "$tmp/$1" || bad "$1 lacks '$2': $(head -c 400 "$tmp/$1")"; }
+# jq_py EXPR: bad unless the Python expression EXPR holds over d, the JSON document in $tmp/out.
+jq_py() {
+    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($1) else 1)" "$tmp/out" ||
+        bad "JSON check '$1' on: $(head -c 500 "$tmp/out")"
+}

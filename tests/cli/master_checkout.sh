@@ -8,17 +8,7 @@
 # Usage: master_checkout.sh BUILD_DIR SOURCE_DIR   (exit 77: skipped)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-BUILD=$1
-M="$BUILD/master/dnp3-master"
-OS="$BUILD/tests/harness/dnp3-outstation"
-[ -x "$M" ] && [ -x "$OS" ] || { echo "skip: dnp3-master or dnp3-outstation not built"; exit 77; }
-command -v chromium > /dev/null || { echo "skip: chromium not installed (scripts/deps.sh installs it)"; exit 77; }
-tmp=$(mktemp -d)
-simpid=
-cleanup() { [ -n "$simpid" ] && kill "$simpid" 2>/dev/null && wait "$simpid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+cli_setup "$1" cmd:chromium
 "$OS" --port 0 2> "$tmp/sim.log" &
 simpid=$!
 port=$(listening_port "$tmp/sim.log") || { echo "FAIL: simulator did not start"; exit 1; }

@@ -9,16 +9,8 @@
 # (used to make captures/master_session.pcap; the simulator then listens on 20000).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-BUILD=$1 SRC=$2
-M="$BUILD/master/dnp3-master"
-OS="$BUILD/tests/harness/dnp3-outstation"
-PCAP="$BUILD/pcaptools/dnp3-pcap"
-[ -x "$M" ] && [ -x "$OS" ] && [ -x "$PCAP" ] || { echo "skip: dnp3-master, dnp3-outstation or dnp3-pcap not built"; exit 77; }
-tmp=$(mktemp -d)
-simpid=
-cleanup() { [ -n "$simpid" ] && kill "$simpid" 2>/dev/null && wait "$simpid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail=0
+SRC=$2
+cli_setup "$1" pcap
 # port 0: the simulator picks a free port and names it (a port picked here
 # could be taken by a parallel test before the simulator binds it)
 lport=0

@@ -8,24 +8,8 @@
 # Usage: master_commission.sh BUILD_DIR SOURCE_DIR   (exit 77: skipped)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-BUILD=$1
-M="$BUILD/master/dnp3-master"
-OS="$BUILD/tests/harness/dnp3-outstation"
-[ -x "$M" ] && [ -x "$OS" ] || { echo "skip: dnp3-master or dnp3-outstation not built"; exit 77; }
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+cli_setup "$1"
 
-# start_sim NAME ARGS...: a simulator on a free port; sets $port
-start_sim() {
-    local name=$1; shift
-    "$OS" --port 0 "$@" 2> "$tmp/$name.log" &
-    pids+=($!)
-    port=$(listening_port "$tmp/$name.log") || { echo "FAIL: simulator $name did not start"; cat "$tmp/$name.log"; exit 1; }
-}
 # run WANT_EXIT ARGS...: one dnp3-master invocation against $port
 run() {
     local want=$1; shift
@@ -33,11 +17,6 @@ run() {
     local rc=$?
     [ "$rc" = "$want" ] || { bad "dnp3-master $* exited $rc, want $want"; head -c 600 "$tmp/out" "$tmp/err"; }
 }
-jq_py() { # python expression over d (JSON of $tmp/out)
-    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($1) else 1)" "$tmp/out" ||
-        bad "JSON check '$1' on: $(head -c 500 "$tmp/out")"
-}
-has() { grep -q -- "$2" "$tmp/$1" || bad "$1 lacks '$2': $(head -c 400 "$tmp/$1")"; }
 
 start_sim main --octet-strings 3 --uints 2
 

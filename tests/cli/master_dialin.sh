@@ -8,16 +8,9 @@
 # Usage: master_dialin.sh BUILD_DIR SOURCE_DIR   (exit 77: skipped)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-BUILD=$1
-M="$BUILD/master/dnp3-master"
-OS="$BUILD/tests/harness/dnp3-outstation"
-[ -x "$M" ] && [ -x "$OS" ] || { echo "skip: dnp3-master or dnp3-outstation not built"; exit 77; }
-tmp=$(mktemp -d)
+cli_setup "$1"
 declare -A sims
-cleanup() { for p in "${sims[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail=0
-FAILM() { echo "FAIL: $*"; fail=1; }
+cleanup_extra() { stop_pids "${sims[@]}"; }
 port=$(free_port)
 dial() { "$OS" --connect "127.0.0.1:$port" --address "$1" 2>"$tmp/sim$1.log" & sims[$1]=$!; }
 m() { timeout 60 "$M" --listen "127.0.0.1:$port" --timeout 2000 --retries 0 "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null; }

@@ -5,15 +5,7 @@
 # Usage: master_hostile.sh BUILD_DIR SOURCE_DIR   (exit 77: skipped)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-BUILD=$1
-M="$BUILD/master/dnp3-master"
-OS="$BUILD/tests/harness/dnp3-outstation"
-[ -x "$M" ] && [ -x "$OS" ] || { echo "skip: dnp3-master or dnp3-outstation not built"; exit 77; }
-tmp=$(mktemp -d)
-simpid=
-cleanup() { [ -n "$simpid" ] && kill "$simpid" 2>/dev/null && wait "$simpid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail=0
+cli_setup "$1"
 
 # sim ARGS...: start a simulator on a free port (sets $port, $simpid)
 sim() {

@@ -5,22 +5,9 @@
 # Usage: master_live_view.sh BUILD_DIR SOURCE_DIR   (exit 77: skipped)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-BUILD=$1
-M="$BUILD/master/dnp3-master"
-OS="$BUILD/tests/harness/dnp3-outstation"
-[ -x "$M" ] && [ -x "$OS" ] || { echo "skip: dnp3-master or dnp3-outstation not built"; exit 77; }
-command -v tmux > /dev/null || { echo "skip: tmux not installed"; exit 77; }
-tmp=$(mktemp -d)
+cli_setup "$1" cmd:tmux
 sock="$tmp/tmux.sock"
-simpid=
-cleanup() {
-    tmux -S "$sock" kill-server 2>/dev/null
-    [ -n "$simpid" ] && kill "$simpid" 2>/dev/null && wait "$simpid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
+cleanup_extra() { tmux -S "$sock" kill-server 2>/dev/null; }
 
 # two analog inputs change every 100 ms (class 2 events)
 "$OS" --port 0 --binary-inputs 2 --double-bits 0 --binary-outputs 0 --counters 0 --frozen-counters 0 \

@@ -4,25 +4,18 @@
 # again before it goes on polling (the outstation may have restarted).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-BUILD=$1
-M="$BUILD/master/dnp3-master"
-OS="$BUILD/tests/harness/dnp3-outstation"
-[ -x "$M" ] && [ -x "$OS" ] || exit 77
-tmp=$(mktemp -d)
-ospid=
-cleanup() { [ -n "$ospid" ] && kill "$ospid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
+cli_setup "$1"
 port=$(free_port)
 start_os() {
     "$OS" --port "$port" > /dev/null 2>&1 &
-    ospid=$!
+    simpid=$!
     wait_connectable "$port"
 }
 start_os || { echo "FAIL: simulator did not start"; exit 1; }
 timeout 40 "$M" --port "$port" --json monitor --duration 14 --interval 0.3 > "$tmp/out" 2> "$tmp/err" &
 mpid=$!
 sleep 2
-kill "$ospid"; wait "$ospid" 2>/dev/null; ospid=
+kill "$simpid"; wait "$simpid" 2>/dev/null; simpid=
 sleep 6
 start_os || { echo "FAIL: simulator did not restart"; exit 1; }
 wait "$mpid"

@@ -10,17 +10,8 @@
 # Usage: master_serial.sh BUILD_DIR SOURCE_DIR   (exit 77: skipped)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-BUILD=$1 SRC=$2
-M="$BUILD/master/dnp3-master"
-OS="$BUILD/tests/harness/dnp3-outstation"
-PCAP="$BUILD/pcaptools/dnp3-pcap"
-[ -x "$M" ] && [ -x "$OS" ] && [ -x "$PCAP" ] || { echo "skip: dnp3-master, dnp3-outstation or dnp3-pcap not built"; exit 77; }
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail=0
-FAILM() { echo "FAIL: $*"; fail=1; }
+SRC=$2
+cli_setup "$1" pcap
 
 "$OS" --pty --unsolicited --change-every 200 2>"$tmp/sim.log" &
 pids+=($!)

@@ -11,18 +11,7 @@
 # Usage: master_tls.sh BUILD_DIR SOURCE_DIR   (exit 77: skipped)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-BUILD=$(cd "$1" && pwd)
-M="$BUILD/master/dnp3-master"
-OS="$BUILD/tests/harness/dnp3-outstation"
-PCAP="$BUILD/pcaptools/dnp3-pcap"
-[ -x "$M" ] && [ -x "$OS" ] || { echo "skip: dnp3-master or dnp3-outstation not built"; exit 77; }
-command -v openssl > /dev/null || { echo "skip: no openssl command (scripts/deps.sh installs it)"; exit 77; }
-tmp=$(mktemp -d)
-server_pid=
-cleanup() { [ -n "$server_pid" ] && { kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; }; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail=0
-FAILM() { echo "FAIL: $*"; fail=1; }
+cli_setup "$1" cmd:openssl
 
 # ---- certificates ----
 cd "$tmp" || exit 1
