@@ -111,6 +111,14 @@ static void fx_start(const dnp3kit_master_config *cfg)
     dnp3kit_master_session_connected(F.s, F.now);
 }
 
+/* A session with setup_cfg's configuration, connected: most tests start here. */
+static void fx_default(void)
+{
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    fx_start(&c);
+}
+
 static int fx_teardown(void **state)
 {
     (void)state;
@@ -250,9 +258,7 @@ static void start_poll_once(void)
 static void test_integrity_poll_points_and_iin(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     int id = submit_poll();
     assert_true(id > 0);
     assert_int_equal(F.nreq, 1);
@@ -280,9 +286,7 @@ static void test_integrity_poll_points_and_iin(void **state)
 static void test_wrong_and_late_seq_never_taken(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     submit_poll();
     uint8_t first = last_seq();
     uint8_t b[64];
@@ -313,9 +317,7 @@ static void test_wrong_and_late_seq_never_taken(void **state)
 static void test_timeout_after_retries(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     submit_poll();
     for (int i = 0; i < 10 && F.ndone == 0; i++)
         advance(1000);
@@ -330,9 +332,7 @@ static void test_timeout_after_retries(void **state)
 static void test_multi_fragment_confirms(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     submit_poll();
     uint8_t s0 = last_seq();
     uint8_t b[64];
@@ -361,9 +361,7 @@ static void test_multi_fragment_confirms(void **state)
 static void test_unsolicited_confirmed_once(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     uint8_t b[64];
     size_t n = resp(b, dnp3kit_app_ctrl(true, true, true, true, 5), DNP3KIT_FC_UNSOLICITED_RESPONSE, 0,
                     "02 01 28 01 00 03 00 81");
@@ -380,7 +378,7 @@ static void test_unsolicited_confirmed_once(void **state)
     os_send(b, n);
     assert_int_equal(F.uns_count, 1);
     assert_int_equal(F.nreq, 1);
-    advance(c.reaction_window_ms);
+    advance(F.cfg.reaction_window_ms);
     os_send(b, n);
     os_send(b, n);
     assert_int_equal(F.uns_count, 1);
@@ -431,9 +429,7 @@ static void echo_last(uint8_t status)
 static void test_sbo_operates_identical_objects(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     crob_request(DNP3KIT_CONTROL_SBO);
     assert_int_equal(last_func(), DNP3KIT_FC_SELECT);
     /* trip code: TCC 10 in bits 6-7, pulse on */
@@ -451,9 +447,7 @@ static void test_sbo_operates_identical_objects(void **state)
 static void test_control_status_reported(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     crob_request(DNP3KIT_CONTROL_SBO);
     echo_last(DNP3KIT_STATUS_NOT_SUPPORTED);
     assert_int_equal(F.nreq, 1); /* no OPERATE after a failed SELECT */
@@ -487,9 +481,7 @@ static void test_select_timeout(void **state)
 static void test_direct_no_ack_completes_on_send(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     crob_request(DNP3KIT_CONTROL_DIRECT_NO_ACK);
     assert_int_equal(last_func(), DNP3KIT_FC_DIRECT_OPERATE_NR);
     assert_int_equal(F.ndone, 1);
@@ -499,9 +491,7 @@ static void test_direct_no_ack_completes_on_send(void **state)
 static void test_analog_output_never_truncated(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     dnp3kit_master_request rq = {0};
     dnp3kit_error_detail d;
     rq.type = DNP3KIT_TASK_ANALOG_OUTPUT;
@@ -531,9 +521,7 @@ static void test_analog_output_never_truncated(void **state)
 static void test_iin_reactions_restart_and_time(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     submit_poll();
     answer_null(DNP3KIT_IIN_DEVICE_RESTART | DNP3KIT_IIN_NEED_TIME);
     assert_int_equal(F.ndone, 1);
@@ -590,9 +578,7 @@ static void test_non_lan_time_sync_corrects_delay(void **state)
 static void test_iin_error_is_protocol_error(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     submit_poll();
     answer_null(DNP3KIT_IIN_OBJECT_UNKNOWN);
     assert_int_equal(F.done[0].err, DNP3KIT_ERR_PROTOCOL);
@@ -603,9 +589,7 @@ static void test_iin_error_is_protocol_error(void **state)
 static void test_overflow_triggers_integrity(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     dnp3kit_master_request rq = {0};
     rq.type = DNP3KIT_TASK_READ_CLASS;
     rq.classes = 0x02;
@@ -620,9 +604,7 @@ static void test_overflow_triggers_integrity(void **state)
 static void test_link_layer(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     uint8_t fr[300];
     /* REQUEST_LINK_STATUS from the outstation: LINK_STATUS back */
     int n = dnp3kit_link_build(dnp3kit_link_ctrl(false, true, false, false, DNP3KIT_LINK_PRI_REQUEST_LINK_STATUS),
@@ -685,9 +667,7 @@ static void test_bad_crc_named_in_timeout(void **state)
 static void test_garbage_and_byte_by_byte(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     submit_poll();
     uint8_t b[64], fr[300], seg[80], all[400];
     size_t m = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE, 0,
@@ -755,9 +735,7 @@ static void test_slow_frame_named_in_timeout(void **state)
 static void test_cto_resolves_relative_time(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     submit_poll();
     uint8_t b[64];
     /* g51v1 CTO = 1000000 ms, then g2v3 index 4 ONLINE|STATE rel 250 ms */
@@ -775,9 +753,7 @@ static void test_cto_resolves_relative_time(void **state)
 static void test_closed_then_retried(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     submit_poll();
     dnp3kit_master_session_closed(F.s, F.now);
     assert_int_equal(F.ndone, 0);
@@ -899,9 +875,7 @@ static size_t hostile_run(size_t *answered, uint16_t iin, uint64_t ms, uint64_t 
 static void test_stuck_restart_and_need_time_bounded(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     const uint16_t stuck = DNP3KIT_IIN_DEVICE_RESTART | DNP3KIT_IIN_NEED_TIME;
     size_t answered = 0;
     /* one poll: the two reactions once each, then nothing (they used to trigger each other without end) */
@@ -917,12 +891,12 @@ static void test_stuck_restart_and_need_time_bounded(void **state)
     /* a minute of polls every 100 ms: each reaction at most once per window, given up after 3 */
     size_t polls = hostile_run(&answered, stuck, 60000, 100);
     assert_true(polls > 500);
-    assert_int_equal(F.clear_restarts, c.reaction_attempts);
-    assert_int_equal(F.func_count[DNP3KIT_FC_RECORD_CURRENT_TIME], c.reaction_attempts);
-    assert_int_equal(F.nreq, 1 + polls + 2 * c.reaction_attempts + c.reaction_attempts);
-    assert_int_equal(F.nstuck, 2 * c.reaction_attempts);
+    assert_int_equal(F.clear_restarts, F.cfg.reaction_attempts);
+    assert_int_equal(F.func_count[DNP3KIT_FC_RECORD_CURRENT_TIME], F.cfg.reaction_attempts);
+    assert_int_equal(F.nreq, 1 + polls + 2 * F.cfg.reaction_attempts + F.cfg.reaction_attempts);
+    assert_int_equal(F.nstuck, 2 * F.cfg.reaction_attempts);
     assert_int_equal(F.last_stuck.index, 1); /* given up */
-    assert_int_equal(F.last_stuck.actual, c.reaction_attempts);
+    assert_int_equal(F.last_stuck.actual, F.cfg.reaction_attempts);
     dnp3kit_master_stats st;
     dnp3kit_master_session_stats(F.s, &st);
     assert_int_equal(st.requests, F.nreq);
@@ -958,9 +932,7 @@ static void test_restart_window_configurable(void **state)
 static void test_overflow_judged_by_next_response(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     size_t answered = 0;
     dnp3kit_master_request rq = {0};
     rq.type = DNP3KIT_TASK_READ_CLASS;
@@ -1054,9 +1026,7 @@ static void send_confirmed(bool fcb, uint8_t seq)
 static void test_wrong_fcv_rejected(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     submit_poll();
     /* unconfirmed user data with FCV=1, confirmed user data with FCV=0: not valid frames */
     send_in_frame(DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA, true, 0);
@@ -1090,9 +1060,7 @@ static void test_wrong_fcv_rejected(void **state)
 static void test_confirmed_user_data_fcb(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     uint8_t fr[32];
     int n = dnp3kit_link_build(dnp3kit_link_ctrl(false, true, false, false, DNP3KIT_LINK_PRI_RESET_LINK_STATES), M_ADDR,
                                OS_ADDR, NULL, 0, fr, sizeof fr);
@@ -1160,9 +1128,7 @@ static const dnp3kit_master_object *obj_of(const dnp3kit_master_result *r, uint8
 static void test_other_objects_kept(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     submit_poll();
     uint8_t b[256];
     /* g30v1 0..0; g50v1 count 1 (time 0x0102030405 ms); g110v4 0..1 "ABCD" "EFGH";
@@ -1203,9 +1169,7 @@ static void test_other_objects_kept(void **state)
 static void test_partial_response_keeps_valid_prefix(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     submit_poll();
     uint8_t b[256];
     /* a good g30v1 point, then g30v99 (undefined) with data: the rest cannot be sized */
@@ -1232,9 +1196,7 @@ static void test_partial_response_keeps_valid_prefix(void **state)
 static void test_sa_object_too_short_refused(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     submit_poll();
     uint8_t b[64];
     /* a good g30v1 point, then g120v1 (challenge: 8 fixed octets) under 0x5B declaring 3 */
@@ -1257,9 +1219,7 @@ static void test_sa_object_too_short_refused(void **state)
 static void test_attribute_overrun_named(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     submit_poll();
     uint8_t b[64];
     /* g0v252 VSTR claiming 16 octets with 2 left */
@@ -1277,9 +1237,7 @@ static void test_attribute_overrun_named(void **state)
 static void test_raw_request_and_attributes(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     static const uint8_t obj[] = {0, 254, 0x06};
     dnp3kit_master_request rq = {0};
     rq.type = DNP3KIT_TASK_RAW;
@@ -1378,9 +1336,7 @@ static void test_timeout_names_late_answer(void **state)
 static void test_direct_operate_timeout_may_have_executed(void **state)
 {
     (void)state;
-    dnp3kit_master_config c;
-    setup_cfg(&c);
-    fx_start(&c);
+    fx_default();
     dnp3kit_master_request rq = {0};
     rq.type = DNP3KIT_TASK_CROB;
     rq.mode = DNP3KIT_CONTROL_DIRECT;
