@@ -136,6 +136,30 @@ else
     echo "note: no unprivileged mount namespace here (unshare -rm): the free-space refusal is not exercised"
 fi
 
+# progress on a terminal (stderr a pty): a line rewritten in place up to 100%; none on a pipe
+python3 - "$M" "$port" "$tmp/loc/big.tty" > "$tmp/pty" 2>&1 <<'PY' || bad "progress on a terminal: $(head -c 400 "$tmp/pty")"
+import os, pty, re, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "--port", sys.argv[2], "--timeout", "2000", "file", "get", "big.bin", sys.argv[3]])
+out = b""
+while True:
+    try:
+        c = os.read(fd, 65536)
+    except OSError:
+        break
+    if not c:
+        break
+    out += c
+_, st = os.waitpid(pid, 0)
+steps = re.findall(rb"\rget big\.bin: (\d+) of 1048576 octets \((\d+)%\)", out)
+ok = os.WEXITSTATUS(st) == 0 and len(steps) > 2 and steps[-1] == (b"1048576", b"100") and b"(100%)\r\n" in out
+sys.exit(0 if ok else "exit %d, output %r" % (os.WEXITSTATUS(st), out[:300] + out[-200:]))
+PY
+cmp -s "$tmp/loc/big.bin" "$tmp/loc/big.tty" || bad "get on a terminal differs"
+run 0 file get big.bin "$tmp/loc/big.pipe"
+if grep -q 'octets (' "$tmp/err"; then bad "progress printed on a pipe: $(head -c 200 "$tmp/err")"; fi
+
 run 0 help file
 has out 'File transfer (g70)'
 [ "$fail" = 0 ] && echo "master file transfer: all good"
