@@ -641,7 +641,7 @@ int cmd_checkout(const cli_ctx *c, const char *target, const char *recording, co
     rc = write_reports(base, list, target, recording, t0, t1, rows, n, pass, failc, skip, csvp, htmlp, sizeof csvp);
     if (rc == EXIT_OK) {
         if (c->json) {
-            printf("{\"schema\":1,\"command\":\"checkout\",\"points\":%zu,\"passed\":%zu,\"failed\":%zu,"
+            printf("{\"schema\":1,\"command\":\"checkout\",\"checked\":%zu,\"passed\":%zu,\"failed\":%zu,"
                    "\"skipped\":%zu,\"report_csv\":", n, pass, failc, skip);
             cli_json_string(stdout, csvp, strlen(csvp));
             printf(",\"report_html\":");

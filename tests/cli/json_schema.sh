@@ -42,6 +42,10 @@ if [ -x "$M" ] && [ -x "$OS" ]; then
     mrun() { n=$((n + 1)); timeout 30 "$M" --port "$port" --timeout 2000 --json --yes "$@" > "$tmp/m$n.jsonl" 2>/dev/null; }
     mrun poll; mrun read class 1,2,3; mrun read ai 0-3; mrun read ai 1,3; mrun attributes; mrun file ls; mrun operate bo 1 on --direct; mrun link-status
     mrun time-sync; mrun startup; mrun restart warm
+    mrun deadband read 0-1; mrun deadband write 1 2.5; mrun attributes --write 247=RTU-7
+    mrun file info a.txt; mrun file get a.txt "$tmp/got.txt"; mrun file put "$tmp/files/a.txt" b.txt; mrun file rm b.txt
+    printf 'type,index,name,expected\nbi,0,Breaker 0,OFF\nai,1,Volts,0..1000\n' > "$tmp/points.csv"
+    mrun checkout "$tmp/points.csv" --report "$tmp/report"
     mrun --port 1 poll # an error document (nothing listens on port 1)
     mrun monitor --duration 1 --interval 0.2
     args=()

@@ -44,7 +44,7 @@ timeout 60 "$M" --port "$port" --yes --pcap "$tmp/rec.pcap" --json checkout "$tm
 python3 - "$tmp/out" "$tmp/report.csv" <<'PY' || bad "report: $(head -c 600 "$tmp/out")"
 import csv, json, sys
 d = json.load(open(sys.argv[1]))
-assert d["schema"] == 1 and d["points"] == 50 and d["passed"] == 48 and d["failed"] == 2 and d["skipped"] == 0, d
+assert d["schema"] == 1 and d["checked"] == 50 and d["passed"] == 48 and d["failed"] == 2 and d["skipped"] == 0, d
 assert [(f["type"], f["index"]) for f in d["failures"]] == [("ai", 3), ("bi", 12)], d["failures"]
 rows = list(csv.DictReader(open(sys.argv[2])))
 assert len(rows) == 50
