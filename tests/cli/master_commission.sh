@@ -168,6 +168,24 @@ mkdir -p "$tmp/xdg/dnp3kit" && cp "$tmp/sites.conf" "$tmp/xdg/dnp3kit/sites.conf
 XDG_CONFIG_HOME="$tmp/xdg" timeout 30 "$M" --site bench --json read ai 3 > "$tmp/out" 2> "$tmp/err" || bad "default profile: $(cat "$tmp/err")"
 jq_py 'd["points"][0]["index"] == 3'
 
+# a transport's endpoint option in a profile (UDP): the site alone says where and how
+start_sim udp --udp
+printf '[udp-site]\nudp = 127.0.0.1:%s\ntimeout = 2000\n' "$port" > "$tmp/udp.conf"
+timeout 30 "$M" --profile "$tmp/udp.conf" --site udp-site --pcap "$tmp/udp.pcap" --json read ai 2 > "$tmp/out" 2> "$tmp/err" ||
+    bad "--site with udp: $(cat "$tmp/err")"
+jq_py 'd["points"][0]["index"] == 2'
+python3 - "$tmp/udp.pcap" <<'PY' || bad "--site with udp: the recording holds no UDP datagram"
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+pos, udp = 24, 0
+while pos + 16 <= len(b):
+    incl = struct.unpack("<I", b[pos + 8:pos + 12])[0]
+    pkt = b[pos + 16:pos + 16 + incl]
+    udp += len(pkt) > 23 and pkt[12:14] == b"\x08\x00" and pkt[23] == 17
+    pos += 16 + incl
+sys.exit(0 if udp else 1)
+PY
+
 # ---- timeouts name their cause ----
 start_sim other --address 11 --any-address
 run 3 --retries 0 --timeout 1000 poll

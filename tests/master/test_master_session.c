@@ -1349,6 +1349,33 @@ static void test_direct_operate_timeout_may_have_executed(void **state)
     assert_non_null(strstr(F.done[0].d.message, "the request was sent: the control MAY HAVE EXECUTED"));
 }
 
+/* The connection never took the request's octets (a full socket buffer): the
+ * timeout says the control was not completely sent, not that it may have run. */
+static void test_direct_operate_timeout_not_sent(void **state)
+{
+    (void)state;
+    fx_default();
+    dnp3kit_master_request rq = {0};
+    rq.type = DNP3KIT_TASK_CROB;
+    rq.mode = DNP3KIT_CONTROL_DIRECT;
+    rq.crob.op = DNP3KIT_OP_LATCH_ON;
+    rq.crob.count = 1;
+    dnp3kit_error_detail d;
+    assert_true(dnp3kit_master_session_submit(F.s, &rq, F.now, &d) > 0);
+    dnp3kit_master_session_tick(F.s, F.now);
+    const uint8_t *p;
+    assert_true(dnp3kit_master_session_pending(F.s, &p) > 0);
+    dnp3kit_master_session_sent(F.s, 3); /* three octets of the frame, then nothing */
+    for (int i = 0; i < 20 && F.ndone == 0; i++) {
+        F.now += 100;
+        dnp3kit_master_session_tick(F.s, F.now);
+    }
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].err, DNP3KIT_ERR_TIMEOUT);
+    assert_non_null(strstr(F.done[0].d.message, "the request was not completely sent"));
+    assert_null(strstr(F.done[0].d.message, "MAY HAVE EXECUTED"));
+}
+
 static void test_no_iin_reactions(void **state)
 {
     (void)state;
@@ -1408,6 +1435,7 @@ int main(void)
         cmocka_unit_test_teardown(test_timeout_names_non_dnp3, fx_teardown),
         cmocka_unit_test_teardown(test_timeout_names_late_answer, fx_teardown),
         cmocka_unit_test_teardown(test_direct_operate_timeout_may_have_executed, fx_teardown),
+        cmocka_unit_test_teardown(test_direct_operate_timeout_not_sent, fx_teardown),
         cmocka_unit_test_teardown(test_no_iin_reactions, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
