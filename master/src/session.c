@@ -1118,8 +1118,14 @@ static void on_response(dnp3kit_master_session *s, const dnp3kit_app_header *h, 
         fail_detail(s, t, &d, DNP3KIT_ERR_INVALID);
         d.iin = h->iin;
         d.finding = s->have_last_error ? s->last_error.code : DNP3KIT_F_COUNT_;
-        detail_msg(&d, "malformed response to %s: %s", func_name(t->func),
-                   s->have_last_error ? dnp3kit_finding_name(s->last_error.code) : dnp3kit_strerror(valid));
+        char where[96] = "";
+        const dnp3kit_finding *le = &s->last_error;
+        /* name the object (the defect alone does not tell an engineer which one) */
+        if (s->have_last_error && (le->group || le->variation) && le->offset != SIZE_MAX)
+            snprintf(where, sizeof where, " in g%uv%u (object header %" PRIu32 ", fragment octet %zu)", le->group,
+                     le->variation, le->index, le->offset);
+        detail_msg(&d, "malformed response to %s: %s%s", func_name(t->func),
+                   s->have_last_error ? dnp3kit_finding_name(le->code) : dnp3kit_strerror(valid), where);
         finish(s, DNP3KIT_ERR_INVALID, &d);
         return;
     }

@@ -1232,6 +1232,9 @@ static void test_attribute_overrun_named(void **state)
     assert_int_equal(r->objects[0].group, 0);
     assert_int_equal(r->objects[0].variation, 252);
     assert_null(r->objects[0].name);
+    /* the error names the defect and the object: g0v252, header 0, its octets at 9 */
+    assert_string_equal(F.done[0].d.message, "malformed response to READ: app_object_truncated in g0v252 (object "
+                                              "header 0, fragment octet 9)");
 }
 
 static void test_raw_request_and_attributes(void **state)
