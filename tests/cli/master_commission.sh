@@ -26,6 +26,8 @@ jq_py 'd["schema"] == 1 and d["command"] == "poll" and len(d["points"]) == 58'
 jq_py '[(o["group"], o["index"]) for o in d["objects"]] == [(110,0),(110,1),(110,2),(102,0),(102,1)]'
 jq_py 'd["objects"][1]["text"] == "text-001" and d["objects"][4]["fields"]["value"] == 42 and d["objects"][0]["name"] == "Octet String"'
 jq_py 'all(isinstance(p["flags_raw"], int) for p in d["points"]) and isinstance(d["iin_raw"], int)'
+# values typed alike per point type (docs/dnp3-master.md): binaries true/false, the rest numbers
+jq_py 'set(p["type"] for p in d["points"]) == {"bi","dbi","bo","counter","frozen-counter","ai","ao"} and all(isinstance(p["value"], bool) if p["type"] in ("bi","bo") else (isinstance(p["value"], (int, float)) and not isinstance(p["value"], bool)) for p in d["points"])'
 run 0 poll
 has out 'g110v8 .* "text-002"'
 has out '58 points, 5 other objects in 1 fragment'

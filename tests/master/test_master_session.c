@@ -1132,19 +1132,25 @@ static void test_other_objects_kept(void **state)
     submit_poll();
     uint8_t b[256];
     /* g30v1 0..0; g50v1 count 1 (time 0x0102030405 ms); g110v4 0..1 "ABCD" "EFGH";
-     * g102v1 0..0 = 42; g121v1 0..0 (flags ONLINE, assoc 3, value 77) */
+     * g102v1 0..0 = 42; g121v1 0..0 (flags ONLINE, assoc 3, value 77); g52v2 count 1 = 1000 ms */
     size_t n = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE, 0,
                     "1e 01 00 00 00  01 07 00 00 00"
                     "32 01 07 01  05 04 03 02 01 00"
                     "6e 04 00 00 01  41 42 43 44  45 46 47 48"
                     "66 01 00 00 00  2a"
-                    "79 01 00 00 00  01 03 00 4d 00 00 00");
+                    "79 01 00 00 00  01 03 00 4d 00 00 00"
+                    "34 02 07 01  e8 03");
     os_send(b, n);
     assert_int_equal(F.ndone, 1);
     assert_int_equal(F.done[0].err, DNP3KIT_OK);
     dnp3kit_master_result *r = &F.done[0].r;
     assert_int_equal(r->count, 1);
-    assert_int_equal(r->nobjects, 5);
+    assert_int_equal(r->nobjects, 6);
+    /* g52v2 (time delay fine): taken as the delay AND kept as an object */
+    assert_true(r->has_delay);
+    assert_int_equal(r->delay_ms, 1000);
+    assert_non_null(obj_of(r, 52, 0));
+    assert_non_null(obj_of(r, 52, 0)->name);
     assert_int_equal(r->dropped, 0);
     assert_int_equal(r->undecoded, 0);
     const dnp3kit_master_object *o = obj_of(r, 50, 0);
