@@ -1342,15 +1342,22 @@ static void test_timeout_names_late_answer(void **state)
     assert_non_null(strstr(F.done[0].d.message, "an answer came 1050 ms after its request"));
 }
 
-static void test_direct_operate_timeout_may_have_executed(void **state)
+/* A direct operate (no select) of one CROB, LATCH_ON. */
+static dnp3kit_master_request direct_latch_on(void)
 {
-    (void)state;
-    fx_default();
     dnp3kit_master_request rq = {0};
     rq.type = DNP3KIT_TASK_CROB;
     rq.mode = DNP3KIT_CONTROL_DIRECT;
     rq.crob.op = DNP3KIT_OP_LATCH_ON;
     rq.crob.count = 1;
+    return rq;
+}
+
+static void test_direct_operate_timeout_may_have_executed(void **state)
+{
+    (void)state;
+    fx_default();
+    dnp3kit_master_request rq = direct_latch_on();
     submit(&rq);
     advance(1000);
     assert_int_equal(F.nreq, 1); /* never repeated */
@@ -1364,11 +1371,7 @@ static void test_direct_operate_timeout_not_sent(void **state)
 {
     (void)state;
     fx_default();
-    dnp3kit_master_request rq = {0};
-    rq.type = DNP3KIT_TASK_CROB;
-    rq.mode = DNP3KIT_CONTROL_DIRECT;
-    rq.crob.op = DNP3KIT_OP_LATCH_ON;
-    rq.crob.count = 1;
+    dnp3kit_master_request rq = direct_latch_on();
     dnp3kit_error_detail d;
     assert_true(dnp3kit_master_session_submit(F.s, &rq, F.now, &d) > 0);
     dnp3kit_master_session_tick(F.s, F.now);
