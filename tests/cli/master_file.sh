@@ -106,6 +106,10 @@ rc=$?
 has err "get 'big.bin' stopped after [0-9]* of 1048576 octets (block [0-9]*): .*connection"
 has err 'big.lost not written'
 [ ! -e "$tmp/loc/big.lost" ] && [ ! -e "$tmp/loc/big.lost.part" ] || bad "a get over a lost connection left a partial file"
+timeout 60 "$M" --port "$port" --timeout 2000 --retries 0 file put "$tmp/loc/big.bin" lost.bin > "$tmp/out" 2> "$tmp/err"
+rc=$?
+[ "$rc" = 3 ] || bad "put over a lost connection exited $rc, want 3"
+has err "put 'lost.bin' stopped after [0-9]* of 1048576 octets: .*connection"
 
 # a write that fails mid-transfer (the file size limit: EFBIG, as ENOSPC would):
 # named with the local file, the .part removed, nothing renamed
