@@ -8,6 +8,7 @@
  *               analyzer with the core, per conversation, results stored
  *               per PDU so every later visit shows the same tree
  *   packet-dnp3kit.c  PDU framing (TCP, UDP, heuristics), trees, Info column
+ *   typeindex.c per-point-type index fields (dnp3kit.al.bi.index, ...)
  *   stats.c     the dnp3kit tap, its stats_tree (Statistics > DNP3 (dnp3kit)),
  *               Conversations/Endpoints by link address, SRT, Decode As
  */
@@ -160,6 +161,13 @@ void dk_register_stats(void);
 void dk_register_tables(int proto);
 /* From the hand-off: Decode As (tls.port, rtacser.data). */
 void dk_handoff_tables(void);
+
+/* ---- typeindex.c ---- */
+void dk_register_type_index(int proto);
+/* Is any per-type index field wanted (filter, column, visible tree)? */
+bool dk_type_index_referenced(proto_tree *tree);
+/* dnp3kit.al.<type>.index and .<kind>.index for a point of the group (none for other groups). */
+void dk_type_index(proto_tree *tree, tvbuff_t *tvb, uint8_t group, int off, int len, uint32_t index);
 
 /* ---- packet-dnp3kit.c ---- */
 void proto_register_dnp3kit(void);

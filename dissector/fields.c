@@ -134,7 +134,7 @@ bool dk_point_fields_referenced(proto_tree *tree)
     if (proto_field_is_referenced(tree, hf.al_point) || proto_field_is_referenced(tree, hf.al_point_index) ||
         proto_field_is_referenced(tree, hf.al_point_prefix_size) || proto_field_is_referenced(tree, hf.crob_op) ||
         proto_field_is_referenced(tree, hf.crob_tcc) || proto_field_is_referenced(tree, hf.crob_clear) ||
-        proto_field_is_referenced(tree, hf.crob_queue))
+        proto_field_is_referenced(tree, hf.crob_queue) || dk_type_index_referenced(tree))
         return true;
     const int detail[] = {hf.file_name_offset, hf.file_name_size, hf.file_created, hf.file_perms, hf.file_auth_key,
                           hf.file_size, hf.file_mode, hf.file_max_block, hf.file_request_id, hf.file_name,

@@ -538,6 +538,7 @@ static void add_point(ctx *c, proto_tree *ot, const dk_frag *fr, const dnp3kit_o
                                              (guint32)pt->index);
         if (!prefixed)
             proto_item_set_generated(ii);
+        dk_type_index(pt_tree, c->ftvb, oh->group, (int)at, prefixed ? (int)oh->prefix_size : 0, (uint32_t)pt->index);
         if (label)
             proto_item_append_text(pi, " %" PRIu64, pt->index);
     }
@@ -965,6 +966,7 @@ void proto_register_dnp3kit(void)
 {
     proto_dnp3kit = proto_register_protocol("DNP3 (dnp3kit, IEEE 1815-2012)", "DNP3kit", "dnp3kit");
     dk_register_fields(proto_dnp3kit);
+    dk_register_type_index(proto_dnp3kit);
     tcp_handle = register_dissector("dnp3kit.tcp", dissect_tcp, proto_dnp3kit);
     udp_handle = register_dissector("dnp3kit.udp", dissect_udp, proto_dnp3kit);
     module_t *m = prefs_register_protocol(proto_dnp3kit, apply_prefs);

@@ -11,6 +11,9 @@
   `dnp3-pcap decode --json` (per flow and association, a solicited response's
   first fragment answers the master's last request with the same SEQ);
   -z dnp3kit,tree's "Requests and responses" equals the same pairing.
+- per-point-type index fields (dnp3kit.al.bi.index, .static.index, .event.index,
+  .cmnd.index ... for bi, dbi, bo, counter, ai, ao, os): per frame, the values
+  equal the point indexes decode --json gives for objects of those groups.
 - Decode As: -G decodes lists tls.port 19999; the link frames of
   clean_session.pcap written here as an RTAC serial capture (LINKTYPE 250)
   decode with -d rtacser.data,dnp3kit, and sent here through a real TLS
@@ -254,6 +257,60 @@ def tls_capture(frames, tmp, dst):
     return keylog
 
 
+# Groups per point type and kind (dissector/typeindex.c, IEEE 1815-2012 Annex A).
+TYPE_GROUPS = {"bi": {"static": [1], "event": [2]}, "dbi": {"static": [3], "event": [4]},
+               "bo": {"static": [10], "event": [11, 13], "cmnd": [12]},
+               "counter": {"static": [20, 21], "event": [22, 23]},
+               "ai": {"static": [30, 31], "event": [32, 33]},
+               "ao": {"static": [40], "event": [42, 43], "cmnd": [41]}, "os": {"static": [110], "event": [111]}}
+
+
+def type_index_fields():
+    """field name -> groups"""
+    out = {}
+    for t, kinds in TYPE_GROUPS.items():
+        out["dnp3kit.al.%s.index" % t] = sorted(g for gs in kinds.values() for g in gs)
+        for k, gs in kinds.items():
+            out["dnp3kit.al.%s.%s.index" % (t, k)] = gs
+    return out
+
+
+def check_type_index(env, F, rel, path, staged):
+    fields = type_index_fields()
+    args = ["-n", "-r", staged] + dr.port_args(rel)[0] + dr.TCP_PREFS + ["-T", "fields", "-E", "occurrence=a",
+                                                                            "-e", "frame.number"]
+    for f in fields:
+        args += ["-e", f]
+    _rc, out, _e = env.tshark(args)
+    got = {}
+    for line in out.splitlines():
+        cols = line.split("\t")
+        got[int(cols[0])] = {f: sorted(int(x) for x in c.split(",") if x) for f, c in zip(fields, cols[1:])}
+    p = dr.subprocess.run([env.pcap, "decode", "--json", "-j", "1"] + dr.port_args(rel)[1] + [path],
+                          stdout=dr.subprocess.PIPE, stderr=dr.subprocess.PIPE)
+    want = defaultdict(lambda: defaultdict(list))
+    for line in p.stdout.decode().splitlines():
+        if line.strip():
+            r = json.loads(line)
+            for o in r.get("objects", []):
+                for pt in o.get("points", []):
+                    if "index" in pt:
+                        for f, gs in fields.items():
+                            if o["group"] in gs:
+                                want[r["frame"]][f].append(pt["index"])
+    n = 0
+    for num, vals in got.items():
+        for f in fields:
+            w = sorted(want.get(num, {}).get(f, []))
+            if vals[f] != w:
+                F.fail("%s frame %d: %s = %s, decode --json's points of groups %s: %s" % (rel, num, f, vals[f][:20],
+                                                                                         fields[f], w[:20]))
+            else:
+                n += len(w)
+    F.ok += 1
+    return n
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__)
@@ -302,7 +359,8 @@ def main():
                 F.fail("%s: tree 'No response in capture' = %s, pairing %d" % (rel, v, counts["req"] - counts["answered"]))
             else:
                 F.ok += 1
-            print("%s: %d pairs, %d link-address pairs, %s" % (rel, sum(len(v) for v in srt.values()), len(conv),
+            nidx = check_type_index(env, F, rel, path, staged)
+            print("%s: %d per-type index values, %d pairs, %d link-address pairs, %s" % (rel, nidx, sum(len(v) for v in srt.values()), len(conv),
                                                              dict(counts)))
         # Decode As
         _rc, out, _e = env.tshark(["-G", "decodes"])
