@@ -8,6 +8,7 @@
  *               analyzer with the core, per conversation, results stored
  *               per PDU so every later visit shows the same tree
  *   packet-dnp3kit.c  PDU framing (TCP, UDP, heuristics), trees, Info column
+ *   serial.c    RTAC serial captures: frames split across records
  *   typeindex.c per-point-type index fields (dnp3kit.al.bi.index, ...)
  *   stats.c     the dnp3kit tap, its stats_tree (Statistics > DNP3 (dnp3kit)),
  *               Conversations/Endpoints by link address, SRT, Decode As
@@ -161,6 +162,10 @@ void dk_register_stats(void);
 void dk_register_tables(int proto);
 /* From the hand-off: Decode As (tls.port, rtacser.data). */
 void dk_handoff_tables(void);
+
+/* ---- serial.c: RTAC serial records, frames carried across records ---- */
+void dk_register_serial(int proto);
+void dk_handoff_serial(void);
 
 /* ---- typeindex.c ---- */
 void dk_register_type_index(int proto);

@@ -268,17 +268,16 @@ void dk_register_tables(int proto)
                                               NULL);
     register_conversation_table(proto, TRUE, conv_packet, endp_packet);
     register_srt_table(proto, "dnp3kit", 1, srt_packet, srt_init, NULL);
+    dk_register_serial(proto);
 }
 
 /* Decode As: DNP3 inside TLS (IEEE 1815-2012 clause 7.5 / IEC 62351-3, port
  * 19999, as the built-in), and the payload of SEL RTAC serial captures
- * (LINKTYPE_RTAC_SERIAL, what dnp3-master --serial --pcap writes). A serial
- * record is cut into PDUs like a UDP datagram. */
+ * (LINKTYPE_RTAC_SERIAL, what dnp3-master --serial --pcap writes; serial.c). */
 void dk_handoff_tables(void)
 {
-    dissector_handle_t tcp = find_dissector("dnp3kit.tcp"), udp = find_dissector("dnp3kit.udp");
-    dissector_add_uint_range_with_preference("tls.port", "19999", tcp);
-    dissector_add_for_decode_as("rtacser.data", udp);
+    dissector_add_uint_range_with_preference("tls.port", "19999", find_dissector("dnp3kit.tcp"));
+    dk_handoff_serial();
 }
 
 void dk_register_stats(void)

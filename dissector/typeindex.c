@@ -2,8 +2,9 @@
  * (dnp3.al.bi.index, dnp3.al.ai.event.index, ...): dnp3kit.al.bi.index,
  * dnp3kit.al.bi.static.index, dnp3kit.al.bi.event.index, and .cmnd.index for
  * the output types, so `dnp3kit.al.ai.index == 5` finds analog input 5 and not
- * counter 5. Hidden items beside dnp3kit.al.point.index, added only when a
- * filter, column or visible tree asks (no cost otherwise). */
+ * counter 5. Hidden items beside dnp3kit.al.point.index, added for a visible
+ * tree (-V, -T fields / json, the GUI) or a filter that names them, never
+ * for a summary-only pass. */
 #include "dnp3kit-ws.h"
 
 enum { K_ANY, K_STATIC, K_EVENT, K_CMND, K_KINDS };

@@ -15,7 +15,8 @@
   .cmnd.index ... for bi, dbi, bo, counter, ai, ao, os): per frame, the values
   equal the point indexes decode --json gives for objects of those groups.
 - Decode As: -G decodes lists tls.port 19999; the link frames of
-  clean_session.pcap written here as an RTAC serial capture (LINKTYPE 250)
+  clean_session.pcap written here as RTAC serial captures (LINKTYPE 250; one
+  record per frame, and records of 1, 7 and 100 octets that split frames)
   decode with -d rtacser.data,dnp3kit, and sent here through a real TLS
   session (Python's ssl on memory BIOs, a throw-away openssl certificate, the
   keys logged) written as TCP port 19999 decode with -o tls.keylog_file, to
@@ -180,13 +181,27 @@ def write_pcap(dst, linktype, records):
     os.chmod(dst, 0o644)
 
 
-def rtacser_capture(frames, dst):
-    """Each link frame one RTAC serial record (each record is dissected on its own, see docs/dissector.md)."""
+def rtacser_capture(frames, dst, chunk=0):
+    """The link frames as RTAC serial records: one per frame (chunk 0), or each run of one
+    direction's frames cut into records of chunk octets, so frames are split across records."""
     recs = []
-    for t, from_os, data in frames:
+
+    def rec(t, from_os, data):
         event = 0x02 if from_os else 0x01  # DATA_RX_START from the outstation, DATA_TX_START from the master
         sec, usec = int(t), int(round((t % 1) * 1e6)) % 1000000
         recs.append((t, struct.pack(">IIBBH", sec, usec, event, 0, 0) + data))
+
+    run = []
+    for i, (t, from_os, data) in enumerate(frames):
+        if not chunk:
+            rec(t, from_os, data)
+            continue
+        run.append(data)
+        if i + 1 == len(frames) or frames[i + 1][1] != from_os:
+            octets = b"".join(run)
+            for k in range(0, len(octets), chunk):
+                rec(t, from_os, octets[k:k + chunk])
+            run = []
     write_pcap(dst, 250, recs)
     return len(recs)
 
@@ -371,10 +386,14 @@ def main():
                 F.fail("-G decodes lacks %s" % need)
         staged = env.stage(os.path.join(env.src, "captures", "clean_session.pcap"))
         frames = link_frames(env, staged)
-        ser = os.path.join(env.caps, "clean_session_rtacser.pcap")
-        rtacser_capture(frames, ser)
         runs = [("TCP", staged, [])]
-        runs.append(("rtacser", ser, ["-d", "rtacser.data,dnp3kit"]))
+        for chunk in (0, 1, 7, 100):
+            ser = os.path.join(env.caps, "clean_session_rtacser_%d.pcap" % chunk)
+            nrec = rtacser_capture(frames, ser, chunk)
+            runs.append(("rtacser (%d records of %s octets)" % (nrec, chunk or "one frame's"), ser,
+                         ["-d", "rtacser.data,dnp3kit"]))
+            if chunk == 7:  # the second pass rebuilds the same frames from what the first stored
+                runs.append(("rtacser -2 (%d records of 7 octets)" % nrec, ser, ["-2", "-d", "rtacser.data,dnp3kit"]))
         if shutil.which("openssl"):
             tls = os.path.join(env.caps, "clean_session_tls.pcap")
             keylog = tls_capture(frames, env.tmp, tls)
