@@ -196,10 +196,11 @@ static void link_addresses(const dk_tap_info *ti, guint8 s[2], guint8 d[2], addr
     set_address(dst, at_link, 2, d);
 }
 
-static tap_packet_status conv_packet(void *pct, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data,
-                                     tap_flags_t flags)
+/* One link frame into the Conversations (a pair) or the Endpoints (each end) table. */
+static tap_packet_status link_table_packet(void *tab, packet_info *pinfo, const void *data, tap_flags_t flags,
+                                           bool endpoints)
 {
-    conv_hash_t *hash = pct;
+    conv_hash_t *hash = tab;
     const dk_tap_info *ti = data;
     if (!ti || !ti->has_link)
         return TAP_PACKET_DONT_REDRAW;
@@ -207,25 +208,26 @@ static tap_packet_status conv_packet(void *pct, packet_info *pinfo, epan_dissect
     guint8 s[2], d[2];
     address src, dst;
     link_addresses(ti, s, d, &src, &dst);
-    add_conversation_table_data(hash, &src, &dst, 0, 0, 1, (int)ti->octets, &pinfo->rel_ts, &pinfo->abs_ts,
-                                &conv_info, CONVERSATION_NONE);
+    if (endpoints) {
+        add_endpoint_table_data(hash, &src, 0, TRUE, 1, (int)ti->octets, &endp_info, ENDPOINT_NONE);
+        add_endpoint_table_data(hash, &dst, 0, FALSE, 1, (int)ti->octets, &endp_info, ENDPOINT_NONE);
+    } else {
+        add_conversation_table_data(hash, &src, &dst, 0, 0, 1, (int)ti->octets, &pinfo->rel_ts, &pinfo->abs_ts,
+                                    &conv_info, CONVERSATION_NONE);
+    }
     return TAP_PACKET_REDRAW;
 }
 
-static tap_packet_status endp_packet(void *pit, packet_info *pinfo _U_, epan_dissect_t *edt _U_, const void *data,
+static tap_packet_status conv_packet(void *pct, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data,
                                      tap_flags_t flags)
 {
-    conv_hash_t *hash = pit;
-    const dk_tap_info *ti = data;
-    if (!ti || !ti->has_link)
-        return TAP_PACKET_DONT_REDRAW;
-    hash->flags = flags;
-    guint8 s[2], d[2];
-    address src, dst;
-    link_addresses(ti, s, d, &src, &dst);
-    add_endpoint_table_data(hash, &src, 0, TRUE, 1, (int)ti->octets, &endp_info, ENDPOINT_NONE);
-    add_endpoint_table_data(hash, &dst, 0, FALSE, 1, (int)ti->octets, &endp_info, ENDPOINT_NONE);
-    return TAP_PACKET_REDRAW;
+    return link_table_packet(pct, pinfo, data, flags, false);
+}
+
+static tap_packet_status endp_packet(void *pit, packet_info *pinfo, epan_dissect_t *edt _U_, const void *data,
+                                     tap_flags_t flags)
+{
+    return link_table_packet(pit, pinfo, data, flags, true);
 }
 
 /* ---- Service response time per request function code ---- */

@@ -22,6 +22,7 @@ from collections import defaultdict
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dissector_run as dr  # noqa: E402
+import dissector_tables as dt  # noqa: E402  (run: argv, staging environment)
 
 SHARED = ["GAN-NIDS/dnp3.pcap", "zeek/dnp3.pcap", "suricata-verify/dnp3-eve.pcap",
           "ICS-Security-Tools/dnp3_test_data_part1.pcap", "ICS-Security-Tools/auth_control_challenge_response.pcap",
@@ -81,72 +82,63 @@ def kit_frames(env, rel, path):
     return frames
 
 
-def main():
-    if len(sys.argv) < 3:
-        print(__doc__)
-        return 2
-    env = dr.Env(os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]),
-                 os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else "")
-    F = dr.Fails()
-    try:
-        src = os.path.join(env.src, "dissector", "dnp3kit.colorfilters")
-        rules = read_rules(src)
-        if [n for n, _f in rules] != list(RULES):
-            F.fail("rules in the file %s, the test knows %s" % ([n for n, _f in rules], list(RULES)))
-        clean = env.stage(os.path.join(env.src, "captures", "clean_session.pcap"))
-        for name, flt in rules:
-            rc, _o, err = env.tshark(["-n", "-r", clean, "-c", "1", "-Y", flt], check=False)
-            if rc != 0:
-                F.fail("rule %r: filter %r does not compile: %s" % (name, flt, err.strip()[-300:]))
+def colors(env, F):
+    src = os.path.join(env.src, "dissector", "dnp3kit.colorfilters")
+    rules = read_rules(src)
+    if [n for n, _f in rules] != list(RULES):
+        F.fail("rules in the file %s, the test knows %s" % ([n for n, _f in rules], list(RULES)))
+    clean = env.stage(os.path.join(env.src, "captures", "clean_session.pcap"))
+    for name, flt in rules:
+        rc, _o, err = env.tshark(["-n", "-r", clean, "-c", "1", "-Y", flt], check=False)
+        if rc != 0:
+            F.fail("rule %r: filter %r does not compile: %s" % (name, flt, err.strip()[-300:]))
+        else:
+            F.ok += 1
+    prof = os.path.join(env.home, ".config", "wireshark")
+    os.makedirs(prof, exist_ok=True)
+    shutil.copy(src, os.path.join(prof, "colorfilters"))
+    for root, _d, files in os.walk(os.path.join(env.home, ".config")):
+        os.chmod(root, 0o755)
+        for f in files:
+            os.chmod(os.path.join(root, f), 0o644)
+    caps = dr.captures(env, shared=False)
+    caps += [(rel, os.path.join(env.shared, rel)) for rel in SHARED
+             if env.shared and os.path.exists(os.path.join(env.shared, rel))]
+    used = set()
+    nframes = 0
+    for rel, path in caps:
+        staged = env.stage(path, rel.replace("/", "__"))
+        _rc, out, err = env.tshark(["-2", "--color", "-n", "-r", staged] + dr.port_args(rel)[0] + dr.TCP_PREFS +
+                                   ["-T", "fields", "-e", "frame.number", "-e", "frame.coloring_rule.name",
+                                    "-e", "frame.protocols"])
+        if "colorfilters" in err:
+            F.fail("%s: tshark on the colorfilters file: %s" % (rel, err.strip()[-300:]))
+        kit = kit_frames(env, rel, path)
+        for line in out.splitlines():
+            cols = (line.split("\t") + ["", ""])[:3]
+            num = int(cols[0])
+            r = kit[num]
+            r["dnp3kit"] = "dnp3kit" in cols[2].split(":")
+            want = next((n for n, pred in RULES.items() if pred(r)), "")
+            if (rel, num) in EXPLAINED:
+                if cols[1] == want:
+                    F.fail("%s frame %d: explained difference no longer there" % (rel, num))
+                continue
+            if cols[1] != want:
+                F.fail("%s frame %d: coloured %r, dnp3-pcap's view says %r (%s)" %
+                       (rel, num, cols[1], want, {k: sorted(v) if isinstance(v, set) else v for k, v in r.items()}))
             else:
                 F.ok += 1
-        prof = os.path.join(env.home, ".config", "wireshark")
-        os.makedirs(prof, exist_ok=True)
-        shutil.copy(src, os.path.join(prof, "colorfilters"))
-        for root, _d, files in os.walk(os.path.join(env.home, ".config")):
-            os.chmod(root, 0o755)
-            for f in files:
-                os.chmod(os.path.join(root, f), 0o644)
-        caps = dr.captures(env, shared=False)
-        caps += [(rel, os.path.join(env.shared, rel)) for rel in SHARED
-                 if env.shared and os.path.exists(os.path.join(env.shared, rel))]
-        used = set()
-        nframes = 0
-        for rel, path in caps:
-            staged = env.stage(path, rel.replace("/", "__"))
-            _rc, out, err = env.tshark(["-2", "--color", "-n", "-r", staged] + dr.port_args(rel)[0] + dr.TCP_PREFS +
-                                       ["-T", "fields", "-e", "frame.number", "-e", "frame.coloring_rule.name",
-                                        "-e", "frame.protocols"])
-            if "colorfilters" in err:
-                F.fail("%s: tshark on the colorfilters file: %s" % (rel, err.strip()[-300:]))
-            kit = kit_frames(env, rel, path)
-            for line in out.splitlines():
-                cols = (line.split("\t") + ["", ""])[:3]
-                num = int(cols[0])
-                r = kit[num]
-                r["dnp3kit"] = "dnp3kit" in cols[2].split(":")
-                want = next((n for n, pred in RULES.items() if pred(r)), "")
-                if (rel, num) in EXPLAINED:
-                    if cols[1] == want:
-                        F.fail("%s frame %d: explained difference no longer there" % (rel, num))
-                    continue
-                if cols[1] != want:
-                    F.fail("%s frame %d: coloured %r, dnp3-pcap's view says %r (%s)" %
-                           (rel, num, cols[1], want, {k: sorted(v) if isinstance(v, set) else v for k, v in r.items()}))
-                else:
-                    F.ok += 1
-                    nframes += 1
-                    used.add(cols[1])
-        print("%d frames of %d captures coloured as expected" % (nframes, len(caps)))
-        missing = [n for n in RULES if n not in used]
-        if len(caps) < len(dr.captures(env, shared=False)) + len(SHARED):
-            print("shared captures absent: not every rule can be exercised (%s unused)" % missing)
-        elif missing:
-            F.fail("rules that selected no frame of any capture (untested): %s" % missing)
-        return F.done("colouring rules")
-    finally:
-        env.close()
+                nframes += 1
+                used.add(cols[1])
+    print("%d frames of %d captures coloured as expected" % (nframes, len(caps)))
+    missing = [n for n in RULES if n not in used]
+    if len(caps) < len(dr.captures(env, shared=False)) + len(SHARED):
+        print("shared captures absent: not every rule can be exercised (%s unused)" % missing)
+    elif missing:
+        F.fail("rules that selected no frame of any capture (untested): %s" % missing)
+    return F.done("colouring rules")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(dt.run(__doc__, colors))

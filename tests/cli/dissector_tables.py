@@ -326,97 +326,102 @@ def check_type_index(env, F, rel, path, staged):
     return n
 
 
-def main():
+def run(doc, body):
+    """BUILD_DIR SOURCE_DIR [SHARED_CAPTURES] from argv: body(env, fails) with the staging
+    environment of dissector_run.py, removed afterwards."""
     if len(sys.argv) < 3:
-        print(__doc__)
+        print(doc)
         return 2
     env = dr.Env(os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]),
                  os.path.abspath(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else "")
-    F = dr.Fails()
     try:
-        for cap in CAPTURES:
-            rel, path = resolve(env, cap)
-            if not rel:
-                print("skip %s (no shared captures)" % cap)
-                continue
-            staged = env.stage(path, rel.replace("/", "__"))
-            _rc, out, _e = env.tshark(["-n", "-q", "-r", staged] + dr.port_args(rel)[0] +
-                                      ["-z", "conv,dnp3kit", "-z", "endpoints,dnp3kit", "-z", "dnp3kit,srt",
-                                       "-z", "dnp3kit,tree"])
-            conv, endp = expected_tables(env, staged)
-            got_conv, got_endp = parse_conv(out), parse_endp(out)
-            for what, got, want, same in (("conversations", got_conv, conv, same_conv(got_conv, conv)),
-                                          ("endpoints", got_endp, endp, bool(endp) and got_endp == endp)):
-                if not same:
-                    F.fail("%s: %s (frames, octets) %s, built-in dnp3's link fields give %s" % (rel, what, got, want))
-                else:
-                    F.ok += 1
-            srt, counts = pairing(env, rel, path)
-            got = parse_srt(out)
-            want = {f: (len(v), min(v), max(v), sum(v)) for f, v in srt.items()}
-            if set(got) != set(want):
-                F.fail("%s: SRT rows %s, decode --json pairing %s" % (rel, sorted(got), sorted(want)))
-            for f in sorted(set(got) & set(want)):
-                g, w = got[f], want[f]
-                if g[0] != w[0] or any(abs(a - b) > 2e-6 * max(1, w[0]) for a, b in zip(g[1:], w[1:])):
-                    F.fail("%s: SRT function %d (calls, min, max, sum) %s, pairing %s" % (rel, f, g, w))
-                else:
-                    F.ok += 1
-            for name, key in (("Requests expecting a response", "req"), ("Answered", "answered"),
-                              ("Unsolicited responses", "uns"), ("Responses without a request in capture", "orphan")):
-                v = parse_tree(out, name)
-                if v != counts[key]:
-                    F.fail("%s: tree %r = %s, pairing %d" % (rel, name, v, counts[key]))
-                else:
-                    F.ok += 1
-            v = parse_tree(out, "No response in capture")
-            if v != counts["req"] - counts["answered"]:
-                F.fail("%s: tree 'No response in capture' = %s, pairing %d" % (rel, v, counts["req"] - counts["answered"]))
-            else:
-                F.ok += 1
-            nidx = check_type_index(env, F, rel, path, staged)
-            print("%s: %d per-type index values, %d pairs, %d link-address pairs, %s" % (rel, nidx, sum(len(v) for v in srt.values()), len(conv),
-                                                             dict(counts)))
-        # Decode As
-        _rc, out, _e = env.tshark(["-G", "decodes"])
-        for need in (r"^tls\.port\t19999\tdnp3kit$", r"^tcp\.port\t20000\tdnp3kit$"):
-            if re.search(need, out, re.M):
-                F.ok += 1
-            else:
-                F.fail("-G decodes lacks %s" % need)
-        staged = env.stage(os.path.join(env.src, "captures", "clean_session.pcap"))
-        frames = link_frames(env, staged)
-        runs = [("TCP", staged, [])]
-        for chunk in (0, 1, 7, 100):
-            ser = os.path.join(env.caps, "clean_session_rtacser_%d.pcap" % chunk)
-            nrec = rtacser_capture(frames, ser, chunk)
-            runs.append(("rtacser (%d records of %s octets)" % (nrec, chunk or "one frame's"), ser,
-                         ["-d", "rtacser.data,dnp3kit"]))
-            if chunk == 7:  # the second pass rebuilds the same frames from what the first stored
-                runs.append(("rtacser -2 (%d records of 7 octets)" % nrec, ser, ["-2", "-d", "rtacser.data,dnp3kit"]))
-        if shutil.which("openssl"):
-            tls = os.path.join(env.caps, "clean_session_tls.pcap")
-            keylog = tls_capture(frames, env.tmp, tls)
-            runs.append(("TLS", tls, ["-o", "tls.keylog_file:" + keylog]))
-        else:
-            print("no openssl command: DNP3 over TLS not decoded")
-        funcs = {}
-        for what, p, extra in runs:
-            _rc, out, _e = env.tshark(["-n", "-r", p] + extra + ["-T", "fields", "-e", "dnp3kit.al.func",
-                                                                  "-E", "occurrence=a"])
-            funcs[what] = [x for line in out.splitlines() for x in line.split(",") if x]
-        for what in funcs:
-            if what == "TCP":
-                continue
-            if funcs["TCP"] and funcs[what] == funcs["TCP"]:
-                F.ok += 1
-                print("%s: %d link frames, the same %d function codes as over TCP" % (what, len(frames), len(funcs[what])))
-            else:
-                F.fail("%s (%d link frames): functions %s, over TCP %s" % (what, len(frames), funcs[what], funcs["TCP"]))
-        return F.done("dissector tables (conversations, endpoints, SRT, Decode As)")
+        return body(env, dr.Fails())
     finally:
         env.close()
 
 
+def tables(env, F):
+    for cap in CAPTURES:
+        rel, path = resolve(env, cap)
+        if not rel:
+            print("skip %s (no shared captures)" % cap)
+            continue
+        staged = env.stage(path, rel.replace("/", "__"))
+        _rc, out, _e = env.tshark(["-n", "-q", "-r", staged] + dr.port_args(rel)[0] +
+                                  ["-z", "conv,dnp3kit", "-z", "endpoints,dnp3kit", "-z", "dnp3kit,srt",
+                                   "-z", "dnp3kit,tree"])
+        conv, endp = expected_tables(env, staged)
+        got_conv, got_endp = parse_conv(out), parse_endp(out)
+        for what, got, want, same in (("conversations", got_conv, conv, same_conv(got_conv, conv)),
+                                      ("endpoints", got_endp, endp, bool(endp) and got_endp == endp)):
+            if not same:
+                F.fail("%s: %s (frames, octets) %s, built-in dnp3's link fields give %s" % (rel, what, got, want))
+            else:
+                F.ok += 1
+        srt, counts = pairing(env, rel, path)
+        got = parse_srt(out)
+        want = {f: (len(v), min(v), max(v), sum(v)) for f, v in srt.items()}
+        if set(got) != set(want):
+            F.fail("%s: SRT rows %s, decode --json pairing %s" % (rel, sorted(got), sorted(want)))
+        for f in sorted(set(got) & set(want)):
+            g, w = got[f], want[f]
+            if g[0] != w[0] or any(abs(a - b) > 2e-6 * max(1, w[0]) for a, b in zip(g[1:], w[1:])):
+                F.fail("%s: SRT function %d (calls, min, max, sum) %s, pairing %s" % (rel, f, g, w))
+            else:
+                F.ok += 1
+        for name, key in (("Requests expecting a response", "req"), ("Answered", "answered"),
+                          ("Unsolicited responses", "uns"), ("Responses without a request in capture", "orphan")):
+            v = parse_tree(out, name)
+            if v != counts[key]:
+                F.fail("%s: tree %r = %s, pairing %d" % (rel, name, v, counts[key]))
+            else:
+                F.ok += 1
+        v = parse_tree(out, "No response in capture")
+        if v != counts["req"] - counts["answered"]:
+            F.fail("%s: tree 'No response in capture' = %s, pairing %d" % (rel, v, counts["req"] - counts["answered"]))
+        else:
+            F.ok += 1
+        nidx = check_type_index(env, F, rel, path, staged)
+        print("%s: %d per-type index values, %d pairs, %d link-address pairs, %s" % (rel, nidx, sum(len(v) for v in srt.values()), len(conv),
+                                                         dict(counts)))
+    # Decode As
+    _rc, out, _e = env.tshark(["-G", "decodes"])
+    for need in (r"^tls\.port\t19999\tdnp3kit$", r"^tcp\.port\t20000\tdnp3kit$"):
+        if re.search(need, out, re.M):
+            F.ok += 1
+        else:
+            F.fail("-G decodes lacks %s" % need)
+    staged = env.stage(os.path.join(env.src, "captures", "clean_session.pcap"))
+    frames = link_frames(env, staged)
+    runs = [("TCP", staged, [])]
+    for chunk in (0, 1, 7, 100):
+        ser = os.path.join(env.caps, "clean_session_rtacser_%d.pcap" % chunk)
+        nrec = rtacser_capture(frames, ser, chunk)
+        runs.append(("rtacser (%d records of %s octets)" % (nrec, chunk or "one frame's"), ser,
+                     ["-d", "rtacser.data,dnp3kit"]))
+        if chunk == 7:  # the second pass rebuilds the same frames from what the first stored
+            runs.append(("rtacser -2 (%d records of 7 octets)" % nrec, ser, ["-2", "-d", "rtacser.data,dnp3kit"]))
+    if shutil.which("openssl"):
+        tls = os.path.join(env.caps, "clean_session_tls.pcap")
+        keylog = tls_capture(frames, env.tmp, tls)
+        runs.append(("TLS", tls, ["-o", "tls.keylog_file:" + keylog]))
+    else:
+        print("no openssl command: DNP3 over TLS not decoded")
+    funcs = {}
+    for what, p, extra in runs:
+        _rc, out, _e = env.tshark(["-n", "-r", p] + extra + ["-T", "fields", "-e", "dnp3kit.al.func",
+                                                              "-E", "occurrence=a"])
+        funcs[what] = [x for line in out.splitlines() for x in line.split(",") if x]
+    for what in funcs:
+        if what == "TCP":
+            continue
+        if funcs["TCP"] and funcs[what] == funcs["TCP"]:
+            F.ok += 1
+            print("%s: %d link frames, the same %d function codes as over TCP" % (what, len(frames), len(funcs[what])))
+        else:
+            F.fail("%s (%d link frames): functions %s, over TCP %s" % (what, len(frames), funcs[what], funcs["TCP"]))
+    return F.done("dissector tables (conversations, endpoints, SRT, Decode As)")
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(__doc__, tables))
