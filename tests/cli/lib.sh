@@ -56,14 +56,40 @@ wait_for_line() {
     return 1
 }
 
-# stop_pids PID...: kill each (empty arguments skipped) and wait for it.
+# stop_pids PID...: SIGTERM each (empty arguments skipped) and wait for it - at most
+# 10 s: a process still running then is SIGKILLed with its process group (a `timeout`
+# wrapper's child is in the wrapper's group) and named on a FAIL line. A server that
+# ignores SIGTERM is a defect to report, never a test that hangs until ctest's limit
+# (an orphan holding the test's stdout keeps ctest waiting too).
 stop_pids() {
-    local p
+    local p st end
     for p in "$@"; do
         [ -n "$p" ] || continue
         kill "$p" 2>/dev/null
+        end=$((SECONDS + 10))
+        while :; do
+            st=$(proc_state "$p")
+            case $st in "" | Z) break ;; esac
+            [ "$SECONDS" -lt "$end" ] || break
+            sleep 0.05
+        done
+        case $st in
+        "" | Z) ;;
+        *)
+            echo "FAIL: PID $p ($(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null)) still running 10 s after SIGTERM: killed"
+            kill -KILL -- "-$p" 2>/dev/null
+            kill -KILL "$p" 2>/dev/null
+            stop_pids_failed=1 ;;
+        esac
         wait "$p" 2>/dev/null
     done
+}
+# proc_state PID: the state letter of /proc/PID/stat (R, S, Z, ...), empty when gone
+proc_state() {
+    local s
+    { s=$(< "/proc/$1/stat"); } 2> /dev/null || return 0
+    s=${s##*) }
+    echo "${s%% *}"
 }
 
 # cli_setup BUILD_DIR [pcap] [cmd:NAME]...: the common start of the tests that
@@ -103,6 +129,7 @@ cli_cleanup() {
     ! declare -F cleanup_extra > /dev/null || cleanup_extra
     stop_pids "${pids[@]}" "$simpid" "$server_pid"
     rm -rf "$tmp"
+    [ -z "${stop_pids_failed:-}" ] || exit 1
 }
 bad() { echo "FAIL: $*"; fail=1; }
 FAILM() { bad "$@"; }

@@ -15,8 +15,8 @@ CAP="$SRC/captures/master_session.pcap"
 [ -x "$OS" ] && [ -x "$PCAP" ] || { echo "skip: dnp3-outstation or dnp3-pcap not built"; exit 77; }
 tmp=$(mktemp -d)
 simpid=
-stop_sim() { [ -n "$simpid" ] && kill "$simpid" 2>/dev/null && wait "$simpid" 2>/dev/null; simpid=; }
-trap 'stop_sim; rm -rf "$tmp"' EXIT
+stop_sim() { stop_pids "$simpid"; simpid=; }
+trap 'stop_sim; rm -rf "$tmp"; [ -z "${stop_pids_failed:-}" ] || exit 1' EXIT
 fail=0
 start_sim() {
     start_server "$tmp/sim.log" "$OS" --port 0 "$@"; local ok=$?
