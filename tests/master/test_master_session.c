@@ -1172,6 +1172,59 @@ static void test_other_objects_kept(void **state)
     assert_int_equal(dnp3kit_master_object_field(o, "flags")->v.u, 1);
 }
 
+/* the rest of issue 11's list: a CTO (g51), a security statistic event (g122), a
+ * data set (g87, size-prefixed), a file command status (g70v4) and a virtual
+ * terminal event (g113, the variation is its length) all reach the result */
+static void test_other_objects_kept_more(void **state)
+{
+    (void)state;
+    fx_default();
+    submit_poll();
+    uint8_t b[256];
+    size_t n = resp(b, dnp3kit_app_ctrl(true, true, false, false, last_seq()), DNP3KIT_FC_RESPONSE, 0,
+                    "33 01 07 01  01 02 03 04 05 06"
+                    "7a 01 28 01 00  02 00  01 03 00 4d 00 00 00"
+                    "57 01 5b 01  04 00  aa bb cc dd"
+                    "46 04 5b 01  0d 00  01 00 00 00  00 10 00 00  00 04  07 00  00"
+                    "71 04 17 01 05  41 42 43 44");
+    os_send(b, n);
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].err, DNP3KIT_OK);
+    dnp3kit_master_result *r = &F.done[0].r;
+    assert_int_equal(r->dropped, 0);
+    assert_int_equal(r->undecoded, 0);
+    assert_int_equal(r->nobjects, 5);
+    for (size_t i = 0; i < r->nobjects; i++)
+        assert_non_null(r->objects[i].name);
+    const dnp3kit_master_object *o = obj_of(r, 51, 0);
+    assert_non_null(o);
+    assert_int_equal(dnp3kit_master_object_field(o, "time")->v.u, 0x060504030201ull);
+    o = obj_of(r, 122, 0);
+    assert_non_null(o);
+    assert_true(o->has_index);
+    assert_int_equal(o->index, 2);
+    assert_int_equal(dnp3kit_master_object_field(o, "assoc")->v.u, 3);
+    assert_int_equal(dnp3kit_master_object_field(o, "value")->v.u, 77);
+    o = obj_of(r, 87, 0);
+    assert_non_null(o);
+    assert_int_equal(o->fields[0].octets_len, 4);
+    assert_memory_equal(dnp3kit_master_field_octets(r, &o->fields[0]), "\xaa\xbb\xcc\xdd", 4);
+    o = obj_of(r, 70, 0);
+    assert_non_null(o);
+    assert_int_equal(o->variation, 4);
+    assert_int_equal(dnp3kit_master_object_field(o, "handle")->v.u, 1);
+    assert_int_equal(dnp3kit_master_object_field(o, "file_size")->v.u, 0x1000);
+    assert_int_equal(dnp3kit_master_object_field(o, "max_block")->v.u, 1024);
+    assert_int_equal(dnp3kit_master_object_field(o, "request_id")->v.u, 7);
+    assert_int_equal(dnp3kit_master_object_field(o, "status_code")->v.u, 0);
+    o = obj_of(r, 113, 0);
+    assert_non_null(o);
+    assert_int_equal(o->index, 5);
+    const dnp3kit_master_field *f = dnp3kit_master_object_field(o, "value");
+    assert_int_equal(f->octets_len, 4);
+    assert_memory_equal(dnp3kit_master_field_octets(r, f), "ABCD", 4);
+}
+
 static void test_partial_response_keeps_valid_prefix(void **state)
 {
     (void)state;
@@ -1438,6 +1491,7 @@ int main(void)
         cmocka_unit_test_teardown(test_wrong_fcv_rejected, fx_teardown),
         cmocka_unit_test_teardown(test_confirmed_user_data_fcb, fx_teardown),
         cmocka_unit_test_teardown(test_other_objects_kept, fx_teardown),
+        cmocka_unit_test_teardown(test_other_objects_kept_more, fx_teardown),
         cmocka_unit_test_teardown(test_partial_response_keeps_valid_prefix, fx_teardown),
         cmocka_unit_test_teardown(test_sa_object_too_short_refused, fx_teardown),
         cmocka_unit_test_teardown(test_attribute_overrun_named, fx_teardown),
