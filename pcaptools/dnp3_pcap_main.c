@@ -58,6 +58,10 @@ static void usage(FILE *out)
             "      --layer L          app (default: one record per application fragment)\n"
             "                         or link (one record per link frame)\n"
             "      --max-points N     print at most N points per object header (text)\n"
+            "      --findings         with --json: also a finding record (check's finding\n"
+            "                         object) for each finding no record carries: link,\n"
+            "                         transport, capture and end-of-stream ones (with\n"
+            "                         --layer link, every finding); text always has them\n"
             "\n"
             "exit status: 0 clean, 1 findings at or above --fail-on (check), 2 usage or I/O error,\n"
             "3 a file holds no DNP3 (check, unless --allow-empty).\n"
@@ -77,6 +81,7 @@ typedef struct opts {
     size_t max_points;
     bool progress;
     bool allow_empty;      /* check: a file without DNP3 is not an error */
+    bool finding_records;  /* decode --json: findings outside the records as lines of their own */
 } opts;
 
 static int parse_ports(const char *s, dpc_options *o, bool *ports_set)
@@ -191,38 +196,43 @@ typedef struct check_ctx {
     bool first_finding;
 } check_ctx;
 
+/* A finding as one JSON object (docs/json.md `finding`): an element of check's
+ * "findings" array, and a line of its own in decode --json. */
+static void finding_json(const dnp3kit_out *o, const char *file, const dpe_where *w, const dnp3kit_finding *f)
+{
+    char detail[256], src[64], dst[64];
+    dnp3kit_finding_format(f, detail, sizeof detail);
+    where_addrs(w, src, sizeof src, dst, sizeof dst);
+    json_origin(o, file, w->pkt);
+    dnp3kit_outf(o, ",");
+    if (w->flow) {
+        dnp3kit_outf(o, "\"flow\":%u,\"src\":", w->flow->id);
+        dnp3kit_json_string(o, src, strlen(src));
+        dnp3kit_outf(o, ",\"dst\":");
+        dnp3kit_json_string(o, dst, strlen(dst));
+        dnp3kit_outf(o, ",");
+    }
+    if (w->has_link)
+        dnp3kit_outf(o, "\"link_src\":%u,\"link_dst\":%u,", w->link_src, w->link_dst);
+    dnp3kit_outf(o, "\"layer\":\"%s\",\"severity\":\"%s\",\"name\":\"%s\",",
+                 dnp3kit_layer_name(dnp3kit_finding_layer(f->code)),
+                 dnp3kit_severity_name(dnp3kit_finding_severity(f->code)), dnp3kit_finding_name(f->code));
+    if (f->offset != SIZE_MAX)
+        dnp3kit_outf(o, "\"offset\":%zu,", f->offset);
+    dnp3kit_outf(o, "\"detail\":");
+    dnp3kit_json_string(o, detail, strlen(detail));
+    dnp3kit_outf(o, "}");
+}
+
 static void check_finding(void *ctx, const dpe_where *w, const dnp3kit_finding *f)
 {
     check_ctx *c = ctx;
     if (c->o->quiet)
         return;
-    char detail[256], src[64], dst[64];
-    dnp3kit_finding_format(f, detail, sizeof detail);
-    where_addrs(w, src, sizeof src, dst, sizeof dst);
-    dnp3kit_severity sev = dnp3kit_finding_severity(f->code);
-    const char *layer = dnp3kit_layer_name(dnp3kit_finding_layer(f->code));
     if (c->o->json) {
-        const dnp3kit_out *o = &c->out;
-        dnp3kit_outf(o, "%s\n    ", c->first_finding ? "" : ",");
-        json_origin(o, c->file, w->pkt);
-        dnp3kit_outf(o, ",");
+        dnp3kit_outf(&c->out, "%s\n    ", c->first_finding ? "" : ",");
         c->first_finding = false;
-        if (w->flow) {
-            dnp3kit_outf(o, "\"flow\":%u,\"src\":", w->flow->id);
-            dnp3kit_json_string(o, src, strlen(src));
-            dnp3kit_outf(o, ",\"dst\":");
-            dnp3kit_json_string(o, dst, strlen(dst));
-            dnp3kit_outf(o, ",");
-        }
-        if (w->has_link)
-            dnp3kit_outf(o, "\"link_src\":%u,\"link_dst\":%u,", w->link_src, w->link_dst);
-        dnp3kit_outf(o, "\"layer\":\"%s\",\"severity\":\"%s\",\"name\":\"%s\",", layer, dnp3kit_severity_name(sev),
-                     dnp3kit_finding_name(f->code));
-        if (f->offset != SIZE_MAX)
-            dnp3kit_outf(o, "\"offset\":%zu,", f->offset);
-        dnp3kit_outf(o, "\"detail\":");
-        dnp3kit_json_string(o, detail, strlen(detail));
-        dnp3kit_outf(o, "}");
+        finding_json(&c->out, c->file, w, f);
     } else {
         finding_line(c->file, w, f);
     }
@@ -493,15 +503,25 @@ static void decode_link(void *ctx, const dpe_where *w, const dnp3kit_link_frame 
     }
 }
 
-/* Text: findings that belong to no fragment record (link, transport, capture,
- * end of stream) get a line of their own where they arise, so decode names
- * every finding check names. */
+/* Findings that belong to no fragment record (link, transport, capture, end of
+ * stream; with --layer link, all of them: link records carry none) get a line
+ * of their own where they arise, so decode names every finding check names. In
+ * JSON only with --findings (a finding record, the object check puts in its
+ * "findings"): the documented stream is one record per fragment or frame, and
+ * scripts written against it must not meet other lines unasked. */
 static void decode_finding(void *ctx, const dpe_where *w, const dnp3kit_finding *f)
 {
     decode_ctx *d = ctx;
-    if (d->o->json || (w->in_fragment && !d->o->link_layer))
+    if (w->in_fragment && !d->o->link_layer)
         return;
-    finding_line(d->file, w, f);
+    if (d->o->json) {
+        if (!d->o->finding_records)
+            return;
+        finding_json(&d->out, d->file, w, f);
+        dnp3kit_outf(&d->out, "\n");
+    } else {
+        finding_line(d->file, w, f);
+    }
 }
 
 static int cmd_decode(const opts *o, int nfiles, char **files)
@@ -570,7 +590,7 @@ int main(int argc, char **argv)
     dpe_options_default(&o.eng);
     o.fail_on = DNP3KIT_SEV_ERROR;
     bool ports_set = false;
-    enum { O_JSON = 256, O_FAIL_ON, O_MAX_MESSAGE, O_LAYER, O_MAX_POINTS, O_VERSION, O_ALLOW_EMPTY };
+    enum { O_JSON = 256, O_FAIL_ON, O_MAX_MESSAGE, O_LAYER, O_MAX_POINTS, O_VERSION, O_ALLOW_EMPTY, O_FINDINGS };
     o.eng.threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
     static const struct option longopts[] = {
         {"port", required_argument, NULL, 'p'},
@@ -579,6 +599,7 @@ int main(int argc, char **argv)
         {"fail-on", required_argument, NULL, O_FAIL_ON},
         {"max-message", required_argument, NULL, O_MAX_MESSAGE},
         {"layer", required_argument, NULL, O_LAYER},
+        {"findings", no_argument, NULL, O_FINDINGS},
         {"max-points", required_argument, NULL, O_MAX_POINTS},
         {"quiet", no_argument, NULL, 'q'},
         {"allow-empty", no_argument, NULL, O_ALLOW_EMPTY},
@@ -627,6 +648,9 @@ int main(int argc, char **argv)
             o.eng.max_message = v;
             break;
         }
+        case O_FINDINGS:
+            o.finding_records = true;
+            break;
         case O_LAYER:
             if (!strcmp(optarg, "link")) o.link_layer = true;
             else if (!strcmp(optarg, "app")) o.link_layer = false;
@@ -657,6 +681,11 @@ int main(int argc, char **argv)
     o.progress = isatty(STDERR_FILENO) && !o.quiet;
     if (is_check && o.link_layer) {
         fprintf(stderr, "%s: --layer applies to decode\n", prog);
+        return EXIT_USAGE;
+    }
+    if (o.finding_records && (is_check || !o.json)) {
+        fprintf(stderr, "%s: --findings applies to decode --json (check --json lists every finding; decode's text "
+                        "always shows them)\n", prog);
         return EXIT_USAGE;
     }
     return is_check ? cmd_check(&o, argc - optind, argv + optind) : cmd_decode(&o, argc - optind, argv + optind);

@@ -17,10 +17,33 @@ fail=0
 caps=("$SRC"/captures/*.pcap)
 for c in "${caps[@]}"; do
     "$PCAP" check --json "$c" > "$tmp/check.json"
-    "$PCAP" decode --json "$c" > "$tmp/app.jsonl"
-    "$PCAP" decode --json --layer link "$c" > "$tmp/link.jsonl"
-    V check_document "$tmp/check.json" decode_app_record "$tmp/app.jsonl" decode_link_record "$tmp/link.jsonl" \
-        || { echo "FAIL: $(basename "$c")"; fail=1; }
+    "$PCAP" decode --json "$c" > "$tmp/app0.jsonl"
+    "$PCAP" decode --json --findings "$c" > "$tmp/app.jsonl"
+    "$PCAP" decode --json --findings --layer link "$c" > "$tmp/link.jsonl"
+    V check_document "$tmp/check.json" decode_app_record "$tmp/app0.jsonl" decode_app_line "$tmp/app.jsonl" \
+        decode_link_line "$tmp/link.jsonl" || { echo "FAIL: $(basename "$c")"; fail=1; }
+    # decode --json --findings names every finding check names, at both layers
+    # (issue 9); without --findings, only fragment records
+    python3 - "$tmp/check.json" "$tmp/app.jsonl" "$tmp/link.jsonl" <<'PY' || { echo "FAIL: $(basename "$c"): decode --json and check name different findings"; fail=1; }
+import collections, json, sys
+chk = collections.Counter(f["name"] for fl in json.load(open(sys.argv[1]))["files"] for f in fl["findings"])
+app, link = collections.Counter(), collections.Counter()
+for line in open(sys.argv[2]):
+    r = json.loads(line)
+    if "layer" in r:
+        app[r["name"]] += 1
+    else:
+        app.update(r["findings"])
+for line in open(sys.argv[3]):
+    r = json.loads(line)
+    if "layer" in r:
+        link[r["name"]] += 1
+for name, got in (("decode --json", app), ("decode --json --layer link", link)):
+    if got != chk:
+        print(f"  {name}: {dict(got - chk)} not in check, {dict(chk - got)} missing")
+        sys.exit(1)
+PY
+    ! grep -q '"layer"' "$tmp/app0.jsonl" || { echo "FAIL: $(basename "$c"): finding records without --findings"; fail=1; }
 done
 # several files at once: each record names its own file
 "$PCAP" check --json "${caps[@]}" > "$tmp/all.json"
