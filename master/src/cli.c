@@ -261,6 +261,8 @@ static int parse_args(int argc, char **argv, opts *o)
         UOPT("--retries", 100, o->cfg.retries)
         UOPT("--retry-delay", 3600000, o->cfg.retry_delay_ms)
         UOPT("--keepalive", 86400000, o->cfg.keepalive_ms)
+        UOPT("--link-timeout", 3600000, o->cfg.link_timeout_ms)
+        UOPT("--link-retries", 100, o->cfg.link_retries)
         UOPT("--max-frame", 100000, o->cfg.max_frame_size)
         UOPT("--max-fragment", 10000000, o->cfg.max_fragment_size)
         UOPT("--reaction-window", 86400000, o->cfg.reaction_window_ms)
@@ -344,6 +346,7 @@ static int parse_args(int argc, char **argv, opts *o)
         else if (!strcmp(a, "-vv")) o->verbose += 2;
         else if (!strcmp(a, "--startup")) o->cfg.startup = true;
         else if (!strcmp(a, "--rs485")) o->cfg.serial.rs485 = true;
+        else if (!strcmp(a, "--link-confirm")) o->cfg.link_confirm = true;
         else if (!strcmp(a, "--tls")) o->cfg.tls.enabled = true;
         else if (!strcmp(a, "--clear")) o->clear = true;
         else if (!strcmp(a, "--lan")) o->lan = true;

@@ -106,6 +106,16 @@ struct dnp3kit_master_session {
      * clause 9): once it has sent RESET_LINK_STATES, the FCB it must send next;
      * a frame with the other FCB is its retry of one we took (our ACK was lost). */
     bool sec_reset, sec_fcb;
+    /* Primary link state (cfg.link_confirm, clause 9.2.6): segments waiting for
+     * their CONFIRMED_USER_DATA turn as [length][octets] records in lq; one frame
+     * on the wire at a time, each waiting for the outstation's ACK. */
+    uint8_t *lq;
+    size_t lq_len, lq_off, lq_cap;
+    enum { P_IDLE = 0, P_RESET, P_DATA } pri_wait; /* what the frame on the wire waits an ACK for */
+    bool pri_reset, pri_fcb;  /* the outstation's link was reset; FCB of the next new frame */
+    uint32_t pri_tries;       /* sends of the frame on the wire */
+    uint32_t pri_nacks;       /* NACKs since the segment at lq_off first went */
+    uint64_t pri_deadline;
     uint64_t ka_deadline;
     reaction react[R_COUNT];
     uint64_t uns_confirm_ms; /* last confirm of the remembered unsolicited response */
@@ -233,6 +243,9 @@ void dnp3kit_master_config_default(dnp3kit_master_config *c)
     c->reaction_window_ms = 5000;
     c->reaction_attempts = 3;
     c->max_requests_per_s = 100;
+    c->link_confirm = false;
+    c->link_timeout_ms = 1000;
+    c->link_retries = 2;
 }
 
 int dnp3kit_master_config_validate(const dnp3kit_master_config *c, dnp3kit_error_detail *err)
@@ -302,6 +315,10 @@ int dnp3kit_master_config_validate(const dnp3kit_master_config *c, dnp3kit_error
         return detail_msg(d, "max requests per second %" PRIu32 ": must be 0 (no cap) to 1000000",
                           c->max_requests_per_s),
                DNP3KIT_ERR_ARG;
+    if (c->link_confirm && (c->link_timeout_ms < 1 || c->link_timeout_ms > 3600000))
+        return detail_msg(d, "link timeout %" PRIu32 " ms: must be 1-3600000", c->link_timeout_ms), DNP3KIT_ERR_ARG;
+    if (c->link_confirm && c->link_retries > 100)
+        return detail_msg(d, "link retries %" PRIu32 ": must be 0-100", c->link_retries), DNP3KIT_ERR_ARG;
     dnp3kit_error_detail_clear(d);
     return DNP3KIT_OK;
 }
@@ -337,9 +354,32 @@ static int put_frame(dnp3kit_master_session *s, uint8_t ctrl, const uint8_t *use
     return DNP3KIT_OK;
 }
 
+/* link_confirm: room for n more octets of records in lq. */
+static bool lq_room(dnp3kit_master_session *s, size_t n)
+{
+    if (s->lq_off == s->lq_len)
+        s->lq_off = s->lq_len = 0;
+    if (s->lq_len + n > s->lq_cap && s->lq_off > 0) {
+        memmove(s->lq, s->lq + s->lq_off, s->lq_len - s->lq_off);
+        s->lq_len -= s->lq_off;
+        s->lq_off = 0;
+    }
+    return s->lq_len + n <= s->lq_cap;
+}
+
+static void link_pump(dnp3kit_master_session *s);
+
 static int emit_segment(void *user, const uint8_t *seg, size_t len)
 {
     dnp3kit_master_session *s = user;
+    if (s->cfg.link_confirm) {
+        if (len > DNP3KIT_LINK_MAX_USER || !lq_room(s, len + 1))
+            return DNP3KIT_ERR_BUFFER;
+        s->lq[s->lq_len++] = (uint8_t)len;
+        memcpy(s->lq + s->lq_len, seg, len);
+        s->lq_len += len;
+        return DNP3KIT_OK;
+    }
     /* DIR=1 (from the master), PRM=1, unconfirmed user data (clause 9.2.4.1.3; TCP practice). */
     return put_frame(s, dnp3kit_link_ctrl(true, true, false, false, DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA), seg,
                      len);
@@ -348,11 +388,15 @@ static int emit_segment(void *user, const uint8_t *seg, size_t len)
 static int send_fragment(dnp3kit_master_session *s, const uint8_t *frag, size_t len)
 {
     size_t frames = len / (s->cfg.max_frame_size - 1) + 1;
-    if (!tx_room(s, frames * DNP3KIT_LINK_MAX_FRAME))
+    if (s->cfg.link_confirm ? !lq_room(s, frames * (DNP3KIT_LINK_MAX_USER + 1))
+                            : !tx_room(s, frames * DNP3KIT_LINK_MAX_FRAME))
         return DNP3KIT_ERR_BUFFER;
     if (s->cb.on_fragment)
         s->cb.on_fragment(s->user, true, frag, len);
-    return dnp3kit_transport_segment(frag, len, s->cfg.max_frame_size - 1, &s->tseq, emit_segment, s);
+    int r = dnp3kit_transport_segment(frag, len, s->cfg.max_frame_size - 1, &s->tseq, emit_segment, s);
+    if (r >= 0)
+        link_pump(s);
+    return r;
 }
 
 static void send_confirm(dnp3kit_master_session *s, uint8_t seq, bool uns)
@@ -1189,6 +1233,115 @@ static void on_fragment(dnp3kit_master_session *s, const uint8_t *frag, size_t l
     on_response(s, &h, frag, len, valid);
 }
 
+/* ---- primary link layer with confirms (cfg.link_confirm; IEEE 1815 clause 9.2.6) ---- */
+
+static bool link_busy(const dnp3kit_master_session *s)
+{
+    return s->cfg.link_confirm && (s->pri_wait != P_IDLE || s->lq_off != s->lq_len);
+}
+
+static void link_clear(dnp3kit_master_session *s)
+{
+    s->lq_off = s->lq_len = 0;
+    s->pri_wait = P_IDLE;
+    s->pri_reset = false;
+    s->pri_tries = s->pri_nacks = 0;
+}
+
+/* (Re)send what lq's head needs: RESET_LINK_STATES until the outstation's link is
+ * reset, then the segment as CONFIRMED_USER_DATA with the current FCB (a repeat
+ * keeps it: the secondary takes it once, clause 9.2.6.3). */
+static void link_send(dnp3kit_master_session *s)
+{
+    int r;
+    if (!s->pri_reset) {
+        r = put_frame(s, dnp3kit_link_ctrl(true, true, false, false, DNP3KIT_LINK_PRI_RESET_LINK_STATES), NULL, 0);
+        s->pri_wait = P_RESET;
+        if (r == DNP3KIT_OK)
+            s->stats.link_resets++;
+    } else {
+        const uint8_t *rec = s->lq + s->lq_off;
+        r = put_frame(s, dnp3kit_link_ctrl(true, true, s->pri_fcb, true, DNP3KIT_LINK_PRI_CONFIRMED_USER_DATA), rec + 1,
+                      rec[0]);
+        s->pri_wait = P_DATA;
+        if (r == DNP3KIT_OK) {
+            s->stats.link_frames++;
+            if (s->pri_tries > 0)
+                s->stats.link_repeats++;
+        }
+    }
+    /* no room in tx (cannot happen with one frame on the wire): the timeout sends again */
+    s->pri_tries++;
+    s->pri_deadline = s->now + s->cfg.link_timeout_ms;
+}
+
+static void link_pump(dnp3kit_master_session *s)
+{
+    if (!s->cfg.link_confirm || !s->connected || s->pri_wait != P_IDLE || s->lq_off == s->lq_len)
+        return;
+    s->pri_tries = 0;
+    link_send(s);
+}
+
+/* The outstation's link did not confirm: what waits in lq is dropped, the link is
+ * reset again before the next frame, and the request in flight fails naming it. */
+static void link_fail(dnp3kit_master_session *s, bool nack)
+{
+    const char *fr = s->pri_wait == P_RESET ? "RESET_LINK_STATES" : "CONFIRMED_USER_DATA";
+    uint32_t tries = s->pri_tries, nacks = s->pri_nacks;
+    link_clear(s);
+    task *t = s->head;
+    if (!t || t->st != T_WAIT_RESP)
+        return;
+    dnp3kit_error_detail d;
+    fail_detail(s, t, &d, nack ? DNP3KIT_ERR_PROTOCOL : DNP3KIT_ERR_TIMEOUT);
+    d.timeout_s = s->cfg.link_timeout_ms / 1000.0;
+    const char *what = t->rq.type == DNP3KIT_TASK_LINK_STATUS ? "REQUEST_LINK_STATUS" : func_name(t->func);
+    char cause[160];
+    explain_silence(s, t, cause, sizeof cause);
+    if (nack)
+        detail_msg(&d, "%s (%s request) to %s answered with NACK %" PRIu32 " times: the outstation's link layer "
+                   "refuses it%s", fr, what, s->peer, nacks, cause);
+    else
+        detail_msg(&d, "no link-layer ACK to %s (%s request) from %s within %.3f s (%" PRIu32 " attempt%s)%s", fr,
+                   what, s->peer, d.timeout_s, tries, tries == 1 ? "" : "s", cause);
+    finish(s, d.code, &d);
+}
+
+/* The outstation's ACK or NACK to the frame on the wire. */
+static void link_answer(dnp3kit_master_session *s, uint8_t func)
+{
+    if (func == DNP3KIT_LINK_SEC_ACK) {
+        if (s->pri_wait == P_RESET) {
+            s->pri_reset = true;
+            s->pri_fcb = true; /* the first frame after a reset has FCB=1 */
+        } else {
+            s->lq_off += 1 + (size_t)s->lq[s->lq_off];
+            s->pri_fcb = !s->pri_fcb;
+            s->pri_nacks = 0;
+        }
+        s->pri_wait = P_IDLE;
+        s->pri_tries = 0;
+        if (s->lq_off == s->lq_len) {
+            s->lq_off = s->lq_len = 0;
+            /* the request is delivered: its response timeout runs from now */
+            if (s->head && s->head->st == T_WAIT_RESP)
+                s->head->deadline = s->now + s->cfg.response_timeout_ms;
+        }
+        link_pump(s);
+        return;
+    }
+    /* NACK: the secondary has no reset link (it restarted, or never was): reset, then the same frame */
+    s->stats.link_nacks++;
+    if (++s->pri_nacks > s->cfg.link_retries) {
+        link_fail(s, true);
+        return;
+    }
+    s->pri_reset = false;
+    s->pri_tries = 0;
+    link_send(s);
+}
+
 /* FCV of a primary frame: set for the functions that use the frame count (TEST_LINK_STATES,
  * CONFIRMED_USER_DATA), clear for the others (IEEE 1815 table 9-1). */
 static bool link_wants_fcv(uint8_t func)
@@ -1265,7 +1418,12 @@ static void on_link_frame(dnp3kit_master_session *s, const dnp3kit_link_frame *f
             on_fragment(s, msg, mlen);
         return;
     }
-    /* Secondary: the answer to our REQUEST_LINK_STATUS. */
+    /* Secondary: the ACK/NACK to our confirmed frame, or the answer to our REQUEST_LINK_STATUS. */
+    if (s->cfg.link_confirm && s->pri_wait != P_IDLE &&
+        (f->func == DNP3KIT_LINK_SEC_ACK || f->func == DNP3KIT_LINK_SEC_NACK)) {
+        link_answer(s, f->func);
+        return;
+    }
     task *t = s->head;
     if (t && t->rq.type == DNP3KIT_TASK_LINK_STATUS && t->st == T_WAIT_RESP) {
         if (f->func == DNP3KIT_LINK_SEC_LINK_STATUS) {
@@ -1296,12 +1454,17 @@ dnp3kit_master_session *dnp3kit_master_session_new(const dnp3kit_master_config *
         /* one maximal fragment in frames, plus link answers and confirms */
         s->tx_cap = (cfg->max_fragment_size / (cfg->max_frame_size - 1) + 2) * DNP3KIT_LINK_MAX_FRAME + 1024;
         s->tx = malloc(s->tx_cap);
+        if (cfg->link_confirm) {
+            s->lq_cap = (cfg->max_fragment_size / (cfg->max_frame_size - 1) + 2) * (DNP3KIT_LINK_MAX_USER + 1) + 1024;
+            s->lq = malloc(s->lq_cap);
+        }
     }
-    if (!s || !s->rabuf || !s->frag || !s->tx) {
+    if (!s || !s->rabuf || !s->frag || !s->tx || (cfg->link_confirm && !s->lq)) {
         if (s) {
             free(s->rabuf);
             free(s->frag);
             free(s->tx);
+            free(s->lq);
             free(s);
         }
         if (err) {
@@ -1337,6 +1500,7 @@ void dnp3kit_master_session_free(dnp3kit_master_session *s)
     free(s->rabuf);
     free(s->frag);
     free(s->tx);
+    free(s->lq);
     free(s);
 }
 
@@ -1352,6 +1516,7 @@ void dnp3kit_master_session_connected(dnp3kit_master_session *s, uint64_t now_ms
     s->want_close = false;
     s->ka_wait = false;
     s->sec_reset = false;
+    link_clear(s); /* a new connection: RESET_LINK_STATES before the first confirmed frame */
     s->last_rx = now_ms;
     s->tx_len = s->tx_off = 0;
     dnp3kit_link_parser_init(&s->lp);
@@ -1405,6 +1570,7 @@ void dnp3kit_master_session_closed(dnp3kit_master_session *s, uint64_t now_ms)
     s->ka_wait = false;
     s->tx_len = s->tx_off = 0;
     s->junk = 0;
+    link_clear(s);
     dnp3kit_link_parser_reset(&s->lp, &s->sink);
     dnp3kit_reassembler_finish(&s->ra, &s->sink);
     dnp3kit_reassembler_reset(&s->ra);
@@ -1471,7 +1637,18 @@ void dnp3kit_master_session_tick(dnp3kit_master_session *s, uint64_t now_ms)
 {
     s->now = now_ms;
     task *t = s->head;
-    if (t && t->st == T_WAIT_RESP && now_ms >= t->deadline) {
+    if (s->cfg.link_confirm && s->connected && s->pri_wait != P_IDLE && now_ms >= s->pri_deadline &&
+        s->tx_off == s->tx_len) {
+        if (s->pri_tries <= s->cfg.link_retries)
+            link_send(s); /* the same frame, the same FCB */
+        else
+            link_fail(s, false);
+        kick(s);
+        return;
+    }
+    if (link_busy(s)) {
+        /* the response timeout waits until the request is delivered */
+    } else if (t && t->st == T_WAIT_RESP && now_ms >= t->deadline) {
         attempt_failed(s, t, DNP3KIT_ERR_TIMEOUT);
     } else if (t && t->st == T_WAIT_RETRY && now_ms >= t->deadline) {
         t->st = T_QUEUED;
@@ -1606,7 +1783,12 @@ void dnp3kit_master_session_sent(dnp3kit_master_session *s, size_t n)
         n = s->tx_len - s->tx_off;
     s->tx_off += n;
     if (s->tx_off == s->tx_len) {
-        if (s->head && s->head->st == T_WAIT_RESP)
+        if (s->cfg.link_confirm && s->pri_wait != P_IDLE)
+            s->pri_deadline = s->now + s->cfg.link_timeout_ms; /* the link timeout runs from the last octet out */
+        /* every octet of the request out: with link confirms, its last frame (sent, maybe not acknowledged) */
+        if (s->head && s->head->st == T_WAIT_RESP &&
+            (!link_busy(s) ||
+             (s->pri_wait == P_DATA && s->lq_off + 1 + (size_t)s->lq[s->lq_off] == s->lq_len)))
             s->head->sent_all = true;
         s->tx_off = s->tx_len = 0;
         kick(s);
@@ -1616,9 +1798,11 @@ void dnp3kit_master_session_sent(dnp3kit_master_session *s, size_t n)
 uint64_t dnp3kit_master_session_next_timer(const dnp3kit_master_session *s)
 {
     uint64_t t = UINT64_MAX;
-    if (s->connected && s->head && s->head->st == T_QUEUED)
+    if (link_busy(s) && s->connected && s->pri_wait != P_IDLE)
+        t = s->pri_deadline; /* the response timeout waits for the ACK */
+    else if (s->connected && s->head && s->head->st == T_QUEUED)
         return rate_ready(s);
-    if (s->head && (s->head->st == T_WAIT_RESP || s->head->st == T_WAIT_RETRY))
+    else if (s->head && (s->head->st == T_WAIT_RESP || s->head->st == T_WAIT_RETRY))
         t = s->head->deadline;
     if (s->connected && s->cfg.keepalive_ms) {
         uint64_t k = s->ka_wait ? s->ka_deadline : s->last_rx + s->cfg.keepalive_ms;
@@ -1684,7 +1868,7 @@ static size_t result_memory(const dnp3kit_master_result *r)
 
 size_t dnp3kit_master_session_memory(const dnp3kit_master_session *s)
 {
-    size_t n = sizeof *s + 2 * (size_t)s->cfg.max_fragment_size + s->tx_cap + result_memory(&s->uns);
+    size_t n = sizeof *s + 2 * (size_t)s->cfg.max_fragment_size + s->tx_cap + s->lq_cap + result_memory(&s->uns);
     for (const task *t = s->head; t; t = t->next)
         n += sizeof *t + result_memory(&t->res);
     return n;

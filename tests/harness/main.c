@@ -107,6 +107,9 @@ static void usage(FILE *f)
             "                       [--any-address] [--files DIR [--file-auth USER:PASS] [--files-bad-names]]\n"
             "                       [--serial DEVICE[:BAUD[,8N1]] | --pty]  (a serial line instead of TCP;\n"
             "                       --pty creates a pseudo-terminal and prints its path)\n"
+            "                       (link layer, IEEE 1815 clause 9: RESET_LINK_STATES and CONFIRMED_USER_DATA\n"
+            "                       are acknowledged; a repeat with the last frame's FCB is acknowledged and\n"
+            "                       not processed again; --fault drop-link-ack:N drops the Nth ACK)\n"
             "                       [--connect HOST:PORT]  (dial out to a listening master, redialling\n"
             "                       with back-off; each address announces itself with REQUEST_LINK_STATUS)\n"
             "--max-connections N: TCP connections held at once (default 4096); a new one beyond them\n"
@@ -1125,6 +1128,18 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, "dnp3-outstation: %llu requests (%llu of them confirms), %llu link frames received\n", req, conf,
             frames);
+    unsigned long long lr = 0, lt = 0, lrep = 0, ld = 0;
+    for (size_t i = 0; i < S.nos; i++) {
+        lr += S.os[i].link_resets;
+        lt += S.os[i].link_taken;
+        lrep += S.os[i].link_repeats;
+        ld += S.os[i].link_acks_dropped;
+    }
+    if (lr || lt)
+        fprintf(stderr,
+                "dnp3-outstation: link: %llu RESET_LINK_STATES, %llu CONFIRMED_USER_DATA taken, %llu repeats "
+                "acknowledged and not processed again, %llu ACKs dropped (fault)\n",
+                lr, lt, lrep, ld);
     for (size_t i = 0; i < S.nos; i++)
         dnp3kit_outstation_free(&S.os[i]);
     master_tls_ctx_free(S.tls);

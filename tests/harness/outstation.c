@@ -106,6 +106,7 @@ int dnp3kit_os_fault_parse(const char *s, dnp3kit_os_fault *f)
         {"keep-iin", DNP3KIT_FAULT_KEEP_IIN, DNP3KIT_IIN_DEVICE_RESTART | DNP3KIT_IIN_NEED_TIME},
         {"wrong-fcv", DNP3KIT_FAULT_WRONG_FCV, 0},  {"wrong-address", DNP3KIT_FAULT_WRONG_ADDRESS, 0},
         {"endless-octets", DNP3KIT_FAULT_ENDLESS_OCTETS, 0}, {"slow-octets", DNP3KIT_FAULT_SLOW_OCTETS, 1000},
+        {"drop-link-ack", DNP3KIT_FAULT_DROP_LINK_ACK, 1},
     };
     memset(f, 0, sizeof *f);
     char buf[128];
@@ -1540,6 +1541,7 @@ void dnp3kit_outstation_on_frame(dnp3kit_outstation *os, const dnp3kit_link_fram
     case DNP3KIT_LINK_PRI_RESET_LINK_STATES:
         os->link_reset = true;
         os->expect_fcb = true;
+        os->link_resets++;
         if (!bcast)
             link_reply(os, f->src, DNP3KIT_LINK_SEC_ACK);
         return;
@@ -1564,11 +1566,23 @@ void dnp3kit_outstation_on_frame(dnp3kit_outstation *os, const dnp3kit_link_fram
                 link_reply(os, f->src, DNP3KIT_LINK_SEC_NACK);
             return;
         }
-        if (!bcast)
-            link_reply(os, f->src, DNP3KIT_LINK_SEC_ACK);
-        if (f->fcb != os->expect_fcb)
-            return; /* a repeat of the frame already acknowledged */
+        if (f->fcb != os->expect_fcb) {
+            /* a repeat of the frame already taken (our ACK was lost): acknowledged, not processed again */
+            os->link_repeats++;
+            if (!bcast)
+                link_reply(os, f->src, DNP3KIT_LINK_SEC_ACK);
+            return;
+        }
         os->expect_fcb = !os->expect_fcb;
+        os->link_taken++;
+        bool drop = false;
+        for (unsigned k = 0; k < os->cfg.nfaults; k++)
+            if (os->cfg.faults[k].kind == DNP3KIT_FAULT_DROP_LINK_ACK && os->cfg.faults[k].arg == os->link_taken)
+                drop = true;
+        if (drop)
+            os->link_acks_dropped++;
+        else if (!bcast)
+            link_reply(os, f->src, DNP3KIT_LINK_SEC_ACK);
         break;
     case DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA:
         break;

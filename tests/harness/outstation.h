@@ -61,6 +61,7 @@ typedef enum dnp3kit_os_fault_kind {
     /* stream faults, applied by the socket loop (main.c) to a whole connection */
     DNP3KIT_FAULT_ENDLESS_OCTETS, /* after the first octets received: garbage without end, no responses */
     DNP3KIT_FAULT_SLOW_OCTETS,    /* every octet sent alone, arg ms (default 1000) after the previous one */
+    DNP3KIT_FAULT_DROP_LINK_ACK,  /* the ACK to the arg-th (default 1st) CONFIRMED_USER_DATA taken is not sent */
 } dnp3kit_os_fault_kind;
 
 
@@ -216,6 +217,9 @@ typedef struct dnp3kit_outstation {
 
     /* counters */
     uint64_t requests, bad_requests, frames_in;
+    /* link layer (clause 9): RESET_LINK_STATES received, CONFIRMED_USER_DATA taken, repeats
+     * (FCB of the last one taken) acknowledged but not processed again, ACKs dropped by the fault */
+    uint64_t link_resets, link_taken, link_repeats, link_acks_dropped;
     uint64_t confirms;          /* CONFIRM fragments among the requests */
 } dnp3kit_outstation;
 

@@ -33,6 +33,7 @@ typedef struct fx {
     size_t req_len[32];
     size_t nreq;
     int link_funcs[32]; /* non-user-data link frames the master sent (func | prm << 8) */
+    uint8_t link_ctrl[32]; /* ... their control octets */
     size_t nlink;
     done_rec done[16];
     size_t ndone;
@@ -150,7 +151,14 @@ static void drain(void)
             assert_true(fr.dir);
             assert_int_equal(fr.dst, OS_ADDR);
             assert_int_equal(fr.src, M_ADDR);
-            if (fr.func == DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA && fr.prm) {
+            if ((fr.func == DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA ||
+                 (fr.func == DNP3KIT_LINK_PRI_CONFIRMED_USER_DATA && F.cfg.link_confirm)) &&
+                fr.prm) {
+                if (fr.func == DNP3KIT_LINK_PRI_CONFIRMED_USER_DATA) {
+                    assert_true(F.nlink < 32);
+                    F.link_ctrl[F.nlink] = fr.ctrl;
+                    F.link_funcs[F.nlink++] = fr.func | 0x100;
+                }
                 const uint8_t *msg;
                 size_t ml;
                 if (dnp3kit_reassembler_push(&F.ra, fr.user, fr.user_len, &msg, &ml, NULL) == 1) {
@@ -165,6 +173,7 @@ static void drain(void)
                 }
             } else {
                 assert_true(F.nlink < 32);
+                F.link_ctrl[F.nlink] = fr.ctrl;
                 F.link_funcs[F.nlink++] = fr.func | (fr.prm ? 0x100 : 0);
             }
         }
@@ -1023,6 +1032,92 @@ static void send_confirmed(bool fcb, uint8_t seq)
     send_frame(DNP3KIT_LINK_PRI_CONFIRMED_USER_DATA, fcb, true, seq, 0);
 }
 
+/* The outstation's link answer (ACK, NACK) to the master's frame. */
+static void os_link_answer(uint8_t func)
+{
+    uint8_t fr[16];
+    int n = dnp3kit_link_build(dnp3kit_link_ctrl(false, false, false, false, func), M_ADDR, OS_ADDR, NULL, 0, fr,
+                               sizeof fr);
+    dnp3kit_master_session_recv(F.s, fr, (size_t)n, F.now);
+    drain();
+}
+
+#define PRI(func) (0x100 | DNP3KIT_LINK_PRI_##func)
+#define CTRL_CUD(fcb) dnp3kit_link_ctrl(true, true, fcb, true, DNP3KIT_LINK_PRI_CONFIRMED_USER_DATA)
+
+/* cfg.link_confirm (IEEE 1815 clause 9.2.6): RESET_LINK_STATES first, then
+ * CONFIRMED_USER_DATA with FCB 1, 0 ...; each waits for its ACK; a link timeout
+ * sends the same frame again; a NACK resets the link and sends it again; the
+ * response timeout runs from the ACK; too many timeouts or NACKs fail the task. */
+static void test_link_confirm_primary(void **state)
+{
+    (void)state;
+    dnp3kit_master_config c;
+    setup_cfg(&c);
+    c.link_confirm = true;
+    c.link_timeout_ms = 200;
+    c.link_retries = 1;
+    c.retries = 0;
+    fx_start(&c);
+    submit_poll();
+    assert_int_equal(F.nlink, 1);
+    assert_int_equal(F.link_funcs[0], PRI(RESET_LINK_STATES));
+    advance(150); /* nothing new before the link timeout */
+    assert_int_equal(F.nlink, 1);
+    os_link_answer(DNP3KIT_LINK_SEC_ACK);
+    assert_int_equal(F.nlink, 2);
+    assert_int_equal(F.link_ctrl[1], CTRL_CUD(true));
+    assert_int_equal(last_func(), DNP3KIT_FC_READ);
+    /* NACK (the outstation restarted): reset again, then the same frame with FCB 1 */
+    os_link_answer(DNP3KIT_LINK_SEC_NACK);
+    assert_int_equal(F.link_funcs[2], PRI(RESET_LINK_STATES));
+    os_link_answer(DNP3KIT_LINK_SEC_ACK);
+    assert_int_equal(F.link_ctrl[3], CTRL_CUD(true));
+    /* no ACK: after the link timeout the same frame, FCB 1 again */
+    advance(200);
+    assert_int_equal(F.nlink, 5);
+    assert_int_equal(F.link_ctrl[4], CTRL_CUD(true));
+    os_link_answer(DNP3KIT_LINK_SEC_ACK);
+    /* the response timeout (1000 ms) runs from the ACK: 900 ms later still waiting */
+    advance(900);
+    assert_int_equal(F.ndone, 0);
+    answer_null(0);
+    assert_int_equal(F.ndone, 1);
+    assert_int_equal(F.done[0].err, DNP3KIT_OK);
+    /* the next request: FCB 0 */
+    submit_poll();
+    assert_int_equal(F.link_ctrl[5], CTRL_CUD(false));
+    os_link_answer(DNP3KIT_LINK_SEC_ACK);
+    answer_null(0);
+    assert_int_equal(F.ndone, 2);
+    dnp3kit_master_stats st;
+    dnp3kit_master_session_stats(F.s, &st);
+    assert_int_equal(st.link_resets, 2);
+    assert_int_equal(st.link_frames, 4);
+    assert_int_equal(st.link_repeats, 1);
+    assert_int_equal(st.link_nacks, 1);
+    /* silent: 1 + link_retries sends, then the task fails naming the link layer */
+    submit_poll();
+    assert_int_equal(F.link_ctrl[6], CTRL_CUD(true));
+    advance(200);
+    assert_int_equal(F.link_ctrl[7], CTRL_CUD(true));
+    advance(200);
+    assert_int_equal(F.ndone, 3);
+    assert_int_equal(F.done[2].err, DNP3KIT_ERR_TIMEOUT);
+    assert_non_null(strstr(F.done[2].d.message, "no link-layer ACK to CONFIRMED_USER_DATA (READ request)"));
+    assert_non_null(strstr(F.done[2].d.message, "(2 attempts)"));
+    /* ... and the next frame resets the link again; NACKs beyond link_retries fail it */
+    submit_poll();
+    assert_int_equal(F.link_funcs[8], PRI(RESET_LINK_STATES));
+    os_link_answer(DNP3KIT_LINK_SEC_ACK);
+    os_link_answer(DNP3KIT_LINK_SEC_NACK);
+    os_link_answer(DNP3KIT_LINK_SEC_ACK);
+    os_link_answer(DNP3KIT_LINK_SEC_NACK);
+    assert_int_equal(F.ndone, 4);
+    assert_int_equal(F.done[3].err, DNP3KIT_ERR_PROTOCOL);
+    assert_non_null(strstr(F.done[3].d.message, "answered with NACK 2 times"));
+}
+
 static void test_wrong_fcv_rejected(void **state)
 {
     (void)state;
@@ -1490,6 +1585,7 @@ int main(void)
         cmocka_unit_test_teardown(test_request_rate_cap, fx_teardown),
         cmocka_unit_test_teardown(test_wrong_fcv_rejected, fx_teardown),
         cmocka_unit_test_teardown(test_confirmed_user_data_fcb, fx_teardown),
+        cmocka_unit_test_teardown(test_link_confirm_primary, fx_teardown),
         cmocka_unit_test_teardown(test_other_objects_kept, fx_teardown),
         cmocka_unit_test_teardown(test_other_objects_kept_more, fx_teardown),
         cmocka_unit_test_teardown(test_partial_response_keeps_valid_prefix, fx_teardown),

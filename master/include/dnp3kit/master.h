@@ -132,6 +132,14 @@ typedef struct dnp3kit_master_config {
                                      REQUEST_LINK_STATUS, confirms of unsolicited responses, link answers):
                                      sustained rate with bursts of as many; 0 = no cap; default 100 */
     dnp3kit_tls_config tls;       /* TCP and TCP_LISTEN: TLS when tls.enabled */
+    /* Link-layer confirms (IEEE 1815 clause 9; for serial lines, any transport): the master's user data go
+     * as CONFIRMED_USER_DATA (FCV=1, FCB alternating from 1), after a RESET_LINK_STATES on each new
+     * connection; each frame waits for the outstation's ACK and is sent again with the same FCB after
+     * link_timeout_ms, at most link_retries more times; a NACK resets the link and sends the frame again.
+     * The response timeout runs from the ACK of the request's last frame. Default off (unconfirmed). */
+    bool link_confirm;
+    uint32_t link_timeout_ms;     /* wait for a link ACK; 1-3600000, default 1000 */
+    uint32_t link_retries;        /* more sends of an unacknowledged frame; 0-100, default 2 */
 } dnp3kit_master_config;
 
 void dnp3kit_master_config_default(dnp3kit_master_config *cfg);
@@ -342,6 +350,10 @@ typedef struct dnp3kit_master_stats {
     uint64_t iin_stuck;       /* session_iin_stuck findings: reactions the outstation ignored */
     uint64_t frames_repeated; /* CONFIRMED_USER_DATA repeated with the FCB of the last one taken (after the
                                  outstation's RESET_LINK_STATES): acknowledged again, not taken twice */
+    uint64_t link_resets;     /* RESET_LINK_STATES sent (link_confirm) */
+    uint64_t link_frames;     /* CONFIRMED_USER_DATA sent, repeats included (link_confirm) */
+    uint64_t link_repeats;    /* ... of them repeats after a link timeout (same FCB) */
+    uint64_t link_nacks;      /* NACKs received to our RESET_LINK_STATES / CONFIRMED_USER_DATA */
 } dnp3kit_master_stats;
 void dnp3kit_master_session_stats(const dnp3kit_master_session *s, dnp3kit_master_stats *out);
 
