@@ -41,8 +41,8 @@ for tool in dnp3-master dnp3-pcap dnp3-outstation; do
     case "$v" in *0.*) echo "  $tool --version: $v" ;; *) echo "FAIL: $tool --version printed '$v'"; exit 1 ;; esac
 done
 # the Python package with Debian's interpreter, the libraries found by SONAME
-/usr/bin/python3 -c 'import dnp3kit, sys; f = dnp3kit.decode_fragment(bytes.fromhex("c0013c0106")); sys.exit(f.func_name != "READ")'
-echo "  python3: import dnp3kit, decode_fragment: ok"
+/usr/bin/python3 -c 'import dnp3kit, sys; from dnp3kit.compat.utils.crc import CRC16DNP3; f = dnp3kit.decode_fragment(bytes.fromhex("c0013c0106")); sys.exit(f.func_name != "READ" or CRC16DNP3.calculate(b"123456789") != 0xEA82)'
+echo "  python3: import dnp3kit, decode_fragment, dnp3kit.compat.utils.crc: ok"
 [ "$(pkg-config --modversion dnp3kit-master)" = "$(dpkg-deb -f "$deb" Version)" ] || { echo "FAIL: pkg-config dnp3kit-master"; exit 1; }
 echo "  pkg-config dnp3kit-master: $(pkg-config --libs dnp3kit-master)"
 plugin=$(find "$ROOT/usr/lib" -path '*wireshark/plugins/*/epan/dnp3kit.so' | head -n 1)

@@ -39,12 +39,14 @@ def polls(port: int, n: int) -> None:
                              class_3_poll_interval=0)
     # the compatibility layer has no option for the cap (the old driver had
     # none): its Master is built uncapped for this measurement only
-    class Uncapped(dnp3kit.compat.Master):
+    from dnp3kit.compat import _api
+
+    class Uncapped(_api.Master):
         def __init__(self, *a, **k):
             k.setdefault("max_requests_per_s", 0)
             super().__init__(*a, **k)
 
-    dnp3kit.compat.Master = Uncapped
+    _api.Master = Uncapped
     with dnp3kit.DNP3Master(cfg).connect() as m:
         m.integrity_poll()
         t = time.perf_counter()

@@ -1,7 +1,8 @@
 """dnp3kit: DNP3 (IEEE 1815) from Python, over the dnp3kit C libraries.
 
 * The old driver's API, so that its users change one import:
-  ``from dnp3kit import DNP3Master, DNP3Config`` (see :mod:`dnp3kit.compat`).
+  ``from dnp3kit import DNP3Master, DNP3Config``; :mod:`dnp3kit.compat` has the
+  old module tree (``dnp3py.core.config`` -> ``dnp3kit.compat.core.config``).
 * A Pythonic master: :class:`dnp3kit.Master` (every command of dnp3-master,
   events, unsolicited callbacks from a background thread).
 * The codec: :func:`dnp3kit.decode` (link octets -> fragments),
@@ -10,6 +11,7 @@
 """
 from . import pcap
 from .codec import Fragment, Fragments, decode, decode_fragment
+from . import compat
 from .compat import (AnalogInput, AnalogOutput, BinaryInput, BinaryOutput, ControlCode, ControlStatus, Counter,
                      DNP3Config, DNP3Master, DoubleBitInput, FrozenCounter, IINFlags, PollResult)
 from .errors import (DNP3ClosedError, DNP3CommunicationError, DNP3ControlError, DNP3CRCError, DNP3Error,
