@@ -77,3 +77,77 @@ def test_dask_local_cluster_gives_the_single_process_summary():
                    for i, p in enumerate(caps)]
         merged = dnp3kit.pcap.merge(client.gather(futures))
     assert merged == single
+
+
+# ---- how dnp3-pcap is found, and a clear error when it is not ----
+
+def test_dnp3kit_pcap_naming_a_missing_program_is_a_clear_error(tmp_path, monkeypatch):
+    cap = crafted_captures()[0]
+    for bad in (tmp_path / "nowhere" / "dnp3-pcap", tmp_path):  # missing; a directory
+        monkeypatch.setenv("DNP3KIT_PCAP", str(bad))
+        for call in (lambda: dnp3kit.pcap.check(cap), lambda: dnp3kit.pcap.decode(cap), dnp3kit.pcap.tool):
+            with pytest.raises(dnp3kit.pcap.DNP3PcapNotFoundError) as e:
+                call()  # decode raises at the call, not at the first record
+            assert f"DNP3KIT_PCAP={bad}" in str(e.value) and "not an executable file" in str(e.value)
+            assert isinstance(e.value, dnp3kit.DNP3Error) and isinstance(e.value, FileNotFoundError)
+    plain = tmp_path / "plain"
+    plain.write_text("#!/bin/sh\n")
+    monkeypatch.setenv("DNP3KIT_PCAP", str(plain))  # not executable
+    with pytest.raises(dnp3kit.pcap.DNP3PcapNotFoundError):
+        dnp3kit.pcap.check(cap)
+
+
+def test_no_dnp3_pcap_anywhere_says_where_it_looked(tmp_path, monkeypatch):
+    monkeypatch.delenv("DNP3KIT_PCAP", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing there
+    monkeypatch.setattr(dnp3kit.pcap, "_prefix_tool", lambda: str(tmp_path / "prefix" / "bin" / "dnp3-pcap"))
+    with pytest.raises(dnp3kit.pcap.DNP3PcapNotFoundError) as e:
+        dnp3kit.pcap.check(crafted_captures()[0])
+    msg = str(e.value)
+    assert "dnp3-pcap not found" in msg and "DNP3KIT_PCAP" in msg and "PATH" in msg
+    assert str(tmp_path / "prefix" / "bin" / "dnp3-pcap") in msg
+
+
+def test_found_on_path_and_beside_the_install_prefix(tmp_path, monkeypatch):
+    real = os.environ["DNP3KIT_PCAP"]
+    monkeypatch.delenv("DNP3KIT_PCAP", raising=False)
+    onpath = tmp_path / "path"
+    onpath.mkdir()
+    os.symlink(real, onpath / "dnp3-pcap")
+    monkeypatch.setenv("PATH", str(onpath))
+    assert dnp3kit.pcap.tool() == str(onpath / "dnp3-pcap")
+    # an installed layout: PREFIX/lib/python3/dist-packages/dnp3kit and PREFIX/bin/dnp3-pcap, PATH without it
+    import shutil
+    prefix = tmp_path / "prefix"
+    site = prefix / "lib" / "python3" / "dist-packages"
+    shutil.copytree(os.path.dirname(dnp3kit.__file__), site / "dnp3kit")
+    (prefix / "bin").mkdir()
+    os.symlink(real, prefix / "bin" / "dnp3-pcap")
+    env = {k: v for k, v in os.environ.items() if k != "DNP3KIT_PCAP"}
+    env.update(PATH=str(tmp_path / "empty"), PYTHONPATH=str(site))
+    p = subprocess.run([__import__("sys").executable, "-c",
+                        "import dnp3kit.pcap as p, sys; print(p.tool()); "
+                        "sys.exit(p.check(sys.argv[1])['files'][0]['file'] != sys.argv[1])",
+                        crafted_captures()[0]], capture_output=True, text=True, env=env, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == str(prefix / "bin" / "dnp3-pcap")
+
+
+def test_a_program_that_is_not_dnp3_pcap_is_a_dnp3_error(tmp_path, monkeypatch):
+    cap = crafted_captures()[0]
+    fake = tmp_path / "fake"
+    fake.write_text("#!/bin/sh\necho 'hello, not json'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("DNP3KIT_PCAP", str(fake))
+    with pytest.raises(dnp3kit.DNP3Error, match="not JSON"):
+        list(dnp3kit.pcap.decode(cap))
+    with pytest.raises(dnp3kit.DNP3Error, match="no JSON report"):
+        dnp3kit.pcap.check(cap)
+    crash = tmp_path / "crash"
+    crash.write_text("#!/bin/sh\nkill -SEGV $$\n")
+    crash.chmod(0o755)
+    monkeypatch.setenv("DNP3KIT_PCAP", str(crash))
+    with pytest.raises(dnp3kit.DNP3Error, match="killed by signal 11"):
+        dnp3kit.pcap.check(cap)
+    with pytest.raises(dnp3kit.DNP3Error, match="killed by signal 11"):
+        list(dnp3kit.pcap.decode(cap))
