@@ -2,7 +2,9 @@
  * Socket loop: many sessions, one thread, epoll. Each session keeps one
  * channel (channel.h: TCP, UDP ...) open, reopening it after its retry
  * delay; timers come from the sessions themselves
- * (dnp3kit_master_session_next_timer).
+ * (dnp3kit_master_session_next_timer). Sessions on the same serial device
+ * share one channel (multi-drop, DESIGN.md principle 6): the line goes to one
+ * of them at a time, in turn, for one request and its response or timeout.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -22,6 +24,12 @@ typedef struct conn {
     master_channel ch;
     bool used, connecting, want_out;
     uint64_t next_connect, connect_deadline;
+    /* Multi-drop: sessions whose serial device is the same share the channel of the
+     * first of them (the line's owner); owner == own index otherwise. */
+    size_t owner;
+    size_t turn;    /* owner of a shared line: the member granted the line last */
+    size_t partial; /* owner: the member whose octets are half written (SIZE_MAX: none) */
+    bool shared;    /* owner: more than one session on the line */
 } conn;
 
 struct dnp3kit_master_loop {
@@ -31,6 +39,10 @@ struct dnp3kit_master_loop {
     dnp3kit_master_loop_log_fn log;
     void *log_user;
 };
+
+#define MEMBERS(l, o, j)                                                                                               \
+    for (size_t j = 0; j < (l)->n; j++)                                                                                \
+        if ((l)->c[j].used && (l)->c[j].owner == (o))
 
 static void conn_note(dnp3kit_master_loop *l, const conn *c, const char *msg)
 {
@@ -59,6 +71,7 @@ dnp3kit_master_loop *dnp3kit_master_loop_new(void)
     return l;
 }
 
+/* Close the channel of owner c: every session on it is told (closed, or the connect failed). */
 static void conn_close(dnp3kit_master_loop *l, conn *c, uint64_t now, bool failed_connect,
                        const dnp3kit_error_detail *why)
 {
@@ -68,12 +81,35 @@ static void conn_close(dnp3kit_master_loop *l, conn *c, uint64_t now, bool faile
     bool was_connecting = c->connecting;
     c->connecting = false;
     c->want_out = false;
+    c->partial = SIZE_MAX;
     const dnp3kit_master_config *cfg = dnp3kit_master_session_config(c->s);
     c->next_connect = now + cfg->retry_delay_ms;
-    if (failed_connect || was_connecting)
-        dnp3kit_master_session_connect_failed(c->s, now, why);
-    else
-        dnp3kit_master_session_closed(c->s, now);
+    size_t o = (size_t)(c - l->c);
+    MEMBERS(l, o, j) {
+        if (failed_connect || was_connecting)
+            dnp3kit_master_session_connect_failed(l->c[j].s, now, why);
+        else
+            dnp3kit_master_session_closed(l->c[j].s, now);
+    }
+}
+
+/* The line of owner o opened: every session on it is connected. */
+static void line_connected(dnp3kit_master_loop *l, size_t o, uint64_t now)
+{
+    MEMBERS(l, o, j)
+    dnp3kit_master_session_connected(l->c[j].s, now);
+}
+
+/* Sessions on the line of owner o: 1 alone, more for a multi-drop line; marks them. */
+static size_t line_update(dnp3kit_master_loop *l, size_t o)
+{
+    size_t k = 0;
+    MEMBERS(l, o, j)
+    k++;
+    l->c[o].shared = k > 1;
+    MEMBERS(l, o, j)
+    master_session_set_shared(l->c[j].s, k > 1);
+    return k;
 }
 
 void dnp3kit_master_loop_free(dnp3kit_master_loop *l)
@@ -88,8 +124,45 @@ void dnp3kit_master_loop_free(dnp3kit_master_loop *l)
     free(l);
 }
 
+static bool same_line(const dnp3kit_serial_config *a, const dnp3kit_serial_config *b)
+{
+    return a->baud == b->baud && a->data_bits == b->data_bits && a->parity == b->parity &&
+           a->stop_bits == b->stop_bits && a->flow == b->flow && a->rs485 == b->rs485;
+}
+
 int dnp3kit_master_loop_add(dnp3kit_master_loop *l, dnp3kit_master_session *s, dnp3kit_error_detail *err)
 {
+    const dnp3kit_master_config *cfg = dnp3kit_master_session_config(s);
+    size_t line = SIZE_MAX;
+    if (cfg->transport == DNP3KIT_TRANSPORT_SERIAL) {
+        /* another session on this device: the same line (multi-drop) */
+        for (size_t j = 0; j < l->n && line == SIZE_MAX; j++) {
+            const conn *o = &l->c[j];
+            if (!o->used || o->owner != j)
+                continue;
+            const dnp3kit_master_config *oc = dnp3kit_master_session_config(o->s);
+            if (oc->transport == DNP3KIT_TRANSPORT_SERIAL && !strcmp(oc->serial.device, cfg->serial.device))
+                line = j;
+        }
+        if (line != SIZE_MAX) {
+            const dnp3kit_master_config *oc = dnp3kit_master_session_config(l->c[line].s);
+            const char *why = NULL;
+            if (!same_line(&oc->serial, &cfg->serial))
+                why = "is already in the loop with other line settings";
+            MEMBERS(l, line, j)
+            if (dnp3kit_master_session_config(l->c[j].s)->outstation_address == cfg->outstation_address)
+                why = "already carries a session for this outstation address";
+            if (why) {
+                if (err) {
+                    dnp3kit_error_detail_clear(err);
+                    err->code = DNP3KIT_ERR_ARG;
+                    detail_msg(err, "serial line %s %s (outstation %u)", cfg->serial.device, why,
+                               cfg->outstation_address);
+                }
+                return DNP3KIT_ERR_ARG;
+            }
+        }
+    }
     size_t i;
     for (i = 0; i < l->n; i++)
         if (!l->c[i].used)
@@ -113,10 +186,18 @@ int dnp3kit_master_loop_add(dnp3kit_master_loop *l, dnp3kit_master_session *s, d
     conn *c = &l->c[i];
     memset(c, 0, sizeof *c);
     c->s = s;
-    master_channel_init(&c->ch, dnp3kit_master_session_config(s));
+    master_channel_init(&c->ch, cfg);
     c->ch.log = channel_note;
     c->ch.log_user = l;
     c->used = true;
+    c->partial = SIZE_MAX;
+    c->owner = line != SIZE_MAX ? line : i;
+    if (line != SIZE_MAX) {
+        line_update(l, line);
+        conn *o = &l->c[line];
+        if (o->ch.fd >= 0 && !o->connecting)
+            dnp3kit_master_session_connected(s, dnp3kit_master_now_ms());
+    }
     return (int)i;
 }
 
@@ -124,10 +205,40 @@ void dnp3kit_master_loop_remove(dnp3kit_master_loop *l, int handle)
 {
     if (handle < 0 || (size_t)handle >= l->n || !l->c[handle].used)
         return;
-    conn *c = &l->c[handle];
+    size_t h = (size_t)handle;
+    conn *c = &l->c[h];
+    uint64_t now = dnp3kit_master_now_ms();
+    if (c->owner != h) {
+        /* one outstation leaves a multi-drop line; the others stay on it */
+        conn *o = &l->c[c->owner];
+        if (o->ch.fd >= 0 && !o->connecting)
+            dnp3kit_master_session_closed(c->s, now);
+        if (o->partial == h)
+            o->partial = SIZE_MAX;
+        c->used = false;
+        master_session_set_shared(c->s, false);
+        line_update(l, c->owner);
+        return;
+    }
     if (c->ch.fd >= 0)
-        conn_close(l, c, dnp3kit_master_now_ms(), false, NULL);
+        conn_close(l, c, now, false, NULL);
     c->used = false;
+    master_session_set_shared(c->s, false);
+    /* the line's next session owns it now (reopened on the next run) */
+    size_t no = SIZE_MAX;
+    for (size_t j = 0; j < l->n; j++) {
+        if (!l->c[j].used || l->c[j].owner != h)
+            continue;
+        if (no == SIZE_MAX)
+            no = j;
+        l->c[j].owner = no;
+    }
+    if (no != SIZE_MAX) {
+        l->c[no].partial = SIZE_MAX;
+        l->c[no].turn = no;
+        l->c[no].next_connect = 0;
+        line_update(l, no);
+    }
 }
 
 static void set_events(dnp3kit_master_loop *l, conn *c, bool out)
@@ -140,28 +251,96 @@ static void set_events(dnp3kit_master_loop *l, conn *c, bool out)
     c->want_out = out;
 }
 
-static void flush(dnp3kit_master_loop *l, conn *c, uint64_t now)
+/* Write member m's pending octets on owner o's channel: 0 all written, 1 the
+ * channel is full (o waits for writable), -1 the channel failed (closed). */
+static int flush_one(dnp3kit_master_loop *l, conn *o, conn *m, uint64_t now)
 {
     const uint8_t *p;
     size_t n;
-    while (c->ch.fd >= 0 && !c->connecting && (n = dnp3kit_master_session_pending(c->s, &p)) > 0) {
-        ssize_t w = c->ch.ops->write(&c->ch, p, n);
+    while (o->ch.fd >= 0 && !o->connecting && (n = dnp3kit_master_session_pending(m->s, &p)) > 0) {
+        ssize_t w = o->ch.ops->write(&o->ch, p, n);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                if (!c->want_out)
-                    set_events(l, c, true);
-                return;
-            }
-            conn_note(l, c, c->ch.why);
-            conn_close(l, c, now, false, NULL);
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return 1;
+            conn_note(l, o, o->ch.why);
+            conn_close(l, o, now, false, NULL);
+            return -1;
+        }
+        dnp3kit_master_session_sent(m->s, (size_t)w);
+        if ((size_t)w < n)
+            return 1;
+    }
+    return 0;
+}
+
+/* Everything the sessions of owner c's line want sent. On a multi-drop line
+ * octets go whole per session: one half written goes on before any other. */
+static void flush(dnp3kit_master_loop *l, conn *c, uint64_t now)
+{
+    if (c->ch.fd < 0 || c->connecting)
+        return;
+    size_t o = (size_t)(c - l->c);
+    if (c->partial != SIZE_MAX) {
+        int r = flush_one(l, c, &l->c[c->partial], now);
+        if (r < 0)
+            return;
+        if (r > 0) {
+            if (!c->want_out)
+                set_events(l, c, true);
             return;
         }
-        dnp3kit_master_session_sent(c->s, (size_t)w);
+        c->partial = SIZE_MAX;
     }
-    if (c->ch.fd >= 0 && !c->connecting && c->want_out)
+    MEMBERS(l, o, j) {
+        int r = flush_one(l, c, &l->c[j], now);
+        if (r < 0)
+            return;
+        if (r > 0) {
+            c->partial = j;
+            if (!c->want_out)
+                set_events(l, c, true);
+            return;
+        }
+    }
+    if (c->want_out)
         set_events(l, c, false);
+}
+
+/* A multi-drop line (owner o) that nobody is using goes to the next session, in
+ * turn, that has a request ready: one request on the wire at a time, and a
+ * silent outstation holds it only for its own timeout. True when granted. */
+static bool arbitrate(dnp3kit_master_loop *l, size_t o, uint64_t now)
+{
+    conn *c = &l->c[o];
+    if (!c->shared || c->ch.fd < 0 || c->connecting)
+        return false;
+    MEMBERS(l, o, j)
+    if (master_session_line_busy(l->c[j].s))
+        return false;
+    for (size_t k = 1; k <= l->n; k++) {
+        size_t j = (c->turn + k) % l->n;
+        if (!l->c[j].used || l->c[j].owner != o || !master_session_wants_line(l->c[j].s, now))
+            continue;
+        master_session_grant(l->c[j].s, now);
+        if (master_session_line_busy(l->c[j].s)) {
+            c->turn = j;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Grant and send until the line is busy (a request that needs no answer frees it at once). */
+static void line_run(dnp3kit_master_loop *l, size_t o, uint64_t now)
+{
+    for (int round = 0; round < 64; round++) {
+        bool g = arbitrate(l, o, now);
+        flush(l, &l->c[o], now);
+        if (!g)
+            break;
+    }
 }
 
 static void channel_note(void *user, master_channel *ch, const char *msg)
@@ -172,6 +351,7 @@ static void channel_note(void *user, master_channel *ch, const char *msg)
 static void start_connect(dnp3kit_master_loop *l, conn *c, uint64_t now)
 {
     const dnp3kit_master_config *cfg = dnp3kit_master_session_config(c->s);
+    size_t o = (size_t)(c - l->c);
     dnp3kit_error_detail d;
     if (cfg->transport == DNP3KIT_TRANSPORT_TCP_LISTEN) {
         master_connect_error(&d, cfg->host, cfg->port, DNP3KIT_ERR_ARG, "listen (dial-in) is not in the socket loop yet");
@@ -182,26 +362,28 @@ static void start_connect(dnp3kit_master_loop *l, conn *c, uint64_t now)
     int r = master_channel_open(&c->ch, &d);
     if (r < 0) {
         c->next_connect = now + cfg->retry_delay_ms;
-        dnp3kit_master_session_connect_failed(c->s, now, &d);
+        MEMBERS(l, o, j)
+        dnp3kit_master_session_connect_failed(l->c[j].s, now, &d);
         return;
     }
     struct epoll_event ev;
     memset(&ev, 0, sizeof ev);
     ev.events = EPOLLIN | (r == 1 ? EPOLLOUT : 0);
-    ev.data.u64 = (uint64_t)(c - l->c);
+    ev.data.u64 = (uint64_t)o;
     if (epoll_ctl(l->ep, EPOLL_CTL_ADD, c->ch.fd, &ev) < 0) {
         master_channel_close(&c->ch);
         master_connect_error(&d, cfg->host, cfg->port, DNP3KIT_ERR_CONNECT, strerror(errno));
         c->next_connect = now + cfg->retry_delay_ms;
-        dnp3kit_master_session_connect_failed(c->s, now, &d);
+        MEMBERS(l, o, j)
+        dnp3kit_master_session_connect_failed(l->c[j].s, now, &d);
         return;
     }
     c->connecting = r == 1;
     c->want_out = r == 1;
     c->connect_deadline = now + cfg->connect_timeout_ms;
     if (r == 0) {
-        dnp3kit_master_session_connected(c->s, now);
-        flush(l, c, now);
+        line_connected(l, o, now);
+        line_run(l, o, now);
     }
 }
 
@@ -213,12 +395,16 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
         conn *c = &l->c[i];
         if (!c->used)
             continue;
-        if (c->ch.fd < 0 && now >= c->next_connect)
-            start_connect(l, c, now);
-        if (c->ch.fd < 0 && c->next_connect < next)
-            next = c->next_connect;
-        if (c->connecting && c->connect_deadline < next)
-            next = c->connect_deadline;
+        if (c->owner == i) {
+            if (c->ch.fd < 0 && now >= c->next_connect)
+                start_connect(l, c, now);
+            if (c->ch.fd < 0 && c->next_connect < next)
+                next = c->next_connect;
+            if (c->connecting && c->connect_deadline < next)
+                next = c->connect_deadline;
+            if (c->shared)
+                line_run(l, i, now);
+        }
         uint64_t t = dnp3kit_master_session_next_timer(c->s);
         if (t < next)
             next = t;
@@ -236,7 +422,7 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
     uint8_t buf[8192];
     for (int k = 0; k < nev; k++) {
         size_t i = (size_t)evs[k].data.u64;
-        if (i >= l->n || !l->c[i].used || l->c[i].ch.fd < 0)
+        if (i >= l->n || !l->c[i].used || l->c[i].owner != i || l->c[i].ch.fd < 0)
             continue;
         conn *c = &l->c[i];
         if (c->connecting) {
@@ -255,15 +441,17 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
             }
             c->connecting = false;
             set_events(l, c, false);
-            dnp3kit_master_session_connected(c->s, now);
-            flush(l, c, now);
+            line_connected(l, i, now);
+            line_run(l, i, now);
             continue;
         }
         if (evs[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
             for (;;) {
                 ssize_t n = c->ch.ops->read(&c->ch, buf, sizeof buf);
                 if (n > 0) {
-                    dnp3kit_master_session_recv(c->s, buf, (size_t)n, now);
+                    /* every session on the line sees the octets; each takes its own address's frames */
+                    MEMBERS(l, i, j)
+                    dnp3kit_master_session_recv(l->c[j].s, buf, (size_t)n, now);
                     if ((size_t)n < sizeof buf)
                         break;
                     continue;
@@ -279,13 +467,14 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
             }
         }
         if (c->ch.fd >= 0)
-            flush(l, c, now);
+            line_run(l, i, now);
     }
     for (size_t i = 0; i < l->n; i++) {
         conn *c = &l->c[i];
         if (!c->used)
             continue;
-        if (c->connecting && now >= c->connect_deadline) {
+        conn *o = &l->c[c->owner];
+        if (c->owner == i && c->connecting && now >= c->connect_deadline) {
             const dnp3kit_master_config *cfg = dnp3kit_master_session_config(c->s);
             dnp3kit_error_detail d;
             master_connect_error(&d, cfg->host, cfg->port, DNP3KIT_ERR_TIMEOUT, "connection timed out");
@@ -295,12 +484,13 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
         }
         if (dnp3kit_master_session_next_timer(c->s) <= now)
             dnp3kit_master_session_tick(c->s, now);
-        if (c->ch.fd >= 0 && dnp3kit_master_session_wants_close(c->s)) {
-            conn_close(l, c, now, false, NULL);
+        if (o->ch.fd >= 0 && dnp3kit_master_session_wants_close(c->s)) {
+            conn_close(l, o, now, false, NULL);
             continue;
         }
-        if (c->ch.fd >= 0 && !c->connecting)
-            flush(l, c, now);
     }
+    for (size_t i = 0; i < l->n; i++)
+        if (l->c[i].used && l->c[i].owner == i && l->c[i].ch.fd >= 0 && !l->c[i].connecting)
+            line_run(l, i, now);
     return nev;
 }

@@ -33,4 +33,16 @@ void master_detail_msg(dnp3kit_error_detail *d, const char *fmt, ...)
 #endif
     ;
 #define detail_msg master_detail_msg
+
+/* Multi-drop (several sessions on one serial line in the socket loop, loop.c):
+ * a session on a shared line starts a request only when the loop grants it the
+ * line; frames for the line's other addresses are its neighbours' traffic, not
+ * junk. shared: put the session on (or take it off) such a line. */
+void master_session_set_shared(dnp3kit_master_session *s, bool shared);
+/* Start what is queued now (one request; its own steps follow without asking). */
+void master_session_grant(dnp3kit_master_session *s, uint64_t now_ms);
+/* The session has the line: octets to send, a frame waiting for its link ACK, or a request waiting for its response. */
+bool master_session_line_busy(const dnp3kit_master_session *s);
+/* The session has a request ready to start (connected, queued, not held back by the rate cap). */
+bool master_session_wants_line(dnp3kit_master_session *s, uint64_t now_ms);
 #endif

@@ -136,6 +136,7 @@ struct dnp3kit_master_session {
         uint64_t overrun;       /* octets that made the master close the connection (session_rx_overrun), 0 none */
     } seen;
     uint64_t junk;          /* octets since the last frame from our outstation to us */
+    bool shared;            /* on a multi-drop line of the socket loop: requests start on master_session_grant */
 };
 
 /* ---- small helpers ---- */
@@ -951,7 +952,7 @@ static void attempt_failed(dnp3kit_master_session *s, task *t, int code)
 static void kick(dnp3kit_master_session *s)
 {
     /* One request at a time (clause 4.2.2.4: a master has one outstanding request). */
-    while (s->connected && s->head && s->head->st == T_QUEUED && s->tx_off == s->tx_len) {
+    while (!s->shared && s->connected && s->head && s->head->st == T_QUEUED && s->tx_off == s->tx_len) {
         task *t = s->head;
         start_step(s, t);
         if (s->head == t && t->st == T_QUEUED)
@@ -1359,6 +1360,8 @@ static void on_link_frame(dnp3kit_master_session *s, const dnp3kit_link_frame *f
         return;
     }
     s->seen.frames++;
+    if (s->shared)
+        s->junk = 0; /* a multi-drop line: a good frame for a neighbour is traffic, not junk */
     if (f->src != s->cfg.outstation_address || f->dst != s->cfg.master_address) {
         s->seen.stray = true;
         s->seen.stray_src = f->src;
@@ -1653,7 +1656,7 @@ void dnp3kit_master_session_tick(dnp3kit_master_session *s, uint64_t now_ms)
     } else if (t && t->st == T_WAIT_RETRY && now_ms >= t->deadline) {
         t->st = T_QUEUED;
     }
-    if (s->connected && s->cfg.keepalive_ms) {
+    if (s->connected && s->cfg.keepalive_ms && !s->shared) {
         if (s->ka_wait && now_ms >= s->ka_deadline) {
             s->want_close = true;
         } else if (!s->ka_wait && now_ms - s->last_rx >= s->cfg.keepalive_ms &&
@@ -1800,11 +1803,13 @@ uint64_t dnp3kit_master_session_next_timer(const dnp3kit_master_session *s)
     uint64_t t = UINT64_MAX;
     if (link_busy(s) && s->connected && s->pri_wait != P_IDLE)
         t = s->pri_deadline; /* the response timeout waits for the ACK */
-    else if (s->connected && s->head && s->head->st == T_QUEUED)
+    else if (s->connected && s->head && s->head->st == T_QUEUED && !s->shared)
         return rate_ready(s);
+    else if (s->connected && s->head && s->head->st == T_QUEUED)
+        return rate_ready(s) > s->now ? rate_ready(s) : UINT64_MAX; /* the loop grants the line */
     else if (s->head && (s->head->st == T_WAIT_RESP || s->head->st == T_WAIT_RETRY))
         t = s->head->deadline;
-    if (s->connected && s->cfg.keepalive_ms) {
+    if (s->connected && s->cfg.keepalive_ms && !s->shared) {
         uint64_t k = s->ka_wait ? s->ka_deadline : s->last_rx + s->cfg.keepalive_ms;
         if (!s->ka_wait && rate_ready(s) > k)
             k = rate_ready(s);
@@ -1841,6 +1846,34 @@ bool master_session_overflow_verdict(dnp3kit_master_session *s)
     push_back(s, t);
     kick(s);
     return true;
+}
+
+void master_session_set_shared(dnp3kit_master_session *s, bool shared)
+{
+    s->shared = shared;
+    if (!shared)
+        kick(s);
+}
+
+void master_session_grant(dnp3kit_master_session *s, uint64_t now_ms)
+{
+    if (!s->shared)
+        return;
+    s->now = now_ms;
+    s->shared = false;
+    kick(s);
+    s->shared = true;
+}
+
+bool master_session_line_busy(const dnp3kit_master_session *s)
+{
+    return s->tx_off != s->tx_len || link_busy(s) || (s->head && s->head->st == T_WAIT_RESP);
+}
+
+bool master_session_wants_line(dnp3kit_master_session *s, uint64_t now_ms)
+{
+    s->now = now_ms;
+    return s->connected && s->head && s->head->st == T_QUEUED && rate_ready(s) == 0;
 }
 
 bool master_session_only_internal(const dnp3kit_master_session *s)

@@ -6,6 +6,12 @@
  *   dnp3-master-bench scale PORT SESSIONS SECONDS  SESSIONS sessions in one socket loop (one thread),
  *                                                  outstation addresses 10..10+SESSIONS-1 on one port,
  *                                                  each polling back to back: polls/s, memory per session
+ *   dnp3-master-bench multidrop DEV[:BAUD] ADDRS SECONDS [TIMEOUT_MS]
+ *                                                  one session per address of ADDRS ("20,21,22" or "10-41")
+ *                                                  on one serial line in one socket loop (multi-drop), each
+ *                                                  polling back to back: polls and errors per address, how
+ *                                                  often two requests were out at once (must be 0), polls/s
+ *                                                  against the line-rate limit from the octets on the wire
  * DNP3KIT_BENCH_TLS_CA=FILE in the environment: both over TLS, the outstation's
  * certificate checked against FILE (dnp3-outstation --tls ...).
  */
@@ -182,12 +188,152 @@ static int scale(uint16_t port, int n, double seconds)
     return 0;
 }
 
+/* ---- multidrop ---- */
+
+#define MD_MAX 256
+typedef struct md_slot {
+    dnp3kit_master_session *s;
+    uint16_t addr;
+    uint64_t polls, errors, timeouts;
+    bool out; /* a request of ours is out (sent, its task not done) */
+} md_slot;
+static md_slot md[MD_MAX];
+static int md_n;
+static uint64_t md_overlaps, md_octets;
+
+static uint64_t frame_octets(const dnp3kit_link_frame *f)
+{
+    return 10u + f->user_len + 2u * ((f->user_len + 15u) / 16u);
+}
+
+static void md_frame(void *user, bool tx, const dnp3kit_link_frame *f)
+{
+    md_slot *sl = user;
+    md_octets += frame_octets(f);
+    if (!tx || !f->prm || f->user_len < 3 || f->user[2] == 0 /* CONFIRM */)
+        return;
+    for (int i = 0; i < md_n; i++)
+        if (&md[i] != sl && md[i].out)
+            md_overlaps++;
+    sl->out = true;
+}
+
+static void md_resubmit(md_slot *sl)
+{
+    dnp3kit_master_request rq = {0};
+    rq.type = DNP3KIT_TASK_READ_CLASS;
+    rq.classes = 0x0F;
+    dnp3kit_master_session_submit(sl->s, &rq, dnp3kit_master_now_ms(), NULL);
+}
+
+static void md_done(void *user, uint32_t id, bool internal, int err, const dnp3kit_error_detail *d,
+                    dnp3kit_master_result *r)
+{
+    md_slot *sl = user;
+    (void)id, (void)d, (void)r;
+    sl->out = false;
+    if (internal)
+        return;
+    if (err == DNP3KIT_OK)
+        sl->polls++;
+    else
+        sl->errors++;
+    if (err == DNP3KIT_ERR_TIMEOUT)
+        sl->timeouts++;
+    md_resubmit(sl);
+}
+
+static int parse_addrs(const char *s)
+{
+    while (*s && md_n < MD_MAX) {
+        char *e;
+        long a = strtol(s, &e, 10), b = a;
+        if (e == s || a < 0 || a > 65519)
+            return -1;
+        if (*e == '-') {
+            s = e + 1;
+            b = strtol(s, &e, 10);
+            if (e == s || b < a || b > 65519)
+                return -1;
+        }
+        for (long k = a; k <= b && md_n < MD_MAX; k++)
+            md[md_n++].addr = (uint16_t)k;
+        if (*e == ',')
+            e++;
+        else if (*e)
+            return -1;
+        s = e;
+    }
+    return md_n > 0 ? 0 : -1;
+}
+
+static int multidrop(const char *dev, const char *addrs, double seconds, uint32_t timeout_ms)
+{
+    if (parse_addrs(addrs) < 0) {
+        fprintf(stderr, "multidrop: addresses '%s': N, N-M, joined by commas\n", addrs);
+        return 2;
+    }
+    dnp3kit_master_loop *l = dnp3kit_master_loop_new();
+    dnp3kit_master_callbacks cb = {md_done, NULL, md_frame, NULL, NULL, wall};
+    uint32_t baud = 9600;
+    for (int i = 0; i < md_n; i++) {
+        dnp3kit_master_config c;
+        dnp3kit_error_detail d;
+        dnp3kit_master_config_default(&c);
+        c.transport = DNP3KIT_TRANSPORT_SERIAL;
+        char w[200];
+        if (dnp3kit_serial_parse(dev, &c.serial, w, sizeof w) < 0) {
+            fprintf(stderr, "multidrop: %s\n", w);
+            return 2;
+        }
+        baud = c.serial.baud;
+        c.outstation_address = md[i].addr;
+        c.response_timeout_ms = timeout_ms;
+        c.retries = 0;
+        c.retry_delay_ms = 0;
+        c.iin_reactions = false;
+        c.max_requests_per_s = 0;
+        md[i].s = dnp3kit_master_session_new(&c, &cb, &md[i], &d);
+        if (!md[i].s || dnp3kit_master_loop_add(l, md[i].s, &d) < 0) {
+            fprintf(stderr, "outstation %u: %s\n", md[i].addr, d.message);
+            return 1;
+        }
+        md_resubmit(&md[i]);
+    }
+    uint64_t t0 = now_us();
+    uint64_t end = dnp3kit_master_now_ms() + (uint64_t)(seconds * 1000);
+    while (dnp3kit_master_now_ms() < end)
+        dnp3kit_master_loop_run_once(l, 50);
+    double el = (double)(now_us() - t0) / 1e6;
+    uint64_t polls = 0, errors = 0;
+    for (int i = 0; i < md_n; i++) {
+        printf("outstation %u: %llu polls, %llu errors (%llu timeouts)\n", md[i].addr, (unsigned long long)md[i].polls,
+               (unsigned long long)md[i].errors, (unsigned long long)md[i].timeouts);
+        polls += md[i].polls, errors += md[i].errors;
+    }
+    /* 10 bits an octet at 8N1 (start, 8 data, stop); the octets of every frame, both ways */
+    double per_poll = polls ? (double)md_octets / (double)polls : 0;
+    double limit = per_poll > 0 ? (double)baud / 10.0 / per_poll : 0;
+    printf("%d outstations on one line at %u baud: %.1f polls/s over %.1f s (%llu polls, %llu errors), "
+           "%.0f octets on the wire per poll: line-rate limit %.1f polls/s (%.0f%% of it)\n",
+           md_n, baud, (double)polls / el, el, (unsigned long long)polls, (unsigned long long)errors, per_poll, limit,
+           limit > 0 ? 100.0 * ((double)polls / el) / limit : 0.0);
+    printf("overlaps %llu (requests sent while another outstation's was out)\n", (unsigned long long)md_overlaps);
+    dnp3kit_master_loop_free(l);
+    for (int i = 0; i < md_n; i++)
+        dnp3kit_master_session_free(md[i].s);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 5 && !strcmp(argv[1], "multidrop"))
+        return multidrop(argv[2], argv[3], atof(argv[4]), argc > 5 ? (uint32_t)atol(argv[5]) : 1000);
     if (argc >= 3 && !strcmp(argv[1], "rtt"))
         return rtt((uint16_t)atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 2000, argc > 4 ? atol(argv[4]) : -1);
     if (argc >= 5 && !strcmp(argv[1], "scale"))
         return scale((uint16_t)atoi(argv[2]), atoi(argv[3]), atof(argv[4]));
-    fprintf(stderr, "usage: dnp3-master-bench rtt PORT [N [CAP]] | scale PORT SESSIONS SECONDS\n");
+    fprintf(stderr, "usage: dnp3-master-bench rtt PORT [N [CAP]] | scale PORT SESSIONS SECONDS | multidrop DEV[:BAUD] "
+                    "ADDRS SECONDS [TIMEOUT_MS]\n");
     return 2;
 }

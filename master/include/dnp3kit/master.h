@@ -365,7 +365,13 @@ dnp3kit_master_loop *dnp3kit_master_loop_new(void);
 /* Free the loop, closing its connections (sessions stay the caller's). */
 void dnp3kit_master_loop_free(dnp3kit_master_loop *l);
 /* Add a session; the loop connects to its config's host/port and keeps the
- * connection (reconnecting after retry_delay_ms). Returns a handle >= 0. */
+ * connection (reconnecting after retry_delay_ms). Returns a handle >= 0.
+ * Multi-drop: sessions whose serial.device is the same share one line (the
+ * first one's channel and line settings; the others must have the same baud,
+ * framing, flow and RS-485 setting and each its own outstation address, else
+ * DNP3KIT_ERR_ARG naming it); the loop gives the line to one session at a time,
+ * in turn, for one request and its response (or timeout); octets received go
+ * to every session on it. */
 int dnp3kit_master_loop_add(dnp3kit_master_loop *l, dnp3kit_master_session *s, dnp3kit_error_detail *err);
 /* Remove and disconnect (the session is left as if closed). */
 void dnp3kit_master_loop_remove(dnp3kit_master_loop *l, int handle);
