@@ -88,13 +88,52 @@ static const guint8 *short_bad_header(const guint8 *p, guint n, guint avail)
     return p;
 }
 
-static guint get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data _U_)
+/* The octets at p (avail) cut into PDUs: the offset of the last one when it
+ * is not all there (its length in *len, 0 when not known yet), or avail. */
+static guint chain_tail(const guint8 *p, guint avail, guint *len)
+{
+    guint off = 0;
+    while (off < avail) {
+        guint n = pdu_len(p + off, avail - off);
+        if (n == 0 || n > avail - off) {
+            *len = n;
+            return off;
+        }
+        off += n;
+    }
+    return avail;
+}
+
+/* TCP reassembly and PDUs whose end is known late. A PDU's length is known
+ * from its first 10 octets; a bad header cut short by a false start (or
+ * octets skipped before a lone 0x05) ends inside them. While those 10 octets
+ * are not all there TCP is asked for "one more segment", and it then appends
+ * whole segments: the reassembled octets can end inside the PDU after the
+ * short one. Answering with the short PDU's length there makes TCP
+ * (desegment_tcp) either extend the same reassembly (the first pass then
+ * dissects the short PDU again in every later segment, a revisit only in the
+ * last) or start the next one inside octets it has already used (a revisit
+ * then finds no PDU in the frame): tshark -2 and the GUI lose or move frames.
+ * So in reassembled octets whose PDUs end in one that is not all there, the
+ * first is not given yet: TCP is asked for the rest of them all (up to the
+ * end of that last PDU when its length is known, else one more segment), so
+ * every reassembly ends where a PDU ends. Reassembly asked for by length
+ * always ends so; a segment's own octets (not reassembled) may end inside a
+ * PDU, TCP starts a new reassembly there. */
+static guint get_pdu_len(packet_info *pinfo, tvbuff_t *tvb, int offset, void *data)
 {
     guint avail = tvb_captured_length_remaining(tvb, offset);
     const guint8 *p = tvb_get_ptr(tvb, offset, avail);
     guint n = pdu_len(p, avail);
-    if (n == 0 && !(pref_desegment && pinfo->can_desegment))
+    bool deseg = pref_desegment && pinfo->can_desegment;
+    if (n == 0 && !deseg)
         n = avail;
+    const struct tcpinfo *ti = data;
+    if (deseg && ti && ti->is_reassembled && offset == 0 && n != 0 && n < avail) {
+        guint len = 0, at = chain_tail(p, avail, &len);
+        if (at < avail)
+            n = len ? at + len : 0;
+    }
     const guint8 *h = short_bad_header(p, n, avail);
     cut_header.valid = h != NULL;
     if (h) {
