@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "engine.h"
 #include "fuzz.h"
 #include "replay.h"
@@ -53,6 +54,16 @@ static void usage(FILE *out)
             "  -q, --quiet            print only the summary\n"
             "      --allow-empty      a file without any DNP3 is not an error (default: exit 3,\n"
             "                         naming the ports where DNP3 link frames were seen)\n"
+            "      --baseline FILE    compare with the known findings of FILE (written by\n"
+            "                         --write-baseline): only new findings fail (at or above\n"
+            "                         --fail-on); known ones are marked \"(known)\", baseline\n"
+            "                         findings not seen are listed (informational)\n"
+            "      --write-baseline FILE  write this run's findings to FILE as a baseline\n"
+            "                         (JSON, docs/json.md); alone, findings do not fail the run\n"
+            "      --baseline-match M frame: a finding is known by name, flow and frame (the\n"
+            "                         default when writing); count: by name, up to the count in\n"
+            "                         the baseline (default: the match the baseline was written with)\n"
+            "      --fail-on-missing  baseline findings not seen fail the run too (exit 1)\n"
             "\n"
             "decode options:\n"
             "      --layer L          app (default: one record per application fragment)\n"
@@ -63,7 +74,8 @@ static void usage(FILE *out)
             "                         transport, capture and end-of-stream ones (with\n"
             "                         --layer link, every finding); text always has them\n"
             "\n"
-            "exit status: 0 clean, 1 findings at or above --fail-on (check), 2 usage or I/O error,\n"
+            "exit status: 0 clean, 1 findings at or above --fail-on (check; with --baseline: new ones),\n"
+            "2 usage or I/O error, "
             "3 a file holds no DNP3 (check, unless --allow-empty).\n"
             "Findings and the JSON schemas are described in docs/dnp3-pcap.md.\n",
             prog);
@@ -82,6 +94,10 @@ typedef struct opts {
     bool progress;
     bool allow_empty;      /* check: a file without DNP3 is not an error */
     bool finding_records;  /* decode --json: findings outside the records as lines of their own */
+    const char *baseline;  /* check --baseline FILE */
+    const char *write_baseline; /* check --write-baseline FILE */
+    int baseline_match;    /* -1: the baseline's own; else BL_FRAME / BL_COUNT */
+    bool fail_on_missing;  /* baseline findings not seen fail the run */
 } opts;
 
 static int parse_ports(const char *s, dpc_options *o, bool *ports_set)
@@ -171,7 +187,7 @@ static void where_addrs(const dpe_where *w, char *src, size_t scap, char *dst, s
 /* ---- check ---- */
 
 /* A finding as one line of text: FILE:FRAME: severity layer name: detail [flow, link]. */
-static void finding_line(const char *file, const dpe_where *w, const dnp3kit_finding *f)
+static void finding_line(const char *file, const dpe_where *w, const dnp3kit_finding *f, const char *suffix)
 {
     char detail[256], src[64], dst[64];
     dnp3kit_finding_format(f, detail, sizeof detail);
@@ -186,7 +202,7 @@ static void finding_line(const char *file, const dpe_where *w, const dnp3kit_fin
         printf("%slink %u -> %u", w->flow ? ", " : " [", w->link_src, w->link_dst);
     if (w->flow || w->has_link)
         printf("]");
-    printf("\n");
+    printf("%s\n", suffix);
 }
 
 typedef struct check_ctx {
@@ -194,11 +210,16 @@ typedef struct check_ctx {
     const char *file;
     dnp3kit_out out;
     bool first_finding;
+    bl_baseline *bl;        /* --baseline */
+    bl_writer *bw;          /* --write-baseline */
+    uint64_t known, fresh;  /* this file's findings the baseline knows / does not */
+    uint64_t fresh_by_severity[3];
 } check_ctx;
 
 /* A finding as one JSON object (docs/json.md `finding`): an element of check's
  * "findings" array, and a line of its own in decode --json. */
-static void finding_json(const dnp3kit_out *o, const char *file, const dpe_where *w, const dnp3kit_finding *f)
+static void finding_json(const dnp3kit_out *o, const char *file, const dpe_where *w, const dnp3kit_finding *f,
+                         const char *mark)
 {
     char detail[256], src[64], dst[64];
     dnp3kit_finding_format(f, detail, sizeof detail);
@@ -221,20 +242,39 @@ static void finding_json(const dnp3kit_out *o, const char *file, const dpe_where
         dnp3kit_outf(o, "\"offset\":%zu,", f->offset);
     dnp3kit_outf(o, "\"detail\":");
     dnp3kit_json_string(o, detail, strlen(detail));
+    if (mark) /* check --baseline: "known" or "new" */
+        dnp3kit_outf(o, ",\"baseline\":\"%s\"", mark);
     dnp3kit_outf(o, "}");
 }
 
 static void check_finding(void *ctx, const dpe_where *w, const dnp3kit_finding *f)
 {
     check_ctx *c = ctx;
+    char detail[256];
+    dnp3kit_finding_format(f, detail, sizeof detail);
+    int64_t flow = w->flow ? (int64_t)w->flow->id : -1;
+    uint64_t frame = w->pkt ? w->pkt->frame : 0;
+    const char *mark = NULL; /* with --baseline: "known" or "new" */
+    if (c->bl) {
+        bool known = bl_take(c->bl, f->code, flow, frame);
+        mark = known ? "known" : "new";
+        if (known)
+            c->known++;
+        else {
+            c->fresh++;
+            c->fresh_by_severity[dnp3kit_finding_severity(f->code)]++;
+        }
+    }
+    if (c->bw)
+        bl_writer_finding(c->bw, f->code, flow, frame, w->has_link, w->link_src, w->link_dst, detail);
     if (c->o->quiet)
         return;
     if (c->o->json) {
         dnp3kit_outf(&c->out, "%s\n    ", c->first_finding ? "" : ",");
         c->first_finding = false;
-        finding_json(&c->out, c->file, w, f);
+        finding_json(&c->out, c->file, w, f, mark);
     } else {
-        finding_line(c->file, w, f);
+        finding_line(c->file, w, f, mark && !strcmp(mark, "known") ? " (known)" : "");
     }
 }
 
@@ -321,16 +361,126 @@ static void say_no_dnp3(const opts *o, const char *file, const port_scan *ps)
     fprintf(stderr, "%s\n", o->allow_empty ? "" : " [exit 3; --allow-empty accepts it]");
 }
 
+/* The check summary of one file as a JSON object (check --json and baselines). */
+static void summary_json(FILE *out, const dpc_stats *cs, const dpe_stats *st, bool no_dnp3, const port_scan *ps)
+{
+    uint64_t total = st->by_severity[0] + st->by_severity[1] + st->by_severity[2];
+    fprintf(out,
+            "{\"packets\":%" PRIu64 ",\"dnp3_packets\":%" PRIu64 ",\"flows\":%" PRIu64 ",\"link_frames\":%" PRIu64
+            ",\"bad_link_frames\":%" PRIu64 ",\"fragments\":%" PRIu64 ",\"bad_fragments\":%" PRIu64
+            ",\"findings\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"warnings\":%" PRIu64 ",\"infos\":%" PRIu64
+            ",\"by_name\":{",
+            cs->packets, cs->dnp3_packets, cs->flows, st->link_frames, st->bad_link_frames, st->fragments,
+            st->bad_fragments, total, st->by_severity[2], st->by_severity[1], st->by_severity[0]);
+    bool first = true;
+    for (int k = 0; k < DNP3KIT_F_COUNT_; k++) {
+        if (!st->findings[k])
+            continue;
+        fprintf(out, "%s\"%s\":%" PRIu64, first ? "" : ",", dnp3kit_finding_name((dnp3kit_finding_code)k),
+                st->findings[k]);
+        first = false;
+    }
+    fprintf(out, "}");
+    if (no_dnp3) {
+        fprintf(out, ",\"dnp3_ports_seen\":[");
+        for (size_t k = 0; k < ps->n; k++)
+            fprintf(out, "%s%u", k ? "," : "", ps->ports[k]);
+        fprintf(out, "]");
+    }
+    fprintf(out, "}");
+}
+
+/* A baseline entry not seen in this run, as text ("NAME frame F flow N" or "NAME xC"). */
+static void missing_text(const bl_missing *m, char *buf, size_t cap)
+{
+    if (m->has_frame && m->flow >= 0)
+        snprintf(buf, cap, "%s frame %" PRIu64 " flow %" PRId64, m->name, m->frame, m->flow);
+    else if (m->has_frame)
+        snprintf(buf, cap, "%s frame %" PRIu64, m->name, m->frame);
+    else
+        snprintf(buf, cap, "%s x%" PRIu64, m->name, m->count);
+}
+
+/* After a file: the baseline's verdict (text lines or the "baseline" member). Returns the entries not seen. */
+static uint64_t baseline_report(const opts *o, check_ctx *c, bl_match m, bool have_section)
+{
+    size_t nm = bl_missing_count(c->bl);
+    uint64_t missing = 0;
+    for (size_t k = 0; k < nm; k++)
+        missing += bl_missing_at(c->bl, k).count;
+    if (o->json) {
+        printf(",\n   \"baseline\":{\"file\":");
+        dnp3kit_json_string(&c->out, o->baseline, strlen(o->baseline));
+        printf(",\"match\":\"%s\",\"section\":%s,\"known\":%" PRIu64 ",\"new\":%" PRIu64 ",\"missing\":%" PRIu64
+               ",\"not_seen\":[",
+               bl_match_name(m), have_section ? "true" : "false", c->known, c->fresh, missing);
+        for (size_t k = 0; k < nm; k++) {
+            bl_missing x = bl_missing_at(c->bl, k);
+            printf("%s{\"name\":", k ? "," : "");
+            dnp3kit_json_string(&c->out, x.name, strlen(x.name));
+            if (x.has_frame)
+                printf(",\"frame\":%" PRIu64, x.frame);
+            if (x.has_frame && x.flow >= 0)
+                printf(",\"flow\":%" PRId64, x.flow);
+            if (!x.has_frame)
+                printf(",\"count\":%" PRIu64, x.count);
+            printf("}");
+        }
+        printf("]}");
+        return missing;
+    }
+    if (!o->quiet)
+        for (size_t k = 0; k < nm; k++) {
+            bl_missing x = bl_missing_at(c->bl, k);
+            char t[160];
+            missing_text(&x, t, sizeof t);
+            printf("%s: not seen (in the baseline): %s\n", c->file, t);
+        }
+    printf("%s: baseline %s (match %s%s): %" PRIu64 " known, %" PRIu64 " new, %" PRIu64 " not seen%s\n", c->file,
+           o->baseline, bl_match_name(m), have_section ? "" : "; no section for this file", c->known, c->fresh,
+           missing, missing && !o->fail_on_missing ? " (informational; --fail-on-missing fails on them)" : "");
+    return missing;
+}
+
 static int cmd_check(const opts *o, int nfiles, char **files)
 {
     int worst = EXIT_CLEAN;
     bool io_error = false, empty = false;
     check_ctx c = {.o = o, .out = {out_file, stdout}};
+    bl_match m = BL_FRAME;
+    if (o->baseline) {
+        char err[256];
+        c.bl = bl_load(o->baseline, err, sizeof err);
+        if (!c.bl) {
+            fprintf(stderr, "%s: baseline %s: %s\n", prog, o->baseline, err);
+            return EXIT_USAGE;
+        }
+        m = o->baseline_match >= 0 ? (bl_match)o->baseline_match : bl_written_match(c.bl);
+        if (m == BL_FRAME && !bl_has_frames(c.bl)) {
+            fprintf(stderr, "%s: baseline %s holds counts, not frames (written with --baseline-match count): "
+                            "compare with --baseline-match count\n", prog, o->baseline);
+            bl_free(c.bl);
+            return EXIT_USAGE;
+        }
+    }
+    if (o->write_baseline) {
+        c.bw = bl_writer_new(o->baseline_match == BL_COUNT ? BL_COUNT : BL_FRAME);
+        if (!c.bw) {
+            fprintf(stderr, "%s: out of memory\n", prog);
+            bl_free(c.bl);
+            return EXIT_USAGE;
+        }
+    }
     if (o->json)
         printf("{\"schema\":%d,\"files\":[", DNP3KIT_JSON_SCHEMA);
     for (int i = 0; i < nfiles; i++) {
         c.file = files[i];
         c.first_finding = true;
+        c.known = c.fresh = 0;
+        memset(c.fresh_by_severity, 0, sizeof c.fresh_by_severity);
+        bool have_section = c.bl ? bl_begin(c.bl, files[i], m) : false;
+        if (c.bw)
+            bl_writer_file(c.bw, files[i]);
         dpe_callbacks cb = {.on_finding = check_finding};
         dpe_engine *e = dpe_new(&o->eng, &cb, &c);
         if (!e) {
@@ -362,34 +512,26 @@ static int cmd_check(const opts *o, int nfiles, char **files)
             if (!o->allow_empty)
                 empty = true;
         }
+        if (c.bw) {
+            char *sj = NULL;
+            size_t sl = 0;
+            FILE *mf = open_memstream(&sj, &sl);
+            if (mf) {
+                summary_json(mf, &cs, st, no_dnp3, &ps);
+                fclose(mf);
+                bl_writer_summary(c.bw, sj);
+                free(sj);
+            }
+        }
         if (o->json) {
             printf("%s],\n   \"error\":", c.first_finding ? "" : "\n  ");
             if (rc != 0)
                 dnp3kit_json_string(&c.out, err, strlen(err));
             else
                 printf("null");
-            printf(",\n   \"summary\":{\"packets\":%" PRIu64 ",\"dnp3_packets\":%" PRIu64 ",\"flows\":%" PRIu64
-                   ",\"link_frames\":%" PRIu64 ",\"bad_link_frames\":%" PRIu64 ",\"fragments\":%" PRIu64
-                   ",\"bad_fragments\":%" PRIu64 ",\"findings\":%" PRIu64 ",\"errors\":%" PRIu64
-                   ",\"warnings\":%" PRIu64 ",\"infos\":%" PRIu64 ",\"by_name\":{",
-                   cs.packets, cs.dnp3_packets, cs.flows, st->link_frames, st->bad_link_frames, st->fragments,
-                   st->bad_fragments, total, st->by_severity[2], st->by_severity[1], st->by_severity[0]);
-            bool first = true;
-            for (int k = 0; k < DNP3KIT_F_COUNT_; k++) {
-                if (!st->findings[k])
-                    continue;
-                printf("%s\"%s\":%" PRIu64, first ? "" : ",", dnp3kit_finding_name((dnp3kit_finding_code)k),
-                       st->findings[k]);
-                first = false;
-            }
-            printf("}");
-            if (no_dnp3) {
-                printf(",\"dnp3_ports_seen\":[");
-                for (size_t k = 0; k < ps.n; k++)
-                    printf("%s%u", k ? "," : "", ps.ports[k]);
-                printf("]");
-            }
-            printf("},\"no_dnp3\":%s}", no_dnp3 ? "true" : "false");
+            printf(",\n   \"summary\":");
+            summary_json(stdout, &cs, st, no_dnp3, &ps);
+            printf(",\"no_dnp3\":%s", no_dnp3 ? "true" : "false");
         } else {
             printf("%s: %" PRIu64 " packets (%" PRIu64 " DNP3), %" PRIu64 " flows, %" PRIu64 " link frames (%" PRIu64
                    " bad CRC), %" PRIu64 " fragments (%" PRIu64 " invalid), %" PRIu64 " findings: %" PRIu64
@@ -402,11 +544,35 @@ static int cmd_check(const opts *o, int nfiles, char **files)
                     printf("  %-40s %8" PRIu64 "  %s\n", dnp3kit_finding_name((dnp3kit_finding_code)k),
                            st->findings[k], dnp3kit_severity_name(dnp3kit_finding_severity((dnp3kit_finding_code)k)));
         }
-        for (int s = o->fail_on; s <= 2; s++)
-            if (st->by_severity[s])
+        if (c.bl) {
+            /* Only new findings fail; baseline entries not seen fail with --fail-on-missing. */
+            uint64_t missing = baseline_report(o, &c, m, have_section);
+            for (int s = o->fail_on; s <= 2; s++)
+                if (c.fresh_by_severity[s])
+                    worst = EXIT_FINDINGS;
+            if (missing && o->fail_on_missing)
                 worst = EXIT_FINDINGS;
+        } else if (!c.bw) {
+            for (int s = o->fail_on; s <= 2; s++)
+                if (st->by_severity[s])
+                    worst = EXIT_FINDINGS;
+        }
+        if (o->json)
+            printf("}");
         dpe_free(e);
     }
+    if (c.bw) {
+        char err[512];
+        if (!bl_writer_save(c.bw, o->write_baseline, err, sizeof err)) {
+            fprintf(stderr, "%s: baseline: %s\n", prog, err);
+            io_error = true;
+        } else if (!o->json && !o->quiet) {
+            fprintf(stderr, "%s: baseline written to %s (match %s)\n", prog, o->write_baseline,
+                    o->baseline_match == BL_COUNT ? "count" : "frame");
+        }
+        bl_writer_free(c.bw);
+    }
+    bl_free(c.bl);
     /* Precedence: I/O error, then a file without DNP3 (a CI job pointed at the
      * wrong port or file must not pass), then findings. */
     int rc = io_error ? EXIT_USAGE : empty ? EXIT_NO_DNP3 : worst;
@@ -517,10 +683,10 @@ static void decode_finding(void *ctx, const dpe_where *w, const dnp3kit_finding 
     if (d->o->json) {
         if (!d->o->finding_records)
             return;
-        finding_json(&d->out, d->file, w, f);
+        finding_json(&d->out, d->file, w, f, NULL);
         dnp3kit_outf(&d->out, "\n");
     } else {
-        finding_line(d->file, w, f);
+        finding_line(d->file, w, f, "");
     }
 }
 
@@ -589,8 +755,10 @@ int main(int argc, char **argv)
     dpc_options_default(&o.cap);
     dpe_options_default(&o.eng);
     o.fail_on = DNP3KIT_SEV_ERROR;
+    o.baseline_match = -1;
     bool ports_set = false;
-    enum { O_JSON = 256, O_FAIL_ON, O_MAX_MESSAGE, O_LAYER, O_MAX_POINTS, O_VERSION, O_ALLOW_EMPTY, O_FINDINGS };
+    enum { O_JSON = 256, O_FAIL_ON, O_MAX_MESSAGE, O_LAYER, O_MAX_POINTS, O_VERSION, O_ALLOW_EMPTY, O_FINDINGS,
+           O_BASELINE, O_WRITE_BASELINE, O_BASELINE_MATCH, O_FAIL_ON_MISSING };
     o.eng.threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
     static const struct option longopts[] = {
         {"port", required_argument, NULL, 'p'},
@@ -603,6 +771,10 @@ int main(int argc, char **argv)
         {"max-points", required_argument, NULL, O_MAX_POINTS},
         {"quiet", no_argument, NULL, 'q'},
         {"allow-empty", no_argument, NULL, O_ALLOW_EMPTY},
+        {"baseline", required_argument, NULL, O_BASELINE},
+        {"write-baseline", required_argument, NULL, O_WRITE_BASELINE},
+        {"baseline-match", required_argument, NULL, O_BASELINE_MATCH},
+        {"fail-on-missing", no_argument, NULL, O_FAIL_ON_MISSING},
         {"threads", required_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION},
@@ -626,6 +798,17 @@ int main(int argc, char **argv)
             break;
         case 'q': o.quiet = true; break;
         case O_ALLOW_EMPTY: o.allow_empty = true; break;
+        case O_BASELINE: o.baseline = optarg; break;
+        case O_WRITE_BASELINE: o.write_baseline = optarg; break;
+        case O_BASELINE_MATCH:
+            if (!strcmp(optarg, "frame")) o.baseline_match = BL_FRAME;
+            else if (!strcmp(optarg, "count")) o.baseline_match = BL_COUNT;
+            else {
+                fprintf(stderr, "%s: --baseline-match takes frame or count\n", prog);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_FAIL_ON_MISSING: o.fail_on_missing = true; break;
         case 'h': usage(stdout); return EXIT_CLEAN;
         case O_VERSION: return print_version();
         case O_JSON: o.json = true; break;
@@ -686,6 +869,19 @@ int main(int argc, char **argv)
     if (o.finding_records && (is_check || !o.json)) {
         fprintf(stderr, "%s: --findings applies to decode --json (check --json lists every finding; decode's text "
                         "always shows them)\n", prog);
+        return EXIT_USAGE;
+    }
+    if (!is_check && (o.baseline || o.write_baseline || o.baseline_match >= 0 || o.fail_on_missing)) {
+        fprintf(stderr, "%s: --baseline, --write-baseline, --baseline-match and --fail-on-missing apply to check\n",
+                prog);
+        return EXIT_USAGE;
+    }
+    if (o.fail_on_missing && !o.baseline) {
+        fprintf(stderr, "%s: --fail-on-missing needs --baseline FILE\n", prog);
+        return EXIT_USAGE;
+    }
+    if (o.baseline_match >= 0 && !o.baseline && !o.write_baseline) {
+        fprintf(stderr, "%s: --baseline-match needs --baseline FILE or --write-baseline FILE\n", prog);
         return EXIT_USAGE;
     }
     return is_check ? cmd_check(&o, argc - optind, argv + optind) : cmd_decode(&o, argc - optind, argv + optind);

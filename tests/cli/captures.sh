@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The project's crafted captures: (1) they are exactly what our own generator
-# writes (reproducible, nothing imported), (2) `dnp3-pcap check --json` on each
-# gives its expected result captures/NAME.expected.json, (3) the exit code
-# follows --fail-on.
+# writes (reproducible, nothing imported), (2) each one's expected result
+# captures/NAME.expected.json is a check baseline (docs/dnp3-pcap.md,
+# Baselines): `check --write-baseline` writes it again byte for byte (every
+# finding with frame, flow, layer, severity, detail and link addresses, and
+# the summary), and `check --baseline` reading it knows every finding (none
+# new, none missing, even with --fail-on info --fail-on-missing),
+# (3) the exit code follows --fail-on.
 set -euo pipefail
 BUILD=$1 SRC=$2
 PCAP="$BUILD/pcaptools/dnp3-pcap"
@@ -34,16 +38,36 @@ for f in "$SRC"/captures/*.pcap; do
         continue
     fi
     set +e
-    (cd "$SRC/captures" && "$PCAP" check --json "$name.pcap") > "$tmp/out.json"
+    (cd "$SRC/captures" && "$PCAP" check --quiet --write-baseline "$tmp/got.json" "$name.pcap") > /dev/null 2>&1
     rc=$?
     set -e
-    python3 "$SRC/tests/cli/check_json.py" < "$tmp/out.json" > "$tmp/got.json"
     if ! diff -u "$exp" "$tmp/got.json" > "$tmp/diff"; then
-        echo "FAIL: $name: check --json differs from its expected result"
+        echo "FAIL: $name: check --write-baseline differs from its expected result (rc $rc)"
         cat "$tmp/diff"
         fail=1
     fi
-    errors=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["errors"])' "$exp")
+    set +e
+    (cd "$SRC/captures" && "$PCAP" check --json --fail-on info --fail-on-missing --baseline "$exp" "$name.pcap") > "$tmp/cmp.json"
+    brc=$?
+    "$PCAP" check --quiet "$SRC/captures/$name.pcap" > /dev/null
+    rc=$?
+    set -e
+    if ! python3 - "$tmp/cmp.json" "$brc" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = d["files"][0]
+b = f["baseline"]
+n = len(f["findings"])
+ok = (sys.argv[2] == "0" and b["section"] and b["known"] == n and b["new"] == 0 and b["missing"] == 0
+      and all(x["baseline"] == "known" for x in f["findings"]))
+sys.exit(0 if ok else 1)
+PY
+    then
+        echo "FAIL: $name: check --baseline $name.expected.json does not know every finding (exit $brc)"
+        cat "$tmp/cmp.json"
+        fail=1
+    fi
+    errors=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["files"][0]["summary"]["errors"])' "$exp")
     want=0; [ "$errors" -gt 0 ] && want=1
     if [ "$rc" != "$want" ]; then
         echo "FAIL: $name: exit $rc, want $want (errors: $errors)"
@@ -57,9 +81,9 @@ while read -r name finding; do
     [ -n "$name" ] || continue
     exp="$SRC/captures/$name.expected.json"
     if [ "$finding" = none ]; then
-        n=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["findings"])' "$exp")
+        n=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["files"][0]["summary"]["findings"])' "$exp")
         [ "$n" = 0 ] || { echo "FAIL: $name should be clean, has $n findings"; fail=1; }
-    elif ! grep -q "\"name\": \"$finding\"" "$exp"; then
+    elif ! grep -q "\"name\":\"$finding\"" "$exp"; then
         echo "FAIL: $name: expected result lacks $finding"
         fail=1
     fi

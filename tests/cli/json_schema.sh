@@ -49,6 +49,13 @@ done
 "$PCAP" check --json "${caps[@]}" > "$tmp/all.json"
 "$PCAP" decode --json "${caps[@]}" > "$tmp/all.jsonl"
 V check_document "$tmp/all.json" decode_app_record "$tmp/all.jsonl" || fail=1
+# baselines: the crafted captures' expected results, a count baseline, and check --baseline's report
+bargs=()
+for e in "$SRC"/captures/*.expected.json; do bargs+=(baseline_document "$e"); done
+"$PCAP" check --quiet --baseline-match count --write-baseline "$tmp/count.json" "${caps[@]}" > /dev/null
+"$PCAP" check --json --baseline "$tmp/count.json" "${caps[@]}" > "$tmp/bcheck.json"
+"$PCAP" check --json --baseline "$SRC/captures/tcp_gap.expected.json" "$SRC/captures/tcp_gap.pcap" "$SRC/captures/master_session.pcap" > "$tmp/bcheck2.json"
+V "${bargs[@]}" baseline_document "$tmp/count.json" check_document "$tmp/bcheck.json" check_document "$tmp/bcheck2.json" || fail=1
 python3 - "$tmp/all.jsonl" "${caps[@]}" <<'PY' || { echo "FAIL: decode records do not name their files"; fail=1; }
 import json, sys
 want = set(sys.argv[2:])
