@@ -393,7 +393,7 @@ static void json_value(FILE *f, const dnp3kit_master_point *p)
         fputs(p->value != 0 ? "true" : "false", f);
     else if (isfinite(p->value)) {
         char b[40];
-        cli_number(p->value, cli_variation_is_f32(p->group, p->variation), b, sizeof b);
+        master_number(p->value, master_variation_is_f32(p->group, p->variation), b, sizeof b);
         fputs(b, f);
     } else
         fputs("null", f);
@@ -423,7 +423,7 @@ static void point_json(FILE *f, const dnp3kit_master_point *p)
     json_value(f, p);
     fputs(",\"flags\":[", f);
     if (p->has_flags) {
-        dnp3kit_flags_format(cli_flag_group(p), cli_flag_bits(p), fl, sizeof fl);
+        dnp3kit_flags_format(master_flag_group(p), master_flag_bits(p), fl, sizeof fl);
         char *save = NULL, *tok = strtok_r(fl, "|", &save);
         bool first = true;
         for (; tok; tok = strtok_r(NULL, "|", &save)) {
@@ -451,9 +451,9 @@ static void points_table(FILE *f, const dnp3kit_master_result *r)
     fprintf(f, "%-15s %7s  %-14s %-28s %-25s %s\n", "TYPE", "INDEX", "VALUE", "FLAGS", "TIME", "KIND");
     for (size_t i = 0; i < r->count; i++) {
         const dnp3kit_master_point *p = &r->points[i];
-        cli_point_value_text(p, val, sizeof val);
+        master_point_value_text(p, val, sizeof val);
         if (p->has_flags) {
-            dnp3kit_flags_format(cli_flag_group(p), cli_flag_bits(p), fl, sizeof fl);
+            dnp3kit_flags_format(master_flag_group(p), master_flag_bits(p), fl, sizeof fl);
             if (!fl[0])
                 snprintf(fl, sizeof fl, "-");
         } else {
@@ -996,7 +996,7 @@ static int run(dnp3kit_master *m, opts *o)
                 return EXIT_USAGE;
             rc = dnp3kit_master_operate_analog(m, (uint16_t)idx, t, v, mode, &d);
             char num[40];
-            cli_number(v, t == DNP3KIT_AO_FLOAT32, num, sizeof num);
+            master_number(v, t == DNP3KIT_AO_FLOAT32, num, sizeof num);
             snprintf(ej, sizeof ej, "\"index\":%lu,\"value\":%s,\"type\":\"%s\",\"mode\":\"%s\"", idx, num, tn,
                      mname[mode]);
             snprintf(et, sizeof et, "(ao %lu = %s as %s, %s)", idx, num, tn, mname[mode]);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "dnp3kit/master.h"
+#include "master_private.h" /* master_number, master_point_value_text, ... (pointtext.c) */
 
 enum { EXIT_OK = 0, EXIT_OUTSTATION = 1, EXIT_USAGE = 2, EXIT_COMM = 3 };
 
@@ -49,10 +50,6 @@ int cmd_checkout(const cli_ctx *c, const char *target, const char *recording, co
 int cmd_file(const cli_ctx *c);
 
 /* ---- cli_out.c ---- */
-/* Shortest text that reads back as v (as a float32 when f32). */
-void cli_number(double v, bool f32, char *buf, size_t cap);
-/* Does this group/variation carry a float32 value? */
-bool cli_variation_is_f32(uint8_t group, uint8_t variation);
 void cli_out_file(void *user, const char *s, size_t n);
 void cli_json_string(FILE *f, const char *s, size_t n);
 /* The other objects of a result: a table (nothing when there are none) or "objects":[...]. */
@@ -101,12 +98,6 @@ void cli_live_update(cli_live *l, const char *kind, const dnp3kit_master_result 
 /* The status line (errors, reconnection), redrawn. */
 void cli_live_status(cli_live *l, const char *msg);
 void cli_live_free(cli_live *l);
-/* A point's value and flag names as the tables show them (cli_out.c). */
-void cli_point_value_text(const dnp3kit_master_point *p, char *buf, size_t cap);
-void cli_point_flags_text(const dnp3kit_master_point *p, char *buf, size_t cap);
-/* Group whose flag names to use, and the flag bits without the state bits (those are the value). */
-uint8_t cli_flag_group(const dnp3kit_master_point *p);
-uint8_t cli_flag_bits(const dnp3kit_master_point *p);
 
 /* ---- cli_help.c ---- */
 /* Print the help of one command; false when there is no such command. */

@@ -147,8 +147,8 @@ void cli_live_update(cli_live *l, const char *kind, const dnp3kit_master_result 
         if (!row)
             continue;
         char v[40], f[80];
-        cli_point_value_text(p, v, sizeof v);
-        cli_point_flags_text(p, f, sizeof f);
+        master_point_value_text(p, v, sizeof v);
+        master_point_flags_text(p, f, sizeof f);
         bool first = !row->value[0];
         if (!first && (strcmp(v, row->value) || strcmp(f, row->flags))) {
             row->changes++;

@@ -14,70 +14,6 @@
 #include "dnp3kit/render.h"
 #include "dnp3kit/values.h"
 
-void cli_number(double v, bool f32, char *buf, size_t cap)
-{
-    if (!isfinite(v)) {
-        snprintf(buf, cap, "%s", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
-        return;
-    }
-    /* the shortest text that reads back as the same value: 3.14159, never 3.1415899999999999;
-     * a float32 value is read back as a float32 (what the outstation sent) */
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, cap, "%.*g", prec, v);
-        if (f32 ? strtof(buf, NULL) == (float)v : strtod(buf, NULL) == v)
-            return;
-    }
-}
-
-bool cli_variation_is_f32(uint8_t group, uint8_t variation)
-{
-    const dnp3kit_object_info *info = dnp3kit_catalog_find(group, variation);
-    for (unsigned k = 0; info && k < DNP3KIT_MAX_FIELDS && info->fields[k].type != DNP3KIT_FT_END; k++)
-        if (info->fields[k].type == DNP3KIT_FT_F32)
-            return true;
-    return false;
-}
-
-/* Group whose flag names to use: double-bit inputs name bits 6-7 as a state,
- * which is the value here, so their quality bits (0-5) are named as a binary input's. */
-uint8_t cli_flag_group(const dnp3kit_master_point *p)
-{
-    return p->type == DNP3KIT_POINT_DBI ? 1 : p->group;
-}
-
-/* Flag names without the state bits (those are the value). */
-uint8_t cli_flag_bits(const dnp3kit_master_point *p)
-{
-    uint8_t f = p->flags;
-    if (p->type == DNP3KIT_POINT_BI || p->type == DNP3KIT_POINT_BO)
-        f &= 0x7F;
-    else if (p->type == DNP3KIT_POINT_DBI)
-        f &= 0x3F;
-    return f;
-}
-
-void cli_point_value_text(const dnp3kit_master_point *p, char *buf, size_t cap)
-{
-    static const char *const dbit[4] = {"INTERMEDIATE", "OFF", "ON", "INDETERMINATE"};
-    if (p->type == DNP3KIT_POINT_BI || p->type == DNP3KIT_POINT_BO)
-        snprintf(buf, cap, "%s", p->value != 0 ? "ON" : "OFF");
-    else if (p->type == DNP3KIT_POINT_DBI)
-        snprintf(buf, cap, "%s", dbit[(int)p->value & 3]);
-    else
-        cli_number(p->value, cli_variation_is_f32(p->group, p->variation), buf, cap);
-}
-
-void cli_point_flags_text(const dnp3kit_master_point *p, char *buf, size_t cap)
-{
-    if (p->has_flags)
-        dnp3kit_flags_format(cli_flag_group(p), cli_flag_bits(p), buf, cap);
-    else
-        buf[0] = 0;
-    if (!buf[0])
-        snprintf(buf, cap, "-");
-}
-
-
 void cli_json_string(FILE *f, const char *s, size_t n)
 {
     dnp3kit_out o = {cli_out_file, f};
@@ -140,7 +76,7 @@ static bool attr_value(FILE *f, bool json, unsigned type, const uint8_t *p, size
     case DNP3KIT_AV_UINT: fprintf(f, "%" PRIu64, v.u); return true;
     case DNP3KIT_AV_INT: fprintf(f, "%" PRId64, v.i); return true;
     case DNP3KIT_AV_FLOAT:
-        cli_number(v.f, v.f32, b, sizeof b);
+        master_number(v.f, v.f32, b, sizeof b);
         if (json && (!strcmp(b, "nan") || strstr(b, "inf")))
             fputs("null", f);
         else
@@ -215,7 +151,7 @@ static void field_value(FILE *f, bool json, const dnp3kit_master_result *r, cons
     case DNP3KIT_FT_I32: fprintf(f, "%" PRId64, fd->v.i); break;
     case DNP3KIT_FT_F32:
     case DNP3KIT_FT_F64:
-        cli_number(fd->v.f, fd->type == DNP3KIT_FT_F32, b, sizeof b);
+        master_number(fd->v.f, fd->type == DNP3KIT_FT_F32, b, sizeof b);
         fputs(json && !isfinite(fd->v.f) ? "null" : b, f);
         break;
     case DNP3KIT_FT_TIME48:

@@ -369,7 +369,7 @@ int cmd_deadband(const cli_ctx *c)
         if (rc != DNP3KIT_OK)
             return cli_report_error(c->json, "deadband", rc, &d);
         char ej[96], et[96], num[40];
-        cli_number(v, var == 3, num, sizeof num);
+        master_number(v, var == 3, num, sizeof num);
         snprintf(ej, sizeof ej, "\"index\":%lu,\"variation\":%d,\"value\":%s", i, var, num);
         snprintf(et, sizeof et, "(ai %lu dead-band = %s, g34v%d)", i, num, var);
         cli_report_ok(c->json, "deadband", ej, et);

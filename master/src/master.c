@@ -644,3 +644,8 @@ void dnp3kit_master_free(dnp3kit_master *m)
     pthread_mutex_destroy(&m->mu);
     free(m);
 }
+
+const dnp3kit_master_config *master_config_of(const dnp3kit_master *m)
+{
+    return &m->cfg;
+}

@@ -45,4 +45,20 @@ void master_session_grant(dnp3kit_master_session *s, uint64_t now_ms);
 bool master_session_line_busy(const dnp3kit_master_session *s);
 /* The session has a request ready to start (connected, queued, not held back by the rate cap). */
 bool master_session_wants_line(dnp3kit_master_session *s, uint64_t now_ms);
+
+/* The configuration a blocking master was made with (master.c). */
+const dnp3kit_master_config *master_config_of(const dnp3kit_master *m);
+
+/* ---- pointtext.c: values and flags as text (the CLI's tables, the checkout report) ---- */
+/* Shortest text that reads back as v (as a float32 when f32). */
+void master_number(double v, bool f32, char *buf, size_t cap);
+/* Does this group/variation carry a float32 value? */
+bool master_variation_is_f32(uint8_t group, uint8_t variation);
+/* A point's value ("ON", "INTERMEDIATE", "12.5") and flag names ("ONLINE|RESTART", "-" for none). */
+void master_point_value_text(const dnp3kit_master_point *p, char *buf, size_t cap);
+void master_point_flags_text(const dnp3kit_master_point *p, char *buf, size_t cap);
+/* Group whose flag names to use, and the flag bits without the state bits (those are the value). */
+uint8_t master_flag_group(const dnp3kit_master_point *p);
+uint8_t master_flag_bits(const dnp3kit_master_point *p);
+
 #endif

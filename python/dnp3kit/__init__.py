@@ -16,13 +16,13 @@ from .compat import (AnalogInput, AnalogOutput, BinaryInput, BinaryOutput, Contr
                      DNP3Config, DNP3Master, DoubleBitInput, FrozenCounter, IINFlags, PollResult)
 from .errors import (DNP3ClosedError, DNP3CommunicationError, DNP3ControlError, DNP3CRCError, DNP3Error,
                      DNP3FrameError, DNP3ObjectError, DNP3ProtocolError, DNP3TimeoutError)
-from .master import ATTRIBUTE_TYPES, POINT_TYPES, Attribute, FileInfo, Master, Object, Point, Result
+from .master import ATTRIBUTE_TYPES, POINT_TYPES, Attribute, Checkout, CheckoutRow, FileInfo, Master, Object, Point, Result
 from .transports import Serial, Tls
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Master", "Serial", "Tls", "Point", "Result", "Object", "Attribute", "FileInfo", "POINT_TYPES", "ATTRIBUTE_TYPES", "decode", "decode_fragment", "Fragment", "Fragments", "pcap",
+    "Master", "Serial", "Tls", "Point", "Result", "Checkout", "CheckoutRow", "Object", "Attribute", "FileInfo", "POINT_TYPES", "ATTRIBUTE_TYPES", "decode", "decode_fragment", "Fragment", "Fragments", "pcap",
     "DNP3Config", "DNP3Master", "PollResult", "IINFlags", "BinaryInput", "BinaryOutput", "AnalogInput",
     "AnalogOutput", "Counter", "FrozenCounter", "DoubleBitInput", "ControlCode", "ControlStatus",
     "DNP3Error", "DNP3CommunicationError", "DNP3ClosedError", "DNP3TimeoutError", "DNP3ProtocolError",

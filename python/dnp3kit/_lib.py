@@ -260,6 +260,37 @@ _sig(master, "dnp3kit_master_file_delete", c_int, MP, c_char_p, c_uint32, EP)
 _sig(master, "dnp3kit_master_file_info", c_int, MP, c_char_p, POINTER(FileInfo), EP)
 _sig(master, "dnp3kit_file_parse_directory", c_int, c_u8p, c_size_t, POINTER(POINTER(FileInfo)),
      POINTER(c_size_t), EP)
+
+
+# ---- point-list checkout (master.h: dnp3kit_master_checkout) ----
+CHECKOUT_COLUMNS = ("type", "index", "name", "expected", "flags", "control", "watch", "watch_expected")
+
+
+class CheckoutRow(Structure):
+    _fields_ = [("line", ctypes.c_uint), ("type", c_int), ("index", c_uint32),
+                ("cell", c_char_p * len(CHECKOUT_COLUMNS)), ("watch_type", c_int), ("watch_index", c_uint32),
+                ("verdict", c_int), ("observed", c_char * 48), ("flags", c_char * 96), ("time", c_char * 40),
+                ("detail", c_char * 240)]
+
+
+CHECKOUT_CONFIRM_FN = CFUNCTYPE(c_bool, c_void_p, c_char_p)
+
+
+class CheckoutOptions(Structure):
+    _fields_ = [("report_base", c_char_p), ("target", c_char_p), ("recording", c_char_p),
+                ("watch_timeout_s", c_double), ("confirm", CHECKOUT_CONFIRM_FN), ("user", c_void_p)]
+
+
+class CheckoutReport(Structure):
+    _fields_ = [("rows", POINTER(CheckoutRow)), ("count", c_size_t), ("passed", c_size_t), ("failed", c_size_t),
+                ("skipped", c_size_t), ("started", c_char * 40), ("finished", c_char * 40),
+                ("report_csv", c_char * 1100), ("report_html", c_char * 1100), ("stage", c_int),
+                ("error", c_char * 1400)]
+
+
+CHECKOUT_STAGE_LIST, CHECKOUT_STAGE_POLL, CHECKOUT_STAGE_REPORT = 1, 2, 3
+_sig(master, "dnp3kit_master_checkout", c_int, MP, c_char_p, POINTER(CheckoutOptions), POINTER(CheckoutReport), EP)
+_sig(master, "dnp3kit_checkout_report_free", None, POINTER(CheckoutReport))
 libc = ctypes.CDLL(None)
 _sig(libc, "free", None, c_void_p)
 

@@ -30,8 +30,8 @@ from .errors import (DNP3ClosedError, DNP3CommunicationError, DNP3ControlError, 
                      DNP3ProtocolError, DNP3TimeoutError)
 from .transports import TRANSPORTS, Serial, Tls
 
-__all__ = ["Master", "Point", "Object", "Attribute", "FileInfo", "Result", "POINT_TYPES", "ATTRIBUTE_TYPES",
-           "error_from_detail"]
+__all__ = ["Master", "Point", "Object", "Attribute", "FileInfo", "Result", "CheckoutRow", "Checkout", "POINT_TYPES",
+           "ATTRIBUTE_TYPES", "error_from_detail"]
 
 log = logging.getLogger("dnp3kit")
 
@@ -316,6 +316,50 @@ def _attributes(r: Result) -> list:
     for a in out:
         a.writable = listed.get(a.variation)
     return out
+
+
+@dataclass
+class CheckoutRow:
+    """One row of a checked point list (the columns of docs/checkout.md) and
+    its outcome: ``result`` "PASS", "FAIL" or "SKIPPED", ``observed`` value and
+    ``flags`` as the report writes them, ``time`` (UTC), ``detail`` (why)."""
+
+    line: int
+    type: str
+    index: int
+    name: str
+    expected: str
+    flags_expected: str
+    control: str
+    watch: str
+    watch_expected: str
+    result: str
+    observed: str
+    flags: str
+    time: str
+    detail: str
+
+
+@dataclass
+class Checkout:
+    """What :meth:`Master.checkout` did: every row, the counts, the reports written."""
+
+    rows: list
+    checked: int
+    passed: int
+    failed: int
+    skipped: int
+    report_csv: str
+    report_html: str
+    started: str
+    finished: str
+
+    @property
+    def failures(self) -> list:
+        return [r for r in self.rows if r.result == "FAIL"]
+
+
+_VERDICTS = ("PASS", "FAIL", "SKIPPED")
 
 
 class Master:
@@ -630,6 +674,75 @@ class Master:
         fi = _lib.FileInfo()
         self._do(f"file info '{name}'", _lib.master.dnp3kit_master_file_info, _name("name", name), ctypes.byref(fi))
         return _file_info(fi)
+
+    def checkout(self, points_csv, *, report: Optional[str] = None, watch_timeout: float = 5.0,
+                 confirm: Union[bool, Callable[[str], bool]] = False, recording: Optional[str] = None) -> Checkout:
+        """Verify a point list against the outstation and write its report
+        (``dnp3-master checkout``, docs/checkout.md; the C library's
+        ``dnp3kit_master_checkout``). ``points_csv``: the list's path;
+        ``report``: BASE of BASE.csv / BASE.html (default: the list's name
+        with ``-report``); ``confirm``: False = every control declined
+        (SKIPPED, nothing sent), True = every control sent (``--yes``), or a
+        callable ``confirm(what) -> bool`` asked before each one (what =
+        ``"operate bo 1 (CB 52-1 close): close"``); ``recording``: a capture's
+        name for the report. A list with an error raises ValueError naming the
+        file and line (nothing is sent); a report that cannot be written
+        raises DNP3Error; no answer to the poll raises its DNP3Error."""
+        path = os.fspath(points_csv)
+        if not isinstance(path, str) or not path:
+            raise TypeError(f"points_csv must be a path, got {points_csv!r}")
+        if isinstance(watch_timeout, bool) or not isinstance(watch_timeout, (int, float)) or \
+                not 0 < watch_timeout <= 3600:
+            raise ValueError(f"watch_timeout must be 0-3600 s (above 0), got {watch_timeout!r}")
+        if not (isinstance(confirm, bool) or callable(confirm)):
+            raise TypeError(f"confirm must be a bool or a callable, got {type(confirm).__name__}")
+        for name, v in (("report", report), ("recording", recording)):
+            if v is not None and not isinstance(v, (str, os.PathLike)):
+                raise TypeError(f"{name} must be a path or None, got {type(v).__name__}")
+        raised: list = []
+
+        def ask(_user, what) -> bool:
+            if isinstance(confirm, bool):
+                return confirm
+            try:
+                return bool(confirm(what.decode("utf-8", "replace")))
+            except BaseException as e:  # declined; re-raised after the call
+                raised.append(e)
+                return False
+
+        cb = _lib.CHECKOUT_CONFIRM_FN(ask)
+        opts = _lib.CheckoutOptions(os.fsencode(report) if report is not None else None,
+                                    f"{self.host}:{self.port}".encode(),
+                                    os.fsencode(recording) if recording is not None else None,
+                                    float(watch_timeout), cb, None)
+        rep = _lib.CheckoutReport()
+        err = _lib.ErrorDetail()
+        rc = self._call(_lib.master.dnp3kit_master_checkout, os.fsencode(path), ctypes.byref(opts),
+                        ctypes.byref(rep), ctypes.byref(err))
+        try:
+            if raised:
+                raise raised[0]
+            if rc != 0:
+                msg = _lib.text(rep.error)
+                if rep.stage == _lib.CHECKOUT_STAGE_LIST:
+                    raise ValueError(msg)
+                if rep.stage == _lib.CHECKOUT_STAGE_REPORT:
+                    raise DNP3Error(msg)
+                e = error_from_detail(rc, err)
+                e.args = (f"checkout: {e.args[0]}",)
+                raise e
+            rows = []
+            for i in range(rep.count):
+                w = rep.rows[i]
+                cell = [_lib.text(w.cell[k]) for k in range(len(_lib.CHECKOUT_COLUMNS))]
+                rows.append(CheckoutRow(w.line, cell[0], w.index, cell[2], cell[3], cell[4], cell[5], cell[6],
+                                        cell[7], _VERDICTS[w.verdict] if 0 <= w.verdict < 3 else "?",
+                                        _lib.text(w.observed), _lib.text(w.flags), _lib.text(w.time),
+                                        _lib.text(w.detail)))
+            return Checkout(rows, rep.count, rep.passed, rep.failed, rep.skipped, _lib.text(rep.report_csv),
+                            _lib.text(rep.report_html), _lib.text(rep.started), _lib.text(rep.finished))
+        finally:
+            _lib.master.dnp3kit_checkout_report_free(ctypes.byref(rep))
 
     def file_read(self, name: str, *, auth_key: int = 0, block_size: int = 1024,
                   limit: int = 64 << 20) -> bytes:

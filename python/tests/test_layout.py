@@ -21,7 +21,8 @@ STRUCTS = {
     _lib.MasterConfig: "dnp3kit_master_config", _lib.MasterPoint: "dnp3kit_master_point",
     _lib.MasterResult: "dnp3kit_master_result", _lib.MasterRequest: "dnp3kit_master_request",
     _lib.MasterField: "dnp3kit_master_field", _lib.MasterObject: "dnp3kit_master_object",
-    _lib.FileInfo: "dnp3kit_file_info",
+    _lib.FileInfo: "dnp3kit_file_info", _lib.CheckoutRow: "dnp3kit_checkout_row",
+    _lib.CheckoutOptions: "dnp3kit_checkout_options", _lib.CheckoutReport: "dnp3kit_checkout_report",
 }
 
 

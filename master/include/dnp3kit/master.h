@@ -499,6 +499,76 @@ int dnp3kit_file_parse_directory(const uint8_t *p, size_t len, dnp3kit_file_info
 void dnp3kit_master_close(dnp3kit_master *m);
 void dnp3kit_master_free(dnp3kit_master *m);
 
+/* ---- point-list checkout (docs/checkout.md; dnp3-master checkout) ---- */
+
+/* The columns of a point list, in the order of dnp3kit_checkout_row.cell. */
+typedef enum dnp3kit_checkout_column {
+    DNP3KIT_CHECKOUT_TYPE = 0, DNP3KIT_CHECKOUT_INDEX, DNP3KIT_CHECKOUT_NAME, DNP3KIT_CHECKOUT_EXPECTED,
+    DNP3KIT_CHECKOUT_FLAGS, DNP3KIT_CHECKOUT_CONTROL, DNP3KIT_CHECKOUT_WATCH, DNP3KIT_CHECKOUT_WATCH_EXPECTED,
+    DNP3KIT_CHECKOUT_COLUMNS_
+} dnp3kit_checkout_column;
+
+typedef enum dnp3kit_checkout_verdict {
+    DNP3KIT_CHECKOUT_PASS = 0, DNP3KIT_CHECKOUT_FAIL, DNP3KIT_CHECKOUT_SKIPPED
+} dnp3kit_checkout_verdict;
+
+/* One row of the list and its outcome. */
+typedef struct dnp3kit_checkout_row {
+    unsigned line;        /* in the list file */
+    int type;             /* dnp3kit_point_type */
+    uint32_t index;
+    char *cell[DNP3KIT_CHECKOUT_COLUMNS_]; /* as written ("" when the column is absent or empty) */
+    int watch_type;       /* the watch point's type, -1 when none */
+    uint32_t watch_index;
+    int verdict;          /* dnp3kit_checkout_verdict */
+    char observed[48], flags[96], time[40], detail[240];
+} dnp3kit_checkout_row;
+
+/* Asked before each control: what = "operate bo 1 (CB 52-1 close): close";
+ * true = send it. */
+typedef bool (*dnp3kit_checkout_confirm_fn)(void *user, const char *what);
+
+typedef struct dnp3kit_checkout_options {
+    const char *report_base;   /* the reports are BASE.csv and BASE.html; NULL: the list's path
+                                  without ".csv", plus "-report" */
+    const char *target;        /* the outstation as the report names it; NULL: host:port of the config */
+    const char *recording;     /* a recording's file name for the report, NULL or "" when none */
+    double watch_timeout_s;    /* how long a watch point is read after a control; <= 0: 5 s */
+    dnp3kit_checkout_confirm_fn confirm; /* NULL: every control is declined (SKIPPED, nothing sent) */
+    void *user;
+} dnp3kit_checkout_options;
+
+/* Where a checkout stopped when it returned an error. */
+typedef enum dnp3kit_checkout_stage {
+    DNP3KIT_CHECKOUT_DONE = 0, DNP3KIT_CHECKOUT_STAGE_LIST, DNP3KIT_CHECKOUT_STAGE_POLL,
+    DNP3KIT_CHECKOUT_STAGE_REPORT
+} dnp3kit_checkout_stage;
+
+typedef struct dnp3kit_checkout_report {
+    dnp3kit_checkout_row *rows; /* heap, count rows (dnp3kit_checkout_report_free) */
+    size_t count, passed, failed, skipped;
+    char started[40], finished[40]; /* UTC, as dnp3kit_format_time_ms writes it */
+    char report_csv[1100], report_html[1100];
+    int stage;                  /* dnp3kit_checkout_stage */
+    char error[1400];           /* the whole message when stage is LIST or REPORT ("FILE:LINE: why") */
+} dnp3kit_checkout_report;
+
+/*
+ * Verify the point list in the CSV file list against the outstation and write
+ * the CSV and HTML reports: the list is read and checked whole first (an
+ * error names its line and nothing is sent); one integrity poll; each row's
+ * value and flags compared; each row with a control operated (select before
+ * operate) only when confirm says so, then its watch point read until it
+ * shows watch_expected or watch_timeout_s passes.
+ * DNP3KIT_OK when the reports were written (rows may have failed: out->failed);
+ * DNP3KIT_ERR_ARG (stage LIST), the poll's error (stage POLL, when nothing
+ * arrived), or DNP3KIT_ERR_IO (stage REPORT) otherwise, err->message the
+ * start of out->error. out is filled in every case; free it.
+ */
+int dnp3kit_master_checkout(dnp3kit_master *m, const char *list, const dnp3kit_checkout_options *opts,
+                            dnp3kit_checkout_report *out, dnp3kit_error_detail *err);
+void dnp3kit_checkout_report_free(dnp3kit_checkout_report *r);
+
 DNP3KIT_API_END
 #ifdef __cplusplus
 }
