@@ -22,6 +22,16 @@ done
 echo "  man pages and bash completion: in the package"
 grep -q " \./usr/share/dnp3kit/dnp3kit\.colorfilters$" <<< "$contents" || { echo "FAIL: $deb lacks the plugin's colouring rules"; exit 1; }
 echo "  colouring rules: /usr/share/dnp3kit/dnp3kit.colorfilters"
+# libraries (shared by SONAME and static), headers, CMake package, pkg-config, docs, the Python package's modules
+for f in usr/lib/libdnp3kit.so.0 usr/lib/libdnp3kit-master.so.0 usr/lib/libdnp3kit.a usr/lib/libdnp3kit-master.a \
+         usr/include/dnp3kit/dnp3kit.h usr/include/dnp3kit/master.h usr/lib/cmake/dnp3kit/dnp3kitConfig.cmake \
+         usr/lib/pkgconfig/dnp3kit.pc usr/lib/pkgconfig/dnp3kit-master.pc usr/share/doc/dnp3kit/python.md \
+         usr/share/doc/dnp3kit/checkout.md usr/lib/python3/dist-packages/dnp3kit/master.py \
+         usr/lib/python3/dist-packages/dnp3kit/compat/core/config.py \
+         usr/lib/python3/dist-packages/dnp3kit/compat/utils/logging.py; do
+    grep -q " \./$f\( -> .*\)\?$" <<< "$contents" || { echo "FAIL: $deb lacks /$f"; exit 1; }
+done
+echo "  libraries, headers, CMake package, pkg-config files, docs, Python modules: in the package"
 if [ -n "$ROOT" ]; then
     mkdir -p "$ROOT/var/lib/dpkg/updates" "$ROOT/var/lib/dpkg/info"
     touch "$ROOT/var/lib/dpkg/status" "$ROOT/var/lib/dpkg/available"

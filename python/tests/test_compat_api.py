@@ -395,6 +395,23 @@ def test_logging_helpers(capsys, tmp_path):
     setup_logging("WARNING")
 
 
+# ---- the migration note names every one of them ----
+
+def test_docs_python_md_maps_every_old_name():
+    import re
+
+    from conftest import SOURCE_DIR
+    doc = open(os.path.join(SOURCE_DIR, "docs", "python.md"), encoding="utf-8").read()
+    names = {n for v in OLD_NAMES.values() for n in v} | set(MASTER_METHODS) - {"__init__"}
+    names |= set(OLD_MEMBERS) | {m for v in OLD_MEMBERS.values() for m in v} | set(OLD_EXC)
+    names |= {a for v in OLD_EXC.values() for a in v} | {f for f, _ in OLD_CONFIG}
+    names |= {f for v in OLD_FIELDS.values() for f, _ in v}
+    names |= {"dnp3py." + m for m in OLD_NAMES if m}
+    missing = sorted(n for n in names if not re.search(r"(?<!\w)" + re.escape(n) + r"\b", doc))
+    assert not missing, f"docs/python.md does not mention {missing}"
+    assert "dnp3py.layers" in doc  # and says what replaces the part not carried over
+
+
 # ---- a script written against the old driver, with only the import changed ----
 
 OLD_SCRIPT = '''
