@@ -131,6 +131,12 @@ wait_for_line os.log 'failed: TLS: the client certificate is not from a trusted 
 serve
 m --tls-ca ca.pem --connect-timeout 1500 poll
 refused "plain TCP outstation" "TLS handshake not finished within 1\.500 s"
+# ... and a plain TCP master on a TLS port: the outstation names it
+serve --tls --tls-cert server.pem --tls-key server.key
+timeout 30 "$M" --tcp "127.0.0.1:$port" --retries 0 --timeout 2000 poll > out 2> err < /dev/null; rc=$?
+[ "$rc" = 3 ] || FAILM "plain TCP master on a TLS port: exit $rc, want 3"
+wait_for_line os.log 'TLS handshake with 127\.0\.0\.1:[0-9]+ failed: TLS: the client does not speak TLS .*a plain TCP port\?' 5 ||
+    FAILM "outstation did not name the plain TCP client: $(cat os.log)"
 
 # ---- dial-in over TLS: outstation --connect --tls, master --listen --tls ----
 kill "$server_pid"; wait "$server_pid" 2>/dev/null; server_pid=
@@ -152,6 +158,15 @@ timeout 60 "$M" --listen "127.0.0.1:$lport" --tls --tls-cert server.pem --tls-ke
 [ "$rc" = 3 ] || FAILM "dial-in without a client certificate: exit $rc, want 3"
 grep -q 'listen: refused the connection from 127.0.0.1:[0-9]*: TLS: the client sent no certificate, and one is required' err ||
     FAILM "dial-in without a client certificate: reason not logged: $(head -3 err)"
+kill "$dpid"; wait "$dpid" 2>/dev/null
+# a plain TCP dialler on the master's TLS port: refused with the reason
+"$OS" --connect "127.0.0.1:$lport" 2> dial.log &
+dpid=$!
+timeout 60 "$M" --listen "127.0.0.1:$lport" --tls --tls-cert server.pem --tls-key server.key \
+    --retries 0 --timeout 2000 --connect-timeout 2500 poll > out 2> err < /dev/null; rc=$?
+[ "$rc" = 3 ] || FAILM "plain TCP dialler on a TLS listener: exit $rc, want 3"
+grep -q 'listen: refused the connection from 127.0.0.1:[0-9]*: TLS: the client does not speak TLS' err ||
+    FAILM "plain TCP dialler on a TLS listener: reason not logged: $(head -3 err)"
 kill "$dpid"; wait "$dpid" 2>/dev/null
 
 # ---- bad settings named ----
