@@ -7,6 +7,9 @@
  * of them at a time, in turn, for one request and its response or timeout.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +19,37 @@
 #include <unistd.h>
 
 #include "dnp3kit/master.h"
+#include "accept_guard.h"
 #include "channel.h"
 #include "master_private.h"
+
+#define IDENTIFY_MS 2000  /* a dialler that sends no link header within this is closed */
+#define MAX_CANDIDATES 4096 /* diallers being identified at once */
+/* epoll tags beside a conn index */
+#define TAG_LISTENER (1ull << 62)
+#define TAG_CAND (1ull << 61)
+#define TAG_MASK (TAG_LISTENER | TAG_CAND)
+
+/* Dial-in (TCP_LISTEN without TLS): one listening socket per HOST:PORT shared
+ * by every session waiting there; a connection is handed to the session whose
+ * outstation and master addresses its first frame carries. */
+typedef struct listener {
+    int fd; /* -1: slot free */
+    char host[64];
+    uint16_t port;
+    size_t users;
+    accept_guard guard;
+    struct dnp3kit_master_loop *loop;
+} listener;
+
+typedef struct cand {
+    int fd; /* -1: slot free */
+    size_t lst;
+    uint64_t deadline;
+    struct sockaddr_storage peer;
+    uint8_t first[64];
+    size_t n;
+} cand;
 
 typedef struct conn {
     dnp3kit_master_session *s;
@@ -30,12 +62,17 @@ typedef struct conn {
     size_t turn;    /* owner of a shared line: the member granted the line last */
     size_t partial; /* owner: the member whose octets are half written (SIZE_MAX: none) */
     bool shared;    /* owner: more than one session on the line */
+    size_t lst;     /* dial-in: its listener (SIZE_MAX: not a dial-in session) */
 } conn;
 
 struct dnp3kit_master_loop {
     int ep;
     conn *c;
     size_t n, cap;
+    listener *ls;
+    size_t nls;
+    cand *cs;
+    size_t ncs;
     dnp3kit_master_loop_log_fn log;
     void *log_user;
 };
@@ -83,7 +120,7 @@ static void conn_close(dnp3kit_master_loop *l, conn *c, uint64_t now, bool faile
     c->want_out = false;
     c->partial = SIZE_MAX;
     const dnp3kit_master_config *cfg = dnp3kit_master_session_config(c->s);
-    c->next_connect = now + cfg->retry_delay_ms;
+    c->next_connect = now + (c->lst != SIZE_MAX ? cfg->connect_timeout_ms : cfg->retry_delay_ms);
     size_t o = (size_t)(c - l->c);
     MEMBERS(l, o, j) {
         if (failed_connect || was_connecting)
@@ -119,9 +156,215 @@ void dnp3kit_master_loop_free(dnp3kit_master_loop *l)
     for (size_t i = 0; i < l->n; i++)
         if (l->c[i].used)
             master_channel_close(&l->c[i].ch);
+    for (size_t i = 0; i < l->ncs; i++)
+        if (l->cs[i].fd >= 0)
+            close(l->cs[i].fd);
+    for (size_t i = 0; i < l->nls; i++)
+        if (l->ls[i].fd >= 0) {
+            close(l->ls[i].fd);
+            accept_guard_free(&l->ls[i].guard);
+        }
+    free(l->cs);
+    free(l->ls);
     close(l->ep);
     free(l->c);
     free(l);
+}
+
+static void loop_note(dnp3kit_master_loop *l, int handle, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void loop_note(dnp3kit_master_loop *l, int handle, const char *fmt, ...)
+{
+    if (!l->log)
+        return;
+    char b[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b, sizeof b, fmt, ap);
+    va_end(ap);
+    l->log(l->log_user, handle, b);
+}
+
+static void guard_note(void *user, const char *msg)
+{
+    listener *ls = user;
+    loop_note(ls->loop, -1, "listen %s:%u: %s", ls->host, ls->port, msg);
+}
+
+/* The listener for s's host:port (made on first use): its index in *out. */
+static int listener_get(dnp3kit_master_loop *l, dnp3kit_master_session *s, size_t *out, dnp3kit_error_detail *err)
+{
+    const dnp3kit_master_config *cfg = dnp3kit_master_session_config(s);
+    size_t free_slot = SIZE_MAX;
+    for (size_t k = 0; k < l->nls; k++) {
+        if (l->ls[k].fd < 0) {
+            free_slot = free_slot == SIZE_MAX ? k : free_slot;
+            continue;
+        }
+        if (l->ls[k].port == cfg->port && !strcmp(l->ls[k].host, cfg->host)) {
+            l->ls[k].users++;
+            *out = k;
+            return DNP3KIT_OK;
+        }
+    }
+    dnp3kit_error_detail tmp;
+    dnp3kit_error_detail *d = err ? err : &tmp;
+    master_channel ch;
+    master_channel_init(&ch, cfg);
+    if (master_channel_resolve(&ch, SOCK_STREAM, d) < 0)
+        return d->code ? d->code : DNP3KIT_ERR_CONNECT;
+    int fd = socket(ch.peer.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd >= 0)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&ch.peer, ch.peer_len) < 0 || listen(fd, 1024) < 0) {
+        char why[96];
+        snprintf(why, sizeof why, "cannot listen: %s", strerror(errno));
+        master_connect_error(d, cfg->host, cfg->port, DNP3KIT_ERR_CONNECT, why);
+        snprintf(d->message, sizeof d->message, "cannot listen on %s:%u: %s", cfg->host, cfg->port, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return DNP3KIT_ERR_CONNECT;
+    }
+    if (free_slot == SIZE_MAX) {
+        listener *nl = realloc(l->ls, (l->nls + 1) * sizeof *nl);
+        if (!nl) {
+            close(fd);
+            master_connect_error(d, cfg->host, cfg->port, DNP3KIT_ERR_NOMEM, "out of memory");
+            return DNP3KIT_ERR_NOMEM;
+        }
+        l->ls = nl;
+        free_slot = l->nls++;
+    }
+    listener *ls = &l->ls[free_slot];
+    memset(ls, 0, sizeof *ls);
+    ls->fd = fd;
+    ls->loop = l;
+    snprintf(ls->host, sizeof ls->host, "%s", cfg->host);
+    ls->port = cfg->port;
+    ls->users = 1;
+    accept_guard_init(&ls->guard, NULL, guard_note, ls);
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = EPOLLIN;
+    ev.data.u64 = TAG_LISTENER | free_slot;
+    epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev);
+    *out = free_slot;
+    return DNP3KIT_OK;
+}
+
+static void cand_drop(dnp3kit_master_loop *l, cand *k, const char *why)
+{
+    char a[64];
+    master_channel_addr_text(&k->peer, a, sizeof a);
+    loop_note(l, -1, "listen %s:%u: refused the connection from %s: %s", l->ls[k->lst].host, l->ls[k->lst].port, a,
+              why);
+    epoll_ctl(l->ep, EPOLL_CTL_DEL, k->fd, NULL);
+    close(k->fd);
+    k->fd = -1;
+}
+
+static void line_run(dnp3kit_master_loop *l, size_t o, uint64_t now);
+
+/* Accept what is waiting on listener li: each a candidate until its first frame names it. */
+static void listener_accept(dnp3kit_master_loop *l, size_t li, uint64_t now)
+{
+    for (;;) {
+        listener *ls = &l->ls[li];
+        struct sockaddr_storage peer;
+        socklen_t pl = sizeof peer;
+        int fd = accept_guard_accept(&ls->guard, ls->fd, (struct sockaddr *)&peer, &pl, now);
+        if (fd < 0)
+            return;
+        size_t k;
+        for (k = 0; k < l->ncs; k++)
+            if (l->cs[k].fd < 0)
+                break;
+        if (k == l->ncs) {
+            cand *nc = k < MAX_CANDIDATES ? realloc(l->cs, (l->ncs + 1) * sizeof *nc) : NULL;
+            if (!nc) {
+                close(fd);
+                loop_note(l, -1, "listen %s:%u: %d diallers being identified already: one more closed", ls->host,
+                          ls->port, MAX_CANDIDATES);
+                continue;
+            }
+            l->cs = nc;
+            l->ncs++;
+        }
+        cand *c = &l->cs[k];
+        memset(c, 0, sizeof *c);
+        c->fd = fd;
+        c->lst = li;
+        c->peer = peer;
+        c->deadline = now + IDENTIFY_MS;
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        struct epoll_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.events = EPOLLIN;
+        ev.data.u64 = TAG_CAND | k;
+        epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev);
+    }
+}
+
+/* Candidate ki is readable: once its first link header is in, hand it to its session. */
+static void cand_read(dnp3kit_master_loop *l, size_t ki, uint64_t now)
+{
+    cand *k = &l->cs[ki];
+    ssize_t r = recv(k->fd, k->first + k->n, sizeof k->first - k->n, MSG_DONTWAIT);
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return;
+    if (r <= 0) {
+        cand_drop(l, k, r == 0 ? "closed before sending a frame" : strerror(errno));
+        return;
+    }
+    k->n += (size_t)r;
+    if (k->n < 10)
+        return;
+    const uint8_t *h = k->first;
+    if (h[0] != 0x05 || h[1] != 0x64) {
+        cand_drop(l, k, "its first octets are not a link frame");
+        return;
+    }
+    unsigned dst = (unsigned)h[4] | (unsigned)h[5] << 8, src = (unsigned)h[6] | (unsigned)h[7] << 8;
+    size_t ci = SIZE_MAX;
+    for (size_t j = 0; j < l->n && ci == SIZE_MAX; j++) {
+        if (!l->c[j].used || l->c[j].lst != k->lst)
+            continue;
+        const dnp3kit_master_config *cfg = dnp3kit_master_session_config(l->c[j].s);
+        if (cfg->outstation_address == src && cfg->master_address == dst)
+            ci = j;
+    }
+    if (ci == SIZE_MAX) {
+        char why[128];
+        snprintf(why, sizeof why, "its first frame is from link address %u to %u: no session for that outstation",
+                 src, dst);
+        cand_drop(l, k, why);
+        return;
+    }
+    conn *c = &l->c[ci];
+    char a[64];
+    master_channel_addr_text(&k->peer, a, sizeof a);
+    if (c->ch.fd >= 0) {
+        loop_note(l, (int)ci, "listen: outstation %u dialled in again from %s: the earlier connection closed", src, a);
+        conn_close(l, c, now, false, NULL);
+    }
+    epoll_ctl(l->ep, EPOLL_CTL_DEL, k->fd, NULL);
+    c->ch.ops = &master_channel_tcp;
+    c->ch.fd = k->fd;
+    c->ch.peer = k->peer;
+    c->ch.peer_len = sizeof k->peer;
+    c->connecting = false;
+    c->want_out = false;
+    k->fd = -1;
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = EPOLLIN;
+    ev.data.u64 = (uint64_t)ci;
+    epoll_ctl(l->ep, EPOLL_CTL_ADD, c->ch.fd, &ev);
+    loop_note(l, (int)ci, "listen: outstation %u dialled in from %s", src, a);
+    dnp3kit_master_session_connected(c->s, now);
+    dnp3kit_master_session_recv(c->s, k->first, k->n, now);
+    line_run(l, ci, now);
 }
 
 static bool same_line(const dnp3kit_serial_config *a, const dnp3kit_serial_config *b)
@@ -183,9 +426,18 @@ int dnp3kit_master_loop_add(dnp3kit_master_loop *l, dnp3kit_master_session *s, d
         }
         l->n++;
     }
+    size_t lst = SIZE_MAX;
+    if (cfg->transport == DNP3KIT_TRANSPORT_TCP_LISTEN && !cfg->tls.enabled) {
+        int r = listener_get(l, s, &lst, err);
+        if (r < 0)
+            return r;
+    }
     conn *c = &l->c[i];
     memset(c, 0, sizeof *c);
     c->s = s;
+    c->lst = lst;
+    if (lst != SIZE_MAX)
+        c->next_connect = dnp3kit_master_now_ms() + cfg->connect_timeout_ms;
     master_channel_init(&c->ch, cfg);
     c->ch.log = channel_note;
     c->ch.log_user = l;
@@ -224,6 +476,17 @@ void dnp3kit_master_loop_remove(dnp3kit_master_loop *l, int handle)
         conn_close(l, c, now, false, NULL);
     c->used = false;
     master_session_set_shared(c->s, false);
+    if (c->lst != SIZE_MAX && --l->ls[c->lst].users == 0) {
+        listener *ls = &l->ls[c->lst];
+        for (size_t k = 0; k < l->ncs; k++)
+            if (l->cs[k].fd >= 0 && l->cs[k].lst == c->lst) {
+                close(l->cs[k].fd);
+                l->cs[k].fd = -1;
+            }
+        close(ls->fd);
+        accept_guard_free(&ls->guard);
+        ls->fd = -1;
+    }
     /* the line's next session owns it now (reopened on the next run) */
     size_t no = SIZE_MAX;
     for (size_t j = 0; j < l->n; j++) {
@@ -354,7 +617,7 @@ static void start_connect(dnp3kit_master_loop *l, conn *c, uint64_t now)
     size_t o = (size_t)(c - l->c);
     dnp3kit_error_detail d;
     if (cfg->transport == DNP3KIT_TRANSPORT_TCP_LISTEN) {
-        master_connect_error(&d, cfg->host, cfg->port, DNP3KIT_ERR_ARG, "listen (dial-in) is not in the socket loop yet");
+        master_connect_error(&d, cfg->host, cfg->port, DNP3KIT_ERR_ARG, "listen (dial-in) with TLS is not in the socket loop yet");
         c->next_connect = now + cfg->retry_delay_ms;
         dnp3kit_master_session_connect_failed(c->s, now, &d);
         return;
@@ -395,7 +658,23 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
         conn *c = &l->c[i];
         if (!c->used)
             continue;
-        if (c->owner == i) {
+        if (c->lst != SIZE_MAX) {
+            /* dial-in: nothing to open; a request waiting longer than the connect timeout learns why */
+            if (c->ch.fd < 0 && now >= c->next_connect) {
+                const dnp3kit_master_config *cfg = dnp3kit_master_session_config(c->s);
+                dnp3kit_error_detail d;
+                char why[96];
+                snprintf(why, sizeof why, "outstation %u has not dialled in within %.3f s", cfg->outstation_address,
+                         cfg->connect_timeout_ms / 1000.0);
+                master_connect_error(&d, cfg->host, cfg->port, DNP3KIT_ERR_TIMEOUT, why);
+                snprintf(d.message, sizeof d.message, "listening on %s:%u: %s", cfg->host, cfg->port, why);
+                d.timeout_s = cfg->connect_timeout_ms / 1000.0;
+                c->next_connect = now + cfg->connect_timeout_ms;
+                dnp3kit_master_session_connect_failed(c->s, now, &d);
+            }
+            if (c->ch.fd < 0 && c->next_connect < next)
+                next = c->next_connect;
+        } else if (c->owner == i) {
             if (c->ch.fd < 0 && now >= c->next_connect)
                 start_connect(l, c, now);
             if (c->ch.fd < 0 && c->next_connect < next)
@@ -409,6 +688,9 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
         if (t < next)
             next = t;
     }
+    for (size_t k = 0; k < l->ncs; k++)
+        if (l->cs[k].fd >= 0 && l->cs[k].deadline < next)
+            next = l->cs[k].deadline;
     int ms = next <= now ? 0 : (int)(next - now);
     struct epoll_event evs[256];
     int nev = epoll_wait(l->ep, evs, 256, ms);
@@ -421,6 +703,19 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
     now = dnp3kit_master_now_ms();
     uint8_t buf[8192];
     for (int k = 0; k < nev; k++) {
+        uint64_t tag = evs[k].data.u64 & TAG_MASK;
+        if (tag == TAG_LISTENER) {
+            size_t li = (size_t)(evs[k].data.u64 & ~TAG_MASK);
+            if (li < l->nls && l->ls[li].fd >= 0)
+                listener_accept(l, li, now);
+            continue;
+        }
+        if (tag == TAG_CAND) {
+            size_t ki = (size_t)(evs[k].data.u64 & ~TAG_MASK);
+            if (ki < l->ncs && l->cs[ki].fd >= 0)
+                cand_read(l, ki, now);
+            continue;
+        }
         size_t i = (size_t)evs[k].data.u64;
         if (i >= l->n || !l->c[i].used || l->c[i].owner != i || l->c[i].ch.fd < 0)
             continue;
@@ -489,6 +784,12 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
             continue;
         }
     }
+    for (size_t k = 0; k < l->ncs; k++)
+        if (l->cs[k].fd >= 0 && now >= l->cs[k].deadline) {
+            char why[64];
+            snprintf(why, sizeof why, "no link frame within %.3f s", IDENTIFY_MS / 1000.0);
+            cand_drop(l, &l->cs[k], why);
+        }
     for (size_t i = 0; i < l->n; i++)
         if (l->c[i].used && l->c[i].owner == i && l->c[i].ch.fd >= 0 && !l->c[i].connecting)
             line_run(l, i, now);

@@ -366,6 +366,13 @@ dnp3kit_master_loop *dnp3kit_master_loop_new(void);
 void dnp3kit_master_loop_free(dnp3kit_master_loop *l);
 /* Add a session; the loop connects to its config's host/port and keeps the
  * connection (reconnecting after retry_delay_ms). Returns a handle >= 0.
+ * Dial-in (TCP_LISTEN, plain TCP): sessions with the same host:port share one
+ * listening socket (made here: a bind failure is returned); each connection is
+ * given to the session whose outstation and master addresses its first link
+ * frame carries (a new one replaces that session's earlier connection), others
+ * are refused and logged (unknown address, no frame within 2 s, not DNP3); a
+ * request waiting for its outstation to dial in fails after connect_timeout_ms
+ * per attempt. TLS listen is not in the loop yet (ERR_ARG when it runs).
  * Multi-drop: sessions whose serial.device is the same share one line (the
  * first one's channel and line settings; the others must have the same baud,
  * framing, flow and RS-485 setting and each its own outstation address, else
@@ -376,7 +383,8 @@ int dnp3kit_master_loop_add(dnp3kit_master_loop *l, dnp3kit_master_session *s, d
 /* Remove and disconnect (the session is left as if closed). */
 void dnp3kit_master_loop_remove(dnp3kit_master_loop *l, int handle);
 /* Notes from the channels (a datagram from an unexpected peer dropped, why a
- * connection was lost ...); handle as returned by loop_add. May be NULL. */
+ * connection was lost ...); handle as returned by loop_add, or -1 for a
+ * dial-in listener's (a dialler refused and why). May be NULL. */
 typedef void (*dnp3kit_master_loop_log_fn)(void *user, int handle, const char *msg);
 void dnp3kit_master_loop_set_log(dnp3kit_master_loop *l, dnp3kit_master_loop_log_fn fn, void *user);
 /* Run I/O and timers for at most timeout_ms (0: do what is ready). Returns the number of events handled or an error. */

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Dial-in inside the socket loop (library): dnp3-master-bench dialin puts three
+# sessions (outstations 10, 11, 12) on one listening port of one
+# dnp3kit_master_loop; three simulators dial in (dnp3-outstation --connect),
+# each is matched to its session by the link source address of its first
+# frame and polled; a simulator with an unknown address (99) and a dialler that
+# sends nothing are refused with their reasons logged, without holding up the
+# others.
+# Usage: master_dialin_loop.sh BUILD_DIR SOURCE_DIR   (exit 77: skipped)
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+cli_setup "$1"
+BENCH="$BUILD/tests/master/dnp3-master-bench"
+[ -x "$BENCH" ] || { echo "skip: $BENCH not built"; exit 77; }
+lport=$(free_port)
+
+DNP3KIT_BENCH_LOG=1 timeout -k 5 60 "$BENCH" dialin "$lport" 3 2 > "$tmp/out" 2> "$tmp/log" &
+bpid=$!
+wait_line "$tmp/out" 's/^\(listening on\).*/\1/p' > /dev/null || { echo "FAIL: bench not listening: $(cat "$tmp/log")"; exit 1; }
+# first the intruders: a silent dialler and an unknown address
+python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+time.sleep(4)' "$lport" &
+pids+=($!)
+"$OS" --connect "127.0.0.1:$lport" --address 99 2> "$tmp/d99.log" &
+pids+=($!)
+for a in 10 11 12; do
+    "$OS" --connect "127.0.0.1:$lport" --address "$a" 2> "$tmp/d$a.log" &
+    pids+=($!)
+done
+wait "$bpid"; rc=$?
+[ "$rc" = 0 ] || FAILM "dialin bench: exit $rc: $(cat "$tmp/out" "$tmp/log" | tail -5)"
+grep -q '^3 outstations dialled in' "$tmp/out" || FAILM "not all dialled in: $(cat "$tmp/out")"
+grep -q '^3 dial-in sessions in one thread (3 connected): [1-9][0-9]* integrity polls/s sustained over .*, 0 errors' "$tmp/out" ||
+    FAILM "dial-in sessions did not poll: $(tail -1 "$tmp/out")"
+for a in 10 11 12; do
+    grep -q "listen: outstation $a dialled in from 127.0.0.1:" "$tmp/log" || FAILM "outstation $a not logged: $(cat "$tmp/log")"
+done
+grep -q "refused the connection from 127.0.0.1:[0-9]*: its first frame is from link address 99 to 1: no session for that outstation" "$tmp/log" ||
+    FAILM "unknown address not refused with its reason: $(cat "$tmp/log")"
+grep -q "refused the connection from 127.0.0.1:[0-9]*: no link frame within 2.000 s" "$tmp/log" ||
+    FAILM "silent dialler not refused with its reason: $(cat "$tmp/log")"
+[ "$fail" = 0 ] && echo "master_dialin_loop: all passed"
+exit "$fail"
