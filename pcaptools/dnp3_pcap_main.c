@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "baseline.h"
@@ -22,7 +23,9 @@ static void usage(FILE *out)
             "usage: %s COMMAND [OPTIONS] FILE...\n"
             "\n"
             "Check, decode, replay and fuzz DNP3 (IEEE 1815) traffic from pcap and pcapng captures\n"
-            "(gzip'd ones too, FILE.gz: inflated in memory, up to 1 GiB).\n"
+            "(gzip'd and zstd-compressed ones too, FILE.gz, FILE.zst: decompressed in memory,\n"
+            "up to 1 GiB). FILE - is standard input; from a pipe or FIFO findings and records\n"
+            "are printed as the packets arrive.\n"
             "\n"
             "commands:\n"
             "  check    validate every layer (link frames and CRCs, transport segments,\n"
@@ -138,6 +141,16 @@ static void progress_clear(void)
         fflush(stderr);
         progress_drawn = false;
     }
+}
+
+/* Reading a stream, the reader waits for input (or has not paused for
+ * DPC_IDLE_MAX_US): what was printed so far goes out now, not when the
+ * stdio buffer fills, so findings and records follow the packets that
+ * caused them (tcpdump -U -w - | dnp3-pcap check -). */
+static void flush_stdout(void *ctx)
+{
+    (void)ctx;
+    fflush(stdout);
 }
 
 static void out_file(void *user, const char *s, size_t n)
@@ -330,8 +343,9 @@ static void scan_link(void *ctx, const dpe_where *w, const dnp3kit_link_frame *f
 static void scan_ports(const opts *o, const char *file, port_scan *ps)
 {
     ps->n = 0;
-    if (!strcmp(file, "-"))
-        return;
+    struct stat sb;
+    if (!strcmp(file, "-") || stat(file, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return; /* a stream (pipe, FIFO) is gone once read */
     dpc_options cap = o->cap;
     cap.any_port = true;
     dpe_options eng = o->eng;
@@ -481,7 +495,7 @@ static int cmd_check(const opts *o, int nfiles, char **files)
         bool have_section = c.bl ? bl_begin(c.bl, files[i], m) : false;
         if (c.bw)
             bl_writer_file(c.bw, files[i]);
-        dpe_callbacks cb = {.on_finding = check_finding};
+        dpe_callbacks cb = {.on_finding = check_finding, .on_idle = flush_stdout};
         dpe_engine *e = dpe_new(&o->eng, &cb, &c);
         if (!e) {
             fprintf(stderr, "%s: out of memory\n", prog);
@@ -696,7 +710,8 @@ static int cmd_decode(const opts *o, int nfiles, char **files)
     decode_ctx d = {.o = o, .out = {out_file, stdout}};
     for (int i = 0; i < nfiles; i++) {
         d.file = files[i];
-        dpe_callbacks cb = {.on_fragment = decode_fragment, .on_link = decode_link, .on_finding = decode_finding};
+        dpe_callbacks cb = {.on_fragment = decode_fragment, .on_link = decode_link, .on_finding = decode_finding,
+                             .on_idle = flush_stdout};
         dpe_engine *e = dpe_new(&o->eng, &cb, &d);
         if (!e)
             return EXIT_USAGE;

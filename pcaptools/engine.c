@@ -300,12 +300,20 @@ static void cap_flow_close(void *ctx, dpc_flow *f, const dpc_packet *pkt)
     f->user = NULL;
 }
 
+static void cap_idle(void *ctx)
+{
+    dpe_engine *e = ctx;
+    if (e->cb.on_idle)
+        e->cb.on_idle(e->ctx);
+}
+
 static const dpc_callbacks capture_cb = {
     .on_flow_open = cap_flow_open,
     .on_data = cap_data,
     .on_gap = cap_gap,
     .on_finding = cap_finding,
     .on_flow_close = cap_flow_close,
+    .on_idle = cap_idle,
 };
 
 const dpc_callbacks *dpe_capture_callbacks(void) { return &capture_cb; }

@@ -51,6 +51,9 @@ typedef struct dpe_callbacks {
     void (*on_link)(void *ctx, const dpe_where *w, const dnp3kit_link_frame *f);
     void (*on_fragment)(void *ctx, const dpe_fragment *frag);
     void (*on_finding)(void *ctx, const dpe_where *w, const dnp3kit_finding *f);
+    /* A stream (pipe) is waiting for its writer, or has not paused for a while
+     * (pcapin.h, on_idle): flush what was written so far. May be NULL. */
+    void (*on_idle)(void *ctx);
 } dpe_callbacks;
 
 typedef struct dpe_stats {

@@ -15,6 +15,7 @@
  * ahead of a hole are copied, at most DPC_TCP_WINDOW octets per direction
  * and OOO_TOTAL_MAX octets over all flows.
  */
+#define _GNU_SOURCE /* fopencookie: streams are read through a FILE that reports when it would wait */
 #include "pcapin.h"
 
 #include <arpa/inet.h>
@@ -24,10 +25,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef DPC_HAVE_ZLIB
 #include <zlib.h>
+#endif
+#ifdef DPC_HAVE_ZSTD
+#include <zstd.h>
 #endif
 
 #include "dnp3kit/crc.h"
@@ -1461,17 +1467,6 @@ done:
  * pcapng, libpcap) then sees plain octets. */
 #define DPC_GZ_MAX (1024u * 1024u * 1024u)
 
-static bool is_gzip(const char *path)
-{
-    uint8_t m[2] = {0};
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : NULL;
-    if (!f)
-        return false;
-    size_t got = fread(m, 1, 2, f);
-    fclose(f);
-    return got == 2 && m[0] == 0x1f && m[1] == 0x8b;
-}
-
 /* gzerror's message starts with the path; the caller names the file already. */
 static const char *gz_msg(const char *m, const char *path)
 {
@@ -1531,6 +1526,219 @@ static uint8_t *gz_inflate(const char *path, size_t *len, char *errbuf, size_t e
 }
 #endif
 
+#if defined(DPC_HAVE_ZLIB) || defined(DPC_HAVE_ZSTD)
+/* The first four octets of a file, to tell a compressed capture by its magic
+ * (never by its name). */
+static bool file_magic(const char *path, uint8_t m[4])
+{
+    memset(m, 0, 4);
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : NULL;
+    if (!f)
+        return false;
+    size_t got = fread(m, 1, 4, f);
+    fclose(f);
+    return got >= 2;
+}
+#endif
+
+#ifdef DPC_HAVE_ZSTD
+/* A zstd-compressed capture (FILE.pcap.zst), decompressed into memory like a
+ * gzip'd one, at most DPC_ZST_MAX octets; frames may follow each other (zstd
+ * concatenates them). What decompressed before damage or a cut is kept. */
+#define DPC_ZST_MAX (1024u * 1024u * 1024u)
+
+static bool is_zstd(const uint8_t m[4]) { return m[0] == 0x28 && m[1] == 0xB5 && m[2] == 0x2F && m[3] == 0xFD; }
+
+static uint8_t *zst_decompress(const char *path, size_t *len, char *errbuf, size_t errcap)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(errbuf, errcap, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    ZSTD_DStream *zs = ZSTD_createDStream();
+    size_t inCap = ZSTD_DStreamInSize();
+    uint8_t *in = malloc(inCap);
+    size_t cap = 1u << 20, n = 0;
+    uint8_t *buf = malloc(cap);
+    size_t last = 1; /* ZSTD_decompressStream's last hint: 0 when a frame is complete */
+    bool fed = false;
+    if (!zs || !in || !buf) {
+        snprintf(errbuf, errcap, "out of memory decompressing the zstd capture");
+        goto fail;
+    }
+    ZSTD_initDStream(zs);
+    for (;;) {
+        size_t got = fread(in, 1, inCap, f);
+        if (got == 0) {
+            if (ferror(f))
+                snprintf(errbuf, errcap, "zstd: read error after %zu octets", n);
+            else if (!fed)
+                snprintf(errbuf, errcap, "zstd: empty input");
+            else if (last != 0)
+                snprintf(errbuf, errcap, "zstd: unexpected end of file after %zu octets", n);
+            break;
+        }
+        fed = true;
+        ZSTD_inBuffer ib = {in, got, 0};
+        while (ib.pos < ib.size) {
+            if (n == cap) {
+                if (cap >= DPC_ZST_MAX) {
+                    snprintf(errbuf, errcap, "more than %u MiB once decompressed (unzstd it first)",
+                             DPC_ZST_MAX >> 20);
+                    goto fail;
+                }
+                uint8_t *nb = realloc(buf, cap * 2);
+                if (!nb) {
+                    snprintf(errbuf, errcap, "out of memory decompressing the zstd capture");
+                    goto fail;
+                }
+                buf = nb, cap *= 2;
+            }
+            ZSTD_outBuffer ob = {buf, cap, n};
+            last = ZSTD_decompressStream(zs, &ob, &ib);
+            n = ob.pos;
+            if (ZSTD_isError(last)) {
+                snprintf(errbuf, errcap, "zstd: %s after %zu octets", ZSTD_getErrorName(last), n);
+                goto done;
+            }
+        }
+    }
+done:
+    fclose(f);
+    ZSTD_freeDStream(zs);
+    free(in);
+    *len = n;
+    return buf;
+fail:
+    fclose(f);
+    ZSTD_freeDStream(zs);
+    free(in);
+    free(buf);
+    return NULL;
+}
+#endif
+
+/* A compressed capture, decompressed in memory, read like any other. */
+static int read_inflated(uint8_t *buf, size_t len, const char *derr, const dpc_options *opt,
+                         const dpc_callbacks *cb, void *ctx, dpc_stats *stats, char *errbuf, size_t errcap,
+                         void (*progress)(void *ctx, uint64_t done, uint64_t total))
+{
+    int rc = dpc_read_mem(buf, len, opt, cb, ctx, stats, errbuf, errcap);
+    free(buf);
+    if (derr[0]) { /* the damaged compressed file is the cause of whatever the reader saw after it */
+        seterr(errbuf, errcap, derr);
+        rc = -1;
+    }
+    if (progress)
+        progress(ctx, len, len);
+    return rc;
+}
+
+/* ---- streams ----
+ *
+ * Standard input and paths that are not regular files (FIFOs, sockets,
+ * /dev/fd/N of a pipe) are read through a FILE whose read function looks
+ * before it blocks: when the writer has nothing more for now (poll says not
+ * ready), or DPC_IDLE_MAX_US have passed since the last time, on_idle is
+ * called first, so what the packets read so far produced is delivered and
+ * flushed while the reader waits (tcpdump -U -w - | dnp3-pcap check -). The
+ * reader calls read() for a record only after it has processed the ones
+ * before it, so every finding of those is out by then. */
+typedef struct stream {
+    int fd;
+    const dpc_callbacks *cb;  /* set once the capture's header is read */
+    void *ctx;
+    uint64_t last_idle_us;
+    uint8_t head[4];          /* the first octets read, to name a compressed stream */
+    size_t nhead;
+} stream;
+
+static uint64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static ssize_t stream_read(void *cookie, char *buf, size_t n)
+{
+    stream *s = cookie;
+    if (s->cb && s->cb->on_idle) {
+        struct pollfd p = {.fd = s->fd, .events = POLLIN};
+        uint64_t t = mono_us();
+        if (poll(&p, 1, 0) == 0 || t - s->last_idle_us >= DPC_IDLE_MAX_US) {
+            s->cb->on_idle(s->ctx);
+            s->last_idle_us = t;
+        }
+    }
+    for (;;) {
+        ssize_t got = read(s->fd, buf, n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        for (ssize_t k = 0; k < got && s->nhead < sizeof s->head; k++)
+            s->head[s->nhead++] = (uint8_t)buf[k];
+        return got;
+    }
+}
+
+/* A stream to read as it comes: "-" when standard input is not a regular
+ * file, or a path that is not one. *fd is the descriptor (opened for a path). */
+static bool open_stream(const char *path, int *fd)
+{
+    struct stat sb;
+    if (!strcmp(path, "-")) {
+        if (fstat(STDIN_FILENO, &sb) == 0 && S_ISREG(sb.st_mode))
+            return false;
+        *fd = STDIN_FILENO;
+        return true;
+    }
+    if (stat(path, &sb) != 0 || S_ISREG(sb.st_mode))
+        return false;
+    *fd = open(path, O_RDONLY);
+    return *fd >= 0;
+}
+
+static int read_stream(int fd, bool own, const dpc_options *opt, const dpc_callbacks *cb, void *ctx,
+                       dpc_stats *stats, char *errbuf, size_t errcap,
+                       void (*progress)(void *ctx, uint64_t done, uint64_t total))
+{
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    stream *s = calloc(1, sizeof *s);
+    cookie_io_functions_t io = {.read = stream_read};
+    FILE *f = s ? fopencookie(s, "r", io) : NULL;
+    if (!f) {
+        seterr(errbuf, errcap, "out of memory");
+        free(s);
+        if (own)
+            close(fd);
+        return -1;
+    }
+    s->fd = fd;
+    pcap_t *pc = pcap_fopen_offline(f, perr);
+    int rc = -1;
+    if (!pc) {
+        fclose(f);
+        bool gz = s->nhead >= 2 && s->head[0] == 0x1f && s->head[1] == 0x8b;
+        bool zst = s->nhead >= 4 && s->head[0] == 0x28 && s->head[1] == 0xB5 && s->head[2] == 0x2F && s->head[3] == 0xFD;
+        if (gz || zst)
+            snprintf(errbuf, errcap, "%s input on a pipe is not decompressed: %s FILE | dnp3-pcap ... -, or name the file",
+                     gz ? "gzip'd" : "zstd-compressed", gz ? "zcat" : "zstdcat");
+        else
+            seterr(errbuf, errcap, perr);
+    } else {
+        s->cb = cb;
+        s->ctx = ctx;
+        source src = {NULL, NULL, 0}; /* neither the fast path nor a second pass: a stream reads once */
+        rc = run(pc, &src, opt, cb, ctx, stats, errbuf, errcap, progress, 0);
+        pcap_close(pc); /* closes f */
+    }
+    free(s);
+    if (own)
+        close(fd);
+    return rc;
+}
+
 int dpc_read_file(const char *path, const dpc_options *opt, const dpc_callbacks *cb, void *ctx,
                   dpc_stats *stats, char *errbuf, size_t errcap,
                   void (*progress)(void *ctx, uint64_t done, uint64_t total))
@@ -1538,24 +1746,35 @@ int dpc_read_file(const char *path, const dpc_options *opt, const dpc_callbacks 
     char perr[PCAP_ERRBUF_SIZE] = "";
     if (stats)
         memset(stats, 0, sizeof *stats);
-#ifdef DPC_HAVE_ZLIB
-    if (is_gzip(path)) {
+    int sfd;
+    if (open_stream(path, &sfd))
+        return read_stream(sfd, sfd != STDIN_FILENO, opt, cb, ctx, stats, errbuf, errcap, progress);
+#if defined(DPC_HAVE_ZLIB) || defined(DPC_HAVE_ZSTD)
+    uint8_t magic[4];
+    if (file_magic(path, magic)) {
         size_t len = 0;
-        char gerr[256] = "";
-        uint8_t *buf = gz_inflate(path, &len, gerr, sizeof gerr);
-        if (!buf) {
-            seterr(errbuf, errcap, gerr);
-            return -1;
+        char derr[256] = "";
+        uint8_t *buf = NULL;
+        bool compressed = false;
+#ifdef DPC_HAVE_ZLIB
+        if (magic[0] == 0x1f && magic[1] == 0x8b) {
+            compressed = true;
+            buf = gz_inflate(path, &len, derr, sizeof derr);
         }
-        int rc = dpc_read_mem(buf, len, opt, cb, ctx, stats, errbuf, errcap);
-        free(buf);
-        if (gerr[0]) { /* the damaged gzip is the cause of whatever the reader saw after it */
-            seterr(errbuf, errcap, gerr);
-            rc = -1;
+#endif
+#ifdef DPC_HAVE_ZSTD
+        if (is_zstd(magic)) {
+            compressed = true;
+            buf = zst_decompress(path, &len, derr, sizeof derr);
         }
-        if (progress)
-            progress(ctx, len, len);
-        return rc;
+#endif
+        if (compressed) {
+            if (!buf) {
+                seterr(errbuf, errcap, derr);
+                return -1;
+            }
+            return read_inflated(buf, len, derr, opt, cb, ctx, stats, errbuf, errcap, progress);
+        }
     }
 #endif
     pcap_t *pc = pcap_open_offline(path, perr);

@@ -50,7 +50,16 @@ typedef struct dpc_callbacks {
     void (*on_finding)(void *ctx, dpc_flow *f, bool from_a, const dnp3kit_finding *fi, const dpc_packet *pkt);
     /* Flow ends (FIN/RST seen and drained, evicted, or end of file); release f->user. */
     void (*on_flow_close)(void *ctx, dpc_flow *f, const dpc_packet *pkt);
+    /* Reading a stream (a pipe, FIFO, socket or terminal: standard input or a
+     * path that is not a regular file): called between packets when no more
+     * input is ready (the reader is about to wait for the writer), and at
+     * least every DPC_IDLE_MAX_US while input keeps coming, so a consumer
+     * flushes its output within a bounded delay of the packet that caused
+     * it. Never called for regular files or memory. May be NULL. */
+    void (*on_idle)(void *ctx);
 } dpc_callbacks;
+
+#define DPC_IDLE_MAX_US 100000
 
 typedef struct dpc_options {
     uint16_t ports[DPC_MAX_PORTS]; /* DNP3 ports; default {20000} */
@@ -76,7 +85,8 @@ typedef struct dpc_stats {
  * -1 when the file cannot be opened or read as pcap/pcapng (errbuf holds
  * libpcap's message), -2 for an unsupported link type. A file that breaks off
  * mid-way yields what was read and returns -1 with errbuf set. A gzip'd file
- * (built with zlib) is inflated first, up to 1 GiB.
+ * (built with zlib) is inflated first, up to 1 GiB. path "-" is standard
+ * input; a stream (see on_idle) is read as it arrives, never seeked.
  * progress: when non-NULL, called about once per 1 MiB with (octets read, file size).
  */
 int dpc_read_file(const char *path, const dpc_options *opt, const dpc_callbacks *cb, void *ctx,

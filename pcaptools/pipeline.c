@@ -14,7 +14,7 @@
 #define NCHUNKS 8
 #define FLOW_BUCKETS 8192
 
-enum { EV_OPEN = 1, EV_DATA, EV_GAP, EV_FINDING, EV_CLOSE, EV_PROGRESS };
+enum { EV_OPEN = 1, EV_DATA, EV_GAP, EV_FINDING, EV_CLOSE, EV_PROGRESS, EV_IDLE };
 
 /* Event header; payload (data octets, a finding or a flow) follows, padded to 8. */
 typedef struct ev {
@@ -153,7 +153,20 @@ static void p_progress(void *ctx, uint64_t done, uint64_t total)
     put(ctx, &e, NULL);
 }
 
-static const dpc_callbacks producer_cb = {p_open, p_data, p_gap, p_finding, p_close};
+/* The reader waits for a stream's writer (or has not paused for a while):
+ * hand the partly filled chunk over now, with an idle event at its end, so
+ * the consumer processes and flushes everything read so far instead of
+ * waiting for the chunk to fill. */
+static void p_idle(void *ctx)
+{
+    pipe_t *pp = ctx;
+    ev e;
+    ev_init(&e, EV_IDLE, NULL, true, NULL);
+    put(pp, &e, NULL);
+    hand_over(pp);
+}
+
+static const dpc_callbacks producer_cb = {p_open, p_data, p_gap, p_finding, p_close, p_idle};
 
 /* ---- consumer side ---- */
 
@@ -205,6 +218,10 @@ static void replay(pipe_t *pp, const uint8_t *b, size_t used)
                 cb->on_finding(pp->ctx, f, e.from_a, &fi, pkt);
             break;
         }
+        case EV_IDLE:
+            if (cb->on_idle)
+                cb->on_idle(pp->ctx);
+            break;
         case EV_PROGRESS:
             if (pp->progress)
                 pp->progress(pp->pctx, e.missing, e.pkt.ts_us);

@@ -156,7 +156,7 @@ int rp_capture_load(const char *path, const dpc_options *po, rp_capture *c, char
         snprintf(err, errcap, "out of memory");
         return -1;
     }
-    dpc_callbacks wc = {w_flow_open, w_data, w_gap, w_finding, w_flow_close};
+    dpc_callbacks wc = {w_flow_open, w_data, w_gap, w_finding, w_flow_close, NULL};
     dpc_stats st;
     char e2[256] = "";
     int rc = dpc_read_file(path, po, &wc, &lc, &st, e2, sizeof e2, NULL);

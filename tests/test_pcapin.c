@@ -124,7 +124,7 @@ static void rx_close(void *ctx, dpc_flow *f, const dpc_packet *pkt)
     f->user = NULL;
 }
 
-static const dpc_callbacks rx_cb = {rx_open, rx_data, rx_gap, rx_finding, rx_close};
+static const dpc_callbacks rx_cb = {rx_open, rx_data, rx_gap, rx_finding, rx_close, NULL};
 
 static void rx_free(rx *r)
 {

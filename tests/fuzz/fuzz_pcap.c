@@ -74,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dpc_options opt;
     dpc_options_default(&opt);
     opt.any_port = true;
-    dpc_callbacks cb = {on_open, on_data, on_gap, on_finding, on_close};
+    dpc_callbacks cb = {on_open, on_data, on_gap, on_finding, on_close, NULL};
     dpc_stats st;
     char err[256];
     dpc_read_mem(data, size, &opt, &cb, NULL, &st, err, sizeof err);
