@@ -155,7 +155,8 @@ def test_every_read_call(outstation):
         assert r.raw_response and r.raw_response[1] == 0x81  # RESPONSE, as received
         for k in range(4):
             assert m.read_class(k).success
-        assert not m.read_class(4).success
+        with pytest.raises(ValueError, match="class_num"):
+            m.read_class(4)
         bi = m.read_binary_inputs(2, 4)
         assert [(p.index, p.value) for p in bi] == [(2, False), (3, True), (4, False)]
         assert [p.value for p in m.read_analog_inputs(1, 1)] == [-12]

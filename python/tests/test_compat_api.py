@@ -331,6 +331,20 @@ def test_config_accepts_and_normalises_what_the_old_one_did(name, value, want):
     assert got == want and type(got) is type(want)
 
 
+# ---- argument checks of the calls: the old exception, raised before anything is sent ----
+
+@pytest.mark.parametrize("call,args", [
+    ("read_class", (4,)), ("read_class", (-1,)), ("read_class", ("1",)),
+    ("read_binary_inputs", (-1, 0)), ("read_analog_inputs", (5, 2)), ("read_counters", ("a", 1)),
+    ("read_binary_outputs", (0, -3)), ("read_analog_outputs", (0, 1.5)), ("read_binary_inputs", (0, 65536)),
+])
+def test_bad_call_arguments_raise_value_error_as_before(call, args):
+    from dnp3kit.compat import DNP3Config, DNP3Master
+    m = DNP3Master(DNP3Config(enable_unsolicited=False))  # not even connected: the check comes first
+    with pytest.raises(ValueError):
+        getattr(m, call)(*args)
+
+
 # ---- the object helpers ----
 
 def test_object_codecs_and_catalogue():

@@ -334,9 +334,10 @@ class DNP3Master:
         return self._poll(Master.read_class, 0, 1, 2, 3)
 
     def read_class(self, class_num: int) -> PollResult:
-        """Read one class (0, 1, 2 or 3)."""
+        """Read one class (0, 1, 2 or 3); ValueError for another class_num
+        (as the old driver raised), before anything is sent."""
         if isinstance(class_num, bool) or not isinstance(class_num, int) or not 0 <= class_num <= 3:
-            return PollResult(success=False, error=f"class_num must be 0-3, got {class_num!r}")
+            raise ValueError(f"class_num must be 0, 1, 2 or 3, got {class_num!r}")
         return self._poll(Master.read_class, class_num)
 
     def _poll(self, fn, *args) -> PollResult:
@@ -347,6 +348,12 @@ class DNP3Master:
             return PollResult(success=False, error=str(e), exception=e)
 
     def _read(self, type: str, start: int, stop: int) -> PollResult:
+        # the old driver's checks, with its exception (ValueError), before anything is sent
+        for name, v in (("start", start), ("stop", stop)):
+            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 0xFFFF:
+                raise ValueError(f"{name} index must be an integer 0-65535, got {v!r}")
+        if start > stop:
+            raise ValueError(f"start must be <= stop, got start={start}, stop={stop}")
         r, raw = self._request(Master.read, type, start, stop)
         return _poll_result(r, raw)
 
