@@ -406,6 +406,12 @@ int dnp3kit_master_loop_add(dnp3kit_master_loop *l, dnp3kit_master_session *s, d
             }
         }
     }
+    size_t lst = SIZE_MAX;
+    if (cfg->transport == DNP3KIT_TRANSPORT_TCP_LISTEN && !cfg->tls.enabled) {
+        int r = listener_get(l, s, &lst, err);
+        if (r < 0)
+            return r;
+    }
     size_t i;
     for (i = 0; i < l->n; i++)
         if (!l->c[i].used)
@@ -415,6 +421,8 @@ int dnp3kit_master_loop_add(dnp3kit_master_loop *l, dnp3kit_master_session *s, d
             size_t ncap = l->cap ? l->cap * 2 : 16;
             conn *nc = realloc(l->c, ncap * sizeof *nc);
             if (!nc) {
+                if (lst != SIZE_MAX)
+                    l->ls[lst].users--; /* a listener left without users is closed with the loop */
                 if (err) {
                     dnp3kit_error_detail_clear(err);
                     err->code = DNP3KIT_ERR_NOMEM;
@@ -425,12 +433,6 @@ int dnp3kit_master_loop_add(dnp3kit_master_loop *l, dnp3kit_master_session *s, d
             l->cap = ncap;
         }
         l->n++;
-    }
-    size_t lst = SIZE_MAX;
-    if (cfg->transport == DNP3KIT_TRANSPORT_TCP_LISTEN && !cfg->tls.enabled) {
-        int r = listener_get(l, s, &lst, err);
-        if (r < 0)
-            return r;
     }
     conn *c = &l->c[i];
     memset(c, 0, sizeof *c);

@@ -371,7 +371,10 @@ class Master:
     master listens on host:port and the outstation connects; with ``tls``
     the master is the TLS server). ``max_requests_per_s``
     caps what the master sends of its own accord (0 = no cap);
-    ``reaction_window`` and ``reaction_attempts`` bound the IIN reactions
+    ``link_confirm`` sends the master's frames as CONFIRMED_USER_DATA after a
+    RESET_LINK_STATES, each repeated after ``link_timeout`` at most
+    ``link_retries`` more times until the outstation's ACK (IEEE 1815 clause 9;
+    for serial lines). ``reaction_window`` and ``reaction_attempts`` bound the IIN reactions
     (``iin_reactions=False`` turns them off). Times are in seconds. ``time_sync`` ("lan", "non-lan", "none") is the
     reaction to NEED_TIME; ``startup`` runs the startup sequence (clear
     restart, disable unsolicited, integrity poll, time sync if needed, enable
@@ -387,7 +390,8 @@ class Master:
                  time_sync: str = "lan", startup: bool = False, iin_reactions: bool = True,
                  max_points: int = 100000, transport: Optional[str] = None, local_port: int = 0,
                  serial: Optional[Serial] = None, tls: Optional[Tls] = None, max_requests_per_s: int = 100,
-                 reaction_window: float = 5.0, reaction_attempts: int = 3) -> None:
+                 reaction_window: float = 5.0, reaction_attempts: int = 3, link_confirm: bool = False,
+                 link_timeout: float = 1.0, link_retries: int = 2) -> None:
         if not isinstance(host, str):
             raise TypeError(f"host must be a string, not {type(host).__name__}")
         host = host.strip()
@@ -409,7 +413,7 @@ class Master:
             raise ValueError(f"tls: only over transport 'tcp' or 'listen', not {transport!r}")
         if local_port and transport != "udp":
             raise ValueError(f"local_port: only for transport 'udp', not {transport!r}")
-        for n, v in (("startup", startup), ("iin_reactions", iin_reactions)):
+        for n, v in (("startup", startup), ("iin_reactions", iin_reactions), ("link_confirm", link_confirm)):
             if not isinstance(v, bool):
                 raise TypeError(f"{n} must be a bool, not {type(v).__name__}")
         cfg = _lib.MasterConfig()
@@ -439,6 +443,9 @@ class Master:
         cfg.max_requests_per_s = _u("max_requests_per_s", max_requests_per_s, 0, 1000000)
         cfg.reaction_window_ms = _ms("reaction_window", reaction_window, 0, 86400)
         cfg.reaction_attempts = _u("reaction_attempts", reaction_attempts, 1, 100)
+        cfg.link_confirm = link_confirm
+        cfg.link_timeout_ms = _ms("link_timeout", link_timeout, 0.001, 3600)
+        cfg.link_retries = _u("link_retries", link_retries, 0, 100)
         err = _lib.ErrorDetail()
         if _lib.master.dnp3kit_master_config_validate(ctypes.byref(cfg), ctypes.byref(err)) != 0:
             raise ValueError(_lib.text(err.message))

@@ -135,6 +135,20 @@ def test_poll_over_serial_pty(outstation):
         m.operate_binary(1, "off", mode="direct")
 
 
+def test_link_confirm_over_serial_pty(outstation):
+    o = outstation(*SIM, "--pty")
+    frames = []
+    m = Master(serial=Serial(o.pty, baud=19200), response_timeout=3.0, retries=0, iin_reactions=False,
+               link_confirm=True, link_timeout=0.5, link_retries=1)
+    m.set_wire_hook(lambda ev, tx, data: frames.append(data) if ev == "data" and tx else None)
+    with m:
+        has_points(m.integrity_poll())
+    # the master's first frame resets the link (RESET_LINK_STATES, DIR|PRM), its request
+    # then goes as CONFIRMED_USER_DATA with FCB 1 and FCV 1 (control octet 0xF3)
+    assert frames and frames[0][:4] == b"\x05\x64\x05\xc0", frames[:1]
+    assert frames[1][3] == 0xF3, [f[:4].hex() for f in frames]
+
+
 def free_port() -> int:
     # the kernel's choice, released for the master to bind (as tests/cli/lib.sh free_port)
     import socket
@@ -175,6 +189,9 @@ def test_options_reach_the_c_configuration():
     assert (c.transport, c.local_port, c.max_requests_per_s, c.reaction_window_ms, c.reaction_attempts,
             c.iin_reactions) == (1, 20001, 0, 2500, 7, False)
     m.close()
+    m = master(link_confirm=True, link_timeout=0.25, link_retries=5)
+    assert (m.config.link_confirm, m.config.link_timeout_ms, m.config.link_retries) == (True, 250, 5)
+    m.close()
     m = Master(serial=Serial("/dev/ttyS9", baud=115200, data_bits=7, parity="e", stop_bits=2, flow="rtscts",
                              rs485=True, inter_char_timeout=0.02, turnaround=0.01))
     s = m.config.serial
@@ -208,6 +225,9 @@ BAD = [
     (dict(reaction_window="5"), TypeError, "reaction_window"),
     (dict(reaction_attempts=0), ValueError, "reaction_attempts"),
     (dict(reaction_attempts=101), ValueError, "reaction_attempts"),
+    (dict(link_confirm=1), TypeError, "link_confirm"),
+    (dict(link_timeout=0), ValueError, "link_timeout"),
+    (dict(link_retries=101), ValueError, "link_retries"),
     (dict(tls=Tls(min_version="1.1")), ValueError, "tls.min_version"),
     (dict(tls=Tls(max_version=1.3)), ValueError, "tls.max_version"),
     (dict(tls=Tls(min_version="1.3", max_version="1.2")), ValueError, "tls.min_version"),
