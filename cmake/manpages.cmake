@@ -37,3 +37,29 @@ if(HELP2MAN)
 else()
   message(STATUS "help2man not found: no man pages (apt-get install help2man)")
 endif()
+
+# libdnp3kit(3) and libdnp3kit-master(3): the libraries' pages, each from one
+# source (docs/NAME.3.pod) by pod2man (package perl); tests/cli/man_pages.sh
+# checks that every function the installed headers declare is in its page.
+find_program(POD2MAN pod2man)
+if(POD2MAN)
+  set(_lib_pages)
+  set(_libs libdnp3kit)
+  if(TARGET dnp3kit-master)
+    list(APPEND _libs libdnp3kit-master)
+  endif()
+  foreach(lib IN LISTS _libs)
+    string(TOUPPER ${lib} _upper)
+    set(_page ${PROJECT_BINARY_DIR}/man/${lib}.3)
+    add_custom_command(OUTPUT ${_page}
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${PROJECT_BINARY_DIR}/man
+      COMMAND ${POD2MAN} --section 3 --center dnp3kit --release "dnp3kit ${PROJECT_VERSION}"
+              --name ${_upper} --errors die ${PROJECT_SOURCE_DIR}/docs/${lib}.3.pod ${_page}
+      DEPENDS ${PROJECT_SOURCE_DIR}/docs/${lib}.3.pod VERBATIM COMMENT "man page ${lib}.3 (pod2man)")
+    list(APPEND _lib_pages ${_page})
+  endforeach()
+  add_custom_target(man-pages-lib ALL DEPENDS ${_lib_pages})
+  install(FILES ${_lib_pages} DESTINATION ${CMAKE_INSTALL_MANDIR}/man3)
+else()
+  message(STATUS "pod2man not found: no libdnp3kit.3 / libdnp3kit-master.3 (apt-get install perl)")
+endif()

@@ -19,7 +19,10 @@ for tool in dnp3-master dnp3-pcap dnp3-outstation; do
         grep -q " \./$f\(\.gz\)\?$" <<< "$contents" || { echo "FAIL: $deb lacks /$f"; exit 1; }
     done
 done
-echo "  man pages and bash completion: in the package"
+for lib in libdnp3kit libdnp3kit-master; do # the libraries' pages (pod2man)
+    grep -q " \./usr/share/man/man3/$lib\.3\(\.gz\)\?$" <<< "$contents" || { echo "FAIL: $deb lacks /usr/share/man/man3/$lib.3"; exit 1; }
+done
+echo "  man pages (1 and 3) and bash completion: in the package"
 grep -q " \./usr/share/dnp3kit/dnp3kit\.colorfilters$" <<< "$contents" || { echo "FAIL: $deb lacks the plugin's colouring rules"; exit 1; }
 echo "  colouring rules: /usr/share/dnp3kit/dnp3kit.colorfilters"
 # libraries (shared by SONAME and static), headers, CMake package, pkg-config, docs, the Python package's modules

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Man pages and bash completion (cmake/manpages.cmake, completions/dnp3kit.bash):
 # every option and command a tool's --help names is in its generated man page;
-# `cmake --install` puts the pages in share/man/man1 and the completion in
+# libdnp3kit(3) and libdnp3kit-master(3) have an entry for every function of
+# the installed headers;
+# `cmake --install` puts the pages in share/man/man1 (and man3) and the completion in
 # share/bash-completion/completions; the completion offers each tool's
 # commands and options.
 # Usage: man_pages.sh BUILD_DIR SOURCE_DIR   (exit 77: help2man not installed)
@@ -30,6 +32,50 @@ for tool in "${!BIN[@]}"; do
     [ -s "$tmp/inst/share/bash-completion/completions/$tool" ] ||
         { echo "FAIL: no bash completion installed for $tool"; fail=1; }
 done
+
+# libdnp3kit(3) and libdnp3kit-master(3), from docs/NAME.3.pod by pod2man:
+# installed, and each describes every function its installed headers declare
+# (an entry per function, the same set both ways: a new function without its
+# entry, or an entry left behind by a removed one, fails with the name).
+# libdnp3kit: every header but master.h; libdnp3kit-master: master.h.
+if command -v pod2man >/dev/null; then
+    cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
+    for lib in libdnp3kit libdnp3kit-master; do
+        page3=$tmp/inst/share/man/man3/$lib.3
+        if [ ! -s "$page3" ]; then
+            echo "FAIL: cmake --install put no $page3"; fail=1; continue
+        fi
+        grep -q '^\.TH "\?'"${lib^^}"'"\? 3' "$page3" || { echo "FAIL: $lib.3 has no .TH ${lib^^} 3 header"; fail=1; }
+        python3 - "$SRC/tests/tools" "$cc" "$page3" "$tmp/inst/include" "$lib" <<'PY' || fail=1
+import glob, os, re, sys
+sys.path.insert(0, sys.argv[1])
+import check_exports as ce
+cc, page, inc, lib = sys.argv[2:6]
+allh = sorted(glob.glob(os.path.join(inc, "dnp3kit", "*.h")))
+headers = [h for h in allh if (os.path.basename(h) == "master.h") == (lib == "libdnp3kit-master")]
+declared = set()
+for h in headers:
+    declared |= ce.declared(cc, h, ["-I" + inc])
+text = open(page, encoding="utf-8").read()
+items = set(re.findall(r'^\.IP "\\fB(dnp3kit_\w+)\\fR\(\)"', text, re.M))
+bad = 0
+for n in sorted(declared - items):
+    print("FAIL: %s.3 has no entry for %s (declared in the installed headers)" % (lib, n))
+    bad = 1
+for n in sorted(items - declared):
+    print("FAIL: %s.3 describes %s, which no installed header declares" % (lib, n))
+    bad = 1
+if not declared:
+    print("FAIL: no function found for %s in %s" % (lib, inc))
+    bad = 1
+if not bad:
+    print("%s.3: %d functions of %d header(s), each with its entry" % (lib, len(declared), len(headers)))
+sys.exit(bad)
+PY
+    done
+else
+    echo "pod2man not installed: libdnp3kit.3 and libdnp3kit-master.3 not checked"
+fi
 
 # completion: run the installed script in a bash with COMP_WORDS set
 complete_words() { # TOOL_PATH WORD... (the last one is completed)
