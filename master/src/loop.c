@@ -21,6 +21,7 @@
 #include "dnp3kit/master.h"
 #include "accept_guard.h"
 #include "channel.h"
+#include "channel_tls.h"
 #include "master_private.h"
 
 #define IDENTIFY_MS 2000  /* a dialler that sends no link header within this is closed */
@@ -30,7 +31,7 @@
 #define TAG_CAND (1ull << 61)
 #define TAG_MASK (TAG_LISTENER | TAG_CAND)
 
-/* Dial-in (TCP_LISTEN without TLS): one listening socket per HOST:PORT shared
+/* Dial-in (TCP_LISTEN, plain or TLS): one listening socket per HOST:PORT shared
  * by every session waiting there; a connection is handed to the session whose
  * outstation and master addresses its first frame carries. */
 typedef struct listener {
@@ -38,6 +39,7 @@ typedef struct listener {
     char host[64];
     uint16_t port;
     size_t users;
+    master_tls_ctx *tls; /* TLS: the master's certificate (and the CA a dialler's must come from) */
     accept_guard guard;
     struct dnp3kit_master_loop *loop;
 } listener;
@@ -49,6 +51,8 @@ typedef struct cand {
     struct sockaddr_storage peer;
     uint8_t first[64];
     size_t n;
+    master_tls *tls; /* TLS: the dialler's, handshaking until hs_done */
+    bool hs_done;
 } cand;
 
 typedef struct conn {
@@ -157,12 +161,15 @@ void dnp3kit_master_loop_free(dnp3kit_master_loop *l)
         if (l->c[i].used)
             master_channel_close(&l->c[i].ch);
     for (size_t i = 0; i < l->ncs; i++)
-        if (l->cs[i].fd >= 0)
+        if (l->cs[i].fd >= 0) {
+            master_tls_free(l->cs[i].tls);
             close(l->cs[i].fd);
+        }
     for (size_t i = 0; i < l->nls; i++)
         if (l->ls[i].fd >= 0) {
             close(l->ls[i].fd);
             accept_guard_free(&l->ls[i].guard);
+            master_tls_ctx_free(l->ls[i].tls);
         }
     free(l->cs);
     free(l->ls);
@@ -201,6 +208,15 @@ static int listener_get(dnp3kit_master_loop *l, dnp3kit_master_session *s, size_
             continue;
         }
         if (l->ls[k].port == cfg->port && !strcmp(l->ls[k].host, cfg->host)) {
+            if ((l->ls[k].tls != NULL) != cfg->tls.enabled) {
+                if (err) {
+                    master_connect_error(err, cfg->host, cfg->port, DNP3KIT_ERR_ARG, "");
+                    snprintf(err->message, sizeof err->message,
+                             "listening on %s:%u: the loop already listens there %s TLS", cfg->host, cfg->port,
+                             l->ls[k].tls ? "with" : "without");
+                }
+                return DNP3KIT_ERR_ARG;
+            }
             l->ls[k].users++;
             *out = k;
             return DNP3KIT_OK;
@@ -225,9 +241,22 @@ static int listener_get(dnp3kit_master_loop *l, dnp3kit_master_session *s, size_
             close(fd);
         return DNP3KIT_ERR_CONNECT;
     }
+    master_tls_ctx *tls = NULL;
+    if (cfg->tls.enabled) {
+        char why[200];
+        if (!(tls = master_tls_ctx_new(&cfg->tls, true, why, sizeof why))) {
+            close(fd);
+            master_connect_error(d, cfg->host, cfg->port, DNP3KIT_ERR_CONNECT, why);
+            if (snprintf(d->message, sizeof d->message, "cannot listen on %s:%u: %s", cfg->host, cfg->port, why) >=
+                (int)sizeof d->message)
+                d->message[sizeof d->message - 2] = '.';
+            return DNP3KIT_ERR_CONNECT;
+        }
+    }
     if (free_slot == SIZE_MAX) {
         listener *nl = realloc(l->ls, (l->nls + 1) * sizeof *nl);
         if (!nl) {
+            master_tls_ctx_free(tls);
             close(fd);
             master_connect_error(d, cfg->host, cfg->port, DNP3KIT_ERR_NOMEM, "out of memory");
             return DNP3KIT_ERR_NOMEM;
@@ -242,6 +271,7 @@ static int listener_get(dnp3kit_master_loop *l, dnp3kit_master_session *s, size_
     snprintf(ls->host, sizeof ls->host, "%s", cfg->host);
     ls->port = cfg->port;
     ls->users = 1;
+    ls->tls = tls;
     accept_guard_init(&ls->guard, NULL, guard_note, ls);
     struct epoll_event ev;
     memset(&ev, 0, sizeof ev);
@@ -259,9 +289,41 @@ static void cand_drop(dnp3kit_master_loop *l, cand *k, const char *why)
     loop_note(l, -1, "listen %s:%u: refused the connection from %s: %s", l->ls[k->lst].host, l->ls[k->lst].port, a,
               why);
     epoll_ctl(l->ep, EPOLL_CTL_DEL, k->fd, NULL);
+    master_tls_free(k->tls);
+    k->tls = NULL;
     close(k->fd);
     k->fd = -1;
 }
+
+/* ---- a dialler's connection once it is a session's: plain TCP, or TLS (state: its master_tls) ---- */
+
+static ssize_t acc_tls_read(master_channel *ch, uint8_t *buf, size_t cap)
+{
+    return master_tls_read(ch->state, buf, cap, ch->why, sizeof ch->why);
+}
+
+static ssize_t acc_tls_write(master_channel *ch, const uint8_t *p, size_t n)
+{
+    return master_tls_write(ch->state, p, n, ch->why, sizeof ch->why);
+}
+
+static int acc_open(master_channel *ch, dnp3kit_error_detail *d)
+{
+    master_connect_error(d, ch->cfg->host, ch->cfg->port, DNP3KIT_ERR_STATE, "a dial-in connection is not opened");
+    return -1;
+}
+
+static void acc_tls_close(master_channel *ch)
+{
+    master_tls_free(ch->state);
+    ch->state = NULL;
+    master_channel_close_fd(ch);
+}
+
+static const master_channel_ops acc_tls_ops = {"listen-tls", acc_open, master_channel_open_done, acc_tls_read,
+                                               acc_tls_write, acc_tls_close};
+
+static void conn_read(dnp3kit_master_loop *l, size_t i, uint64_t now);
 
 static void line_run(dnp3kit_master_loop *l, size_t o, uint64_t now);
 
@@ -303,6 +365,11 @@ static void listener_accept(dnp3kit_master_loop *l, size_t li, uint64_t now)
         ev.events = EPOLLIN;
         ev.data.u64 = TAG_CAND | k;
         epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev);
+        if (ls->tls) {
+            char why[200];
+            if (!(c->tls = master_tls_new(ls->tls, fd, NULL, why, sizeof why)))
+                cand_drop(l, c, why);
+        }
     }
 }
 
@@ -310,11 +377,37 @@ static void listener_accept(dnp3kit_master_loop *l, size_t li, uint64_t now)
 static void cand_read(dnp3kit_master_loop *l, size_t ki, uint64_t now)
 {
     cand *k = &l->cs[ki];
-    ssize_t r = recv(k->fd, k->first + k->n, sizeof k->first - k->n, MSG_DONTWAIT);
+    char why[200];
+    if (k->tls && !k->hs_done) {
+        /* the handshake first (inside the same identification time) */
+        bool rd = true;
+        int h = master_tls_handshake(k->tls, &rd, why, sizeof why);
+        if (h < 0) {
+            cand_drop(l, k, why);
+            return;
+        }
+        struct epoll_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.events = h == 1 && !rd ? EPOLLOUT : EPOLLIN;
+        ev.data.u64 = TAG_CAND | ki;
+        epoll_ctl(l->ep, EPOLL_CTL_MOD, k->fd, &ev);
+        if (h == 1)
+            return;
+        k->hs_done = true;
+        char a[64], b[96];
+        master_channel_addr_text(&k->peer, a, sizeof a);
+        master_tls_describe(k->tls, b, sizeof b);
+        loop_note(l, -1, "listen %s:%u: tls: %s with %s", l->ls[k->lst].host, l->ls[k->lst].port, b, a);
+    }
+    ssize_t r;
+    if (k->tls)
+        r = master_tls_read(k->tls, k->first + k->n, sizeof k->first - k->n, why, sizeof why);
+    else
+        r = recv(k->fd, k->first + k->n, sizeof k->first - k->n, MSG_DONTWAIT);
     if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return;
     if (r <= 0) {
-        cand_drop(l, k, r == 0 ? "closed before sending a frame" : strerror(errno));
+        cand_drop(l, k, r == 0 ? "closed before sending a frame" : k->tls ? why : strerror(errno));
         return;
     }
     k->n += (size_t)r;
@@ -335,7 +428,6 @@ static void cand_read(dnp3kit_master_loop *l, size_t ki, uint64_t now)
             ci = j;
     }
     if (ci == SIZE_MAX) {
-        char why[128];
         snprintf(why, sizeof why, "its first frame is from link address %u to %u: no session for that outstation",
                  src, dst);
         cand_drop(l, k, why);
@@ -349,7 +441,9 @@ static void cand_read(dnp3kit_master_loop *l, size_t ki, uint64_t now)
         conn_close(l, c, now, false, NULL);
     }
     epoll_ctl(l->ep, EPOLL_CTL_DEL, k->fd, NULL);
-    c->ch.ops = &master_channel_tcp;
+    c->ch.ops = k->tls ? &acc_tls_ops : &master_channel_tcp;
+    c->ch.state = k->tls;
+    k->tls = NULL;
     c->ch.fd = k->fd;
     c->ch.peer = k->peer;
     c->ch.peer_len = sizeof k->peer;
@@ -364,7 +458,9 @@ static void cand_read(dnp3kit_master_loop *l, size_t ki, uint64_t now)
     loop_note(l, (int)ci, "listen: outstation %u dialled in from %s", src, a);
     dnp3kit_master_session_connected(c->s, now);
     dnp3kit_master_session_recv(c->s, k->first, k->n, now);
-    line_run(l, ci, now);
+    conn_read(l, ci, now); /* what came behind the first octets (TLS may hold it decrypted already) */
+    if (c->ch.fd >= 0)
+        line_run(l, ci, now);
 }
 
 static bool same_line(const dnp3kit_serial_config *a, const dnp3kit_serial_config *b)
@@ -407,7 +503,7 @@ int dnp3kit_master_loop_add(dnp3kit_master_loop *l, dnp3kit_master_session *s, d
         }
     }
     size_t lst = SIZE_MAX;
-    if (cfg->transport == DNP3KIT_TRANSPORT_TCP_LISTEN && !cfg->tls.enabled) {
+    if (cfg->transport == DNP3KIT_TRANSPORT_TCP_LISTEN) {
         int r = listener_get(l, s, &lst, err);
         if (r < 0)
             return r;
@@ -482,11 +578,15 @@ void dnp3kit_master_loop_remove(dnp3kit_master_loop *l, int handle)
         listener *ls = &l->ls[c->lst];
         for (size_t k = 0; k < l->ncs; k++)
             if (l->cs[k].fd >= 0 && l->cs[k].lst == c->lst) {
+                master_tls_free(l->cs[k].tls);
+                l->cs[k].tls = NULL;
                 close(l->cs[k].fd);
                 l->cs[k].fd = -1;
             }
         close(ls->fd);
         accept_guard_free(&ls->guard);
+        master_tls_ctx_free(ls->tls);
+        ls->tls = NULL;
         ls->fd = -1;
     }
     /* the line's next session owns it now (reopened on the next run) */
@@ -618,12 +718,6 @@ static void start_connect(dnp3kit_master_loop *l, conn *c, uint64_t now)
     const dnp3kit_master_config *cfg = dnp3kit_master_session_config(c->s);
     size_t o = (size_t)(c - l->c);
     dnp3kit_error_detail d;
-    if (cfg->transport == DNP3KIT_TRANSPORT_TCP_LISTEN) {
-        master_connect_error(&d, cfg->host, cfg->port, DNP3KIT_ERR_ARG, "listen (dial-in) with TLS is not in the socket loop yet");
-        c->next_connect = now + cfg->retry_delay_ms;
-        dnp3kit_master_session_connect_failed(c->s, now, &d);
-        return;
-    }
     int r = master_channel_open(&c->ch, &d);
     if (r < 0) {
         c->next_connect = now + cfg->retry_delay_ms;
@@ -649,6 +743,32 @@ static void start_connect(dnp3kit_master_loop *l, conn *c, uint64_t now)
     if (r == 0) {
         line_connected(l, o, now);
         line_run(l, o, now);
+    }
+}
+
+/* Read what owner i's channel has; every session on it sees the octets. */
+static void conn_read(dnp3kit_master_loop *l, size_t i, uint64_t now)
+{
+    conn *c = &l->c[i];
+    uint8_t buf[8192];
+    for (;;) {
+        ssize_t n = c->ch.ops->read(&c->ch, buf, sizeof buf);
+        if (n > 0) {
+            /* on a multi-drop line each session takes its own address's frames */
+            MEMBERS(l, i, j)
+            dnp3kit_master_session_recv(l->c[j].s, buf, (size_t)n, now);
+            if ((size_t)n < sizeof buf)
+                break;
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            conn_note(l, c, c->ch.why);
+        conn_close(l, c, now, false, NULL);
+        break;
     }
 }
 
@@ -703,7 +823,6 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
             return DNP3KIT_ERR_IO;
     }
     now = dnp3kit_master_now_ms();
-    uint8_t buf[8192];
     for (int k = 0; k < nev; k++) {
         uint64_t tag = evs[k].data.u64 & TAG_MASK;
         if (tag == TAG_LISTENER) {
@@ -742,27 +861,8 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
             line_run(l, i, now);
             continue;
         }
-        if (evs[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-            for (;;) {
-                ssize_t n = c->ch.ops->read(&c->ch, buf, sizeof buf);
-                if (n > 0) {
-                    /* every session on the line sees the octets; each takes its own address's frames */
-                    MEMBERS(l, i, j)
-                    dnp3kit_master_session_recv(l->c[j].s, buf, (size_t)n, now);
-                    if ((size_t)n < sizeof buf)
-                        break;
-                    continue;
-                }
-                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-                    break;
-                if (n < 0 && errno == EINTR)
-                    continue;
-                if (n < 0)
-                    conn_note(l, c, c->ch.why);
-                conn_close(l, c, now, false, NULL);
-                break;
-            }
-        }
+        if (evs[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+            conn_read(l, i, now);
         if (c->ch.fd >= 0)
             line_run(l, i, now);
     }

@@ -366,13 +366,14 @@ dnp3kit_master_loop *dnp3kit_master_loop_new(void);
 void dnp3kit_master_loop_free(dnp3kit_master_loop *l);
 /* Add a session; the loop connects to its config's host/port and keeps the
  * connection (reconnecting after retry_delay_ms). Returns a handle >= 0.
- * Dial-in (TCP_LISTEN, plain TCP): sessions with the same host:port share one
+ * Dial-in (TCP_LISTEN, plain or TLS): sessions with the same host:port share one
  * listening socket (made here: a bind failure is returned); each connection is
  * given to the session whose outstation and master addresses its first link
  * frame carries (a new one replaces that session's earlier connection), others
  * are refused and logged (unknown address, no frame within 2 s, not DNP3); a
  * request waiting for its outstation to dial in fails after connect_timeout_ms
- * per attempt. TLS listen is not in the loop yet (ERR_ARG when it runs).
+ * per attempt. With tls.enabled each dialler's handshake comes first (the
+ * sessions on one port must all have TLS, or none: ERR_ARG).
  * Multi-drop: sessions whose serial.device is the same share one line (the
  * first one's channel and line settings; the others must have the same baud,
  * framing, flow and RS-485 setting and each its own outstation address, else
