@@ -889,7 +889,10 @@ int dnp3kit_master_loop_run_once(dnp3kit_master_loop *l, int timeout_ms)
     for (size_t k = 0; k < l->ncs; k++)
         if (l->cs[k].fd >= 0 && now >= l->cs[k].deadline) {
             char why[64];
-            snprintf(why, sizeof why, "no link frame within %.3f s", IDENTIFY_MS / 1000.0);
+            if (l->cs[k].tls && !l->cs[k].hs_done)
+                snprintf(why, sizeof why, "TLS handshake not finished within %.3f s", IDENTIFY_MS / 1000.0);
+            else
+                snprintf(why, sizeof why, "no link frame within %.3f s", IDENTIFY_MS / 1000.0);
             cand_drop(l, &l->cs[k], why);
         }
     for (size_t i = 0; i < l->n; i++)

@@ -43,7 +43,8 @@ grep -q "refused the connection from 127.0.0.1:[0-9]*: no link frame within 2.00
     FAILM "silent dialler not refused with its reason: $(cat "$tmp/log")"
 
 # the same over TLS: the loop is the TLS server (a certificate made here), the
-# simulators dial with --tls and check it; a plain TCP dialler is refused naming it
+# simulators dial with --tls and check it; a plain TCP dialler and one that never
+# starts its handshake are refused naming why
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tmp/k.pem" -out "$tmp/c.pem" \
     -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2> /dev/null || { echo "FAIL: openssl"; exit 1; }
 lport=$(free_port)
@@ -51,6 +52,11 @@ DNP3KIT_BENCH_LOG=1 DNP3KIT_BENCH_TLS_CERT="$tmp/c.pem" DNP3KIT_BENCH_TLS_KEY="$
     timeout -k 5 60 "$BENCH" dialin "$lport" 2 2 > "$tmp/tout" 2> "$tmp/tlog" &
 bpid=$!
 wait_line "$tmp/tout" 's/^\(listening on\).*/\1/p' > /dev/null || { echo "FAIL: TLS bench not listening: $(cat "$tmp/tlog")"; exit 1; }
+python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+time.sleep(4)' "$lport" &
+pids+=($!)
 "$OS" --connect "127.0.0.1:$lport" --address 12 2> "$tmp/dplain.log" &
 pids+=($!)
 for a in 10 11; do
@@ -64,5 +70,7 @@ grep -q '^2 dial-in sessions in one thread (2 connected): [1-9][0-9]* integrity 
 [ "$(grep -c 'tls: TLSv1.3 .* with 127.0.0.1:' "$tmp/tlog")" -ge 2 ] || FAILM "TLS handshakes not logged: $(cat "$tmp/tlog")"
 grep -q 'refused the connection from 127.0.0.1:[0-9]*: TLS: the client does not speak TLS' "$tmp/tlog" ||
     FAILM "plain TCP dialler on the TLS listener not refused with its reason: $(cat "$tmp/tlog")"
+grep -q 'refused the connection from 127.0.0.1:[0-9]*: TLS handshake not finished within 2.000 s' "$tmp/tlog" ||
+    FAILM "a stalled TLS handshake not refused with its reason: $(cat "$tmp/tlog")"
 [ "$fail" = 0 ] && echo "master_dialin_loop: all passed"
 exit "$fail"
