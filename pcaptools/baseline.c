@@ -199,9 +199,15 @@ bl_baseline *bl_load(const char *path, char *err, size_t errcap)
     char *text = slurp(path, &len, err, errcap);
     if (!text)
         return NULL;
+    bl_baseline *b = bl_parse(text, len, err, errcap);
+    free(text);
+    return b;
+}
+
+bl_baseline *bl_parse(const char *text, size_t len, char *err, size_t errcap)
+{
     char jerr[160] = "";
     jsn *doc = jsn_parse(text, len, jerr, sizeof jerr);
-    free(text);
     if (!doc) {
         snprintf(err, errcap, "not JSON: %s", jerr);
         return NULL;

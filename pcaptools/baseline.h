@@ -26,6 +26,8 @@ typedef struct bl_baseline bl_baseline;
 /* Read and check a baseline document. NULL with err set on any problem
  * (unreadable, not JSON, an unsupported schema, a malformed entry). */
 bl_baseline *bl_load(const char *path, char *err, size_t errcap);
+/* The same for a document in memory (text[0..len), not NUL-terminated). */
+bl_baseline *bl_parse(const char *text, size_t len, char *err, size_t errcap);
 void bl_free(bl_baseline *b);
 /* The match the baseline was written with ("match"; frame when absent). */
 bl_match bl_written_match(const bl_baseline *b);

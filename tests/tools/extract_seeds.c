@@ -1,7 +1,8 @@
 /* dnp3-extract-seeds OUTDIR INPUT...: seed corpora for the fuzz targets from
  * captures (files or folders of .pcap/.pcapng): OUTDIR/app (fragments),
  * OUTDIR/transport ([len][segment] runs of one flow), OUTDIR/link (runs of
- * frames rebuilt on the wire) and OUTDIR/pcap (the capture files). */
+ * frames rebuilt on the wire), OUTDIR/pcap (the capture files) and
+ * OUTDIR/baseline (the check baselines beside them, *.json). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 #define MAX_SEEDS 3000
 
 static const char *outdir;
-static unsigned n_app, n_tr, n_link, n_pcap;
+static unsigned n_app, n_tr, n_link, n_pcap, n_baseline;
 static uint8_t run_tr[4096], run_link[4096];
 static size_t run_tr_len, run_link_len;
 static uint64_t seen[MAX_SEEDS * 4];
@@ -77,7 +78,7 @@ static void on_link(void *ctx, const dpe_where *w, const dnp3kit_link_frame *f)
     }
 }
 
-static void copy_file(const char *path)
+static void copy_file(const char *path, const char *kind, unsigned *count)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -85,7 +86,7 @@ static void copy_file(const char *path)
     static uint8_t buf[1 << 20];
     size_t n = fread(buf, 1, sizeof buf, f);
     fclose(f);
-    save("pcap", &n_pcap, buf, n);
+    save(kind, count, buf, n);
 }
 
 static void process(const char *path, dpe_engine *e)
@@ -109,6 +110,11 @@ static void process(const char *path, dpe_engine *e)
         return;
     }
     size_t l = strlen(path);
+    if (l > 5 && !strcmp(path + l - 5, ".json")) { /* check baselines (captures/NAME.expected.json) */
+        if (st.st_size < (1 << 20))
+            copy_file(path, "baseline", &n_baseline);
+        return;
+    }
     if (!(l > 5 && !strcmp(path + l - 5, ".pcap")) && !(l > 7 && !strcmp(path + l - 7, ".pcapng")))
         return;
     dpc_options po;
@@ -120,7 +126,7 @@ static void process(const char *path, dpe_engine *e)
     save("transport", &n_tr, run_tr, run_tr_len);
     save("link", &n_link, run_link, run_link_len);
     if (st.st_size < (1 << 20))
-        copy_file(path);
+        copy_file(path, "pcap", &n_pcap);
 }
 
 int main(int argc, char **argv)
@@ -130,8 +136,8 @@ int main(int argc, char **argv)
         return 2;
     }
     outdir = argv[1];
-    const char *kinds[] = {"", "/app", "/transport", "/link", "/pcap"};
-    for (size_t i = 0; i < 5; i++) {
+    const char *kinds[] = {"", "/app", "/transport", "/link", "/pcap", "/baseline"};
+    for (size_t i = 0; i < 6; i++) {
         char p[4096];
         snprintf(p, sizeof p, "%s%s", outdir, kinds[i]);
         mkdir(p, 0755);
@@ -143,6 +149,6 @@ int main(int argc, char **argv)
     for (int i = 2; i < argc; i++)
         process(argv[i], e);
     dpe_free(e);
-    printf("seeds: %u app, %u transport, %u link, %u pcap\n", n_app, n_tr, n_link, n_pcap);
+    printf("seeds: %u app, %u transport, %u link, %u pcap, %u baseline\n", n_app, n_tr, n_link, n_pcap, n_baseline);
     return 0;
 }
