@@ -75,6 +75,34 @@ int master_channel_resolve(master_channel *ch, int socktype, dnp3kit_error_detai
     return 0;
 }
 
+bool master_peer_valid(const char *a)
+{
+    struct in6_addr b6;
+    struct in_addr b4;
+    return memchr(a, '\0', 64) && (inet_pton(AF_INET, a, &b4) == 1 || inet_pton(AF_INET6, a, &b6) == 1);
+}
+
+bool master_channel_peer_is(const struct sockaddr_storage *ss, const char *peer)
+{
+    if (!peer[0])
+        return true;
+    struct in_addr b4;
+    struct in6_addr b6;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *s4 = (const void *)ss;
+        return inet_pton(AF_INET, peer, &b4) == 1 && b4.s_addr == s4->sin_addr.s_addr;
+    }
+    if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const void *)ss;
+        if (inet_pton(AF_INET6, peer, &b6) == 1)
+            return !memcmp(&b6, &s6->sin6_addr, sizeof b6);
+        /* an IPv4 peer on a dual-stack listener comes as ::ffff:a.b.c.d */
+        return inet_pton(AF_INET, peer, &b4) == 1 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) &&
+               !memcmp(&b4, &s6->sin6_addr.s6_addr[12], 4);
+    }
+    return false;
+}
+
 void master_channel_addr_text(const struct sockaddr_storage *ss, char *b, size_t cap)
 {
     char ip[INET6_ADDRSTRLEN] = "?";

@@ -73,6 +73,8 @@ int master_channel_open_done(master_channel *ch, dnp3kit_error_detail *d);
 /* close() of a backend with nothing but its fd. */
 void master_channel_close_fd(master_channel *ch);
 
+/* Does ss come from the numeric address peer ("" matches all)? */
+bool master_channel_peer_is(const struct sockaddr_storage *ss, const char *peer);
 /* "192.0.2.1:20000" or "[2001:db8::1]:20000". */
 void master_channel_addr_text(const struct sockaddr_storage *ss, char *b, size_t cap);
 

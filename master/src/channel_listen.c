@@ -202,6 +202,12 @@ static int listen_finish(master_channel *ch, dnp3kit_error_detail *d)
         drop_candidate(ch, st, why);
         return 1;
     }
+    if (!master_channel_peer_is(&st->cand_peer, ch->cfg->listen_peer)) {
+        char why[160];
+        snprintf(why, sizeof why, "outstation %u must dial in from %s (--listen-peer)", src, ch->cfg->listen_peer);
+        drop_candidate(ch, st, why);
+        return 1;
+    }
     /* Taken: the listener closes (others are refused by the kernel until the
      * next open), the candidate becomes the connection. */
     char a[64];

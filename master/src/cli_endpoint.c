@@ -6,6 +6,7 @@
 
 #include "channel_tls.h"
 #include "cli_endpoint.h"
+#include "master_private.h"
 
 const char cli_endpoint_help[] =
     "  --tcp HOST[:PORT]     TCP client to the outstation (the default; same as --host/--port)\n"
@@ -14,6 +15,7 @@ const char cli_endpoint_help[] =
     "  --local-port P        UDP: local port to send from and receive on (default: any)\n"
     "  --listen [ADDR]:PORT  wait for the outstation to dial in (TCP); it is known by the link\n"
     "                        address of its first frame, others are refused (--connect-timeout: how long)\n"
+    "  --listen-peer ADDR    --listen: take the outstation only from this IPv4/IPv6 address\n"
     "  --serial DEV[:BAUD[,FRAMING]]  serial port, e.g. /dev/ttyUSB0:9600,8N1 or /dev/ttyS1:115200,8E1\n"
     "                        (BAUD 300-4000000, default 9600; FRAMING data bits 5-8, parity N/E/O,\n"
     "                        stop bits 1/2, default 8N1)\n"
@@ -149,6 +151,14 @@ int cli_endpoint_option(dnp3kit_master_config *cfg, const char *name, const char
         cfg->transport = name[0] == 't' ? DNP3KIT_TRANSPORT_TCP
                          : name[0] == 'u' ? DNP3KIT_TRANSPORT_UDP
                                           : DNP3KIT_TRANSPORT_TCP_LISTEN;
+        return 1;
+    }
+    if (!strcmp(name, "listen-peer")) {
+        if (strlen(val) >= sizeof cfg->listen_peer || !master_peer_valid(val)) {
+            snprintf(why, wcap, "--listen-peer: a numeric IPv4 or IPv6 address, not '%s'", val);
+            return -1;
+        }
+        snprintf(cfg->listen_peer, sizeof cfg->listen_peer, "%s", val);
         return 1;
     }
     if (!strcmp(name, "local-port")) {

@@ -434,6 +434,12 @@ static void cand_read(dnp3kit_master_loop *l, size_t ki, uint64_t now)
         return;
     }
     conn *c = &l->c[ci];
+    const char *want = dnp3kit_master_session_config(c->s)->listen_peer;
+    if (!master_channel_peer_is(&k->peer, want)) {
+        snprintf(why, sizeof why, "outstation %u must dial in from %s (listen_peer)", src, want);
+        cand_drop(l, k, why);
+        return;
+    }
     char a[64];
     master_channel_addr_text(&k->peer, a, sizeof a);
     if (c->ch.fd >= 0) {

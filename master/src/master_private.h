@@ -19,6 +19,8 @@ struct dnp3kit_app_header;
 void master_decode_response(dnp3kit_master_result *r, const uint8_t *frag, size_t len,
                             const struct dnp3kit_app_header *h, size_t max, bool keep);
 void master_connect_error(dnp3kit_error_detail *d, const char *host, uint16_t port, int code, const char *why);
+/* A numeric IPv4 or IPv6 address (NUL within 64 octets)? */
+bool master_peer_valid(const char *a);
 /* "host:port" ("[v6]:port"), or "serial DEVICE". */
 void master_peer_name(const dnp3kit_master_config *cfg, char *b, size_t cap);
 /* DNP3KIT_OK or ERR_ARG with d->message naming the serial field and its range. */

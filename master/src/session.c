@@ -318,6 +318,9 @@ int dnp3kit_master_config_validate(const dnp3kit_master_config *c, dnp3kit_error
                DNP3KIT_ERR_ARG;
     if (c->link_confirm && (c->link_timeout_ms < 1 || c->link_timeout_ms > 3600000))
         return detail_msg(d, "link timeout %" PRIu32 " ms: must be 1-3600000", c->link_timeout_ms), DNP3KIT_ERR_ARG;
+    if (c->listen_peer[0] && !master_peer_valid(c->listen_peer))
+        return detail_msg(d, "listen peer '%.63s': a numeric IPv4 or IPv6 address expected", c->listen_peer),
+               DNP3KIT_ERR_ARG;
     if (c->link_confirm && c->link_retries > 100)
         return detail_msg(d, "link retries %" PRIu32 ": must be 0-100", c->link_retries), DNP3KIT_ERR_ARG;
     dnp3kit_error_detail_clear(d);

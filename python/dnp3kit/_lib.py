@@ -131,7 +131,8 @@ class MasterConfig(Structure):
                 ("iin_reactions", c_bool), ("max_points", c_uint32), ("transport", c_int),
                 ("local_port", c_uint16), ("serial", SerialConfig), ("reaction_window_ms", c_uint32),
                 ("reaction_attempts", c_uint32), ("max_requests_per_s", c_uint32), ("tls", TlsConfig),
-                ("link_confirm", c_bool), ("link_timeout_ms", c_uint32), ("link_retries", c_uint32)]
+                ("link_confirm", c_bool), ("link_timeout_ms", c_uint32), ("link_retries", c_uint32),
+                ("listen_peer", c_char * 64)]
 
 
 class MasterPoint(Structure):

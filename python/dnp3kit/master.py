@@ -374,7 +374,8 @@ class Master:
     ``link_confirm`` sends the master's frames as CONFIRMED_USER_DATA after a
     RESET_LINK_STATES, each repeated after ``link_timeout`` at most
     ``link_retries`` more times until the outstation's ACK (IEEE 1815 clause 9;
-    for serial lines). ``reaction_window`` and ``reaction_attempts`` bound the IIN reactions
+    for serial lines). ``listen_peer`` (transport "listen"): the numeric address
+    the outstation must dial in from. ``reaction_window`` and ``reaction_attempts`` bound the IIN reactions
     (``iin_reactions=False`` turns them off). Times are in seconds. ``time_sync`` ("lan", "non-lan", "none") is the
     reaction to NEED_TIME; ``startup`` runs the startup sequence (clear
     restart, disable unsolicited, integrity poll, time sync if needed, enable
@@ -391,7 +392,7 @@ class Master:
                  max_points: int = 100000, transport: Optional[str] = None, local_port: int = 0,
                  serial: Optional[Serial] = None, tls: Optional[Tls] = None, max_requests_per_s: int = 100,
                  reaction_window: float = 5.0, reaction_attempts: int = 3, link_confirm: bool = False,
-                 link_timeout: float = 1.0, link_retries: int = 2) -> None:
+                 link_timeout: float = 1.0, link_retries: int = 2, listen_peer: str = "") -> None:
         if not isinstance(host, str):
             raise TypeError(f"host must be a string, not {type(host).__name__}")
         host = host.strip()
@@ -446,6 +447,13 @@ class Master:
         cfg.link_confirm = link_confirm
         cfg.link_timeout_ms = _ms("link_timeout", link_timeout, 0.001, 3600)
         cfg.link_retries = _u("link_retries", link_retries, 0, 100)
+        if not isinstance(listen_peer, str):
+            raise TypeError(f"listen_peer must be a str, not {type(listen_peer).__name__}")
+        if listen_peer and transport != "listen":
+            raise ValueError(f"listen_peer: only for transport 'listen', not {transport!r}")
+        if len(listen_peer.encode()) >= 64:
+            raise ValueError(f"listen_peer {listen_peer!r}: a numeric IPv4 or IPv6 address")
+        cfg.listen_peer = listen_peer.encode()
         err = _lib.ErrorDetail()
         if _lib.master.dnp3kit_master_config_validate(ctypes.byref(cfg), ctypes.byref(err)) != 0:
             raise ValueError(_lib.text(err.message))

@@ -189,6 +189,9 @@ def test_options_reach_the_c_configuration():
     assert (c.transport, c.local_port, c.max_requests_per_s, c.reaction_window_ms, c.reaction_attempts,
             c.iin_reactions) == (1, 20001, 0, 2500, 7, False)
     m.close()
+    m = master(transport="listen", listen_peer="::1")
+    assert m.config.listen_peer == b"::1"
+    m.close()
     m = master(link_confirm=True, link_timeout=0.25, link_retries=5)
     assert (m.config.link_confirm, m.config.link_timeout_ms, m.config.link_retries) == (True, 250, 5)
     m.close()
@@ -228,6 +231,9 @@ BAD = [
     (dict(link_confirm=1), TypeError, "link_confirm"),
     (dict(link_timeout=0), ValueError, "link_timeout"),
     (dict(link_retries=101), ValueError, "link_retries"),
+    (dict(listen_peer="127.0.0.1"), ValueError, "listen_peer"),
+    (dict(transport="listen", listen_peer="rtu.example"), ValueError, "listen peer"),
+    (dict(transport="listen", listen_peer=5), TypeError, "listen_peer"),
     (dict(tls=Tls(min_version="1.1")), ValueError, "tls.min_version"),
     (dict(tls=Tls(max_version=1.3)), ValueError, "tls.max_version"),
     (dict(tls=Tls(min_version="1.3", max_version="1.2")), ValueError, "tls.min_version"),

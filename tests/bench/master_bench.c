@@ -17,7 +17,8 @@
  *                                                  in (dnp3-outstation --connect --count): prints
  *                                                  "listening", then how long until all dialled in, then
  *                                                  polls/s like scale (DNP3KIT_BENCH_TLS_CERT/_KEY: the
- *                                                  master listens with TLS, that certificate and key)
+ *                                                  master listens with TLS, that certificate and key;
+ *                                                  DNP3KIT_BENCH_LISTEN_PEER: listen_peer of each session)
  * DNP3KIT_BENCH_TLS_CA=FILE in the environment: both over TLS, the outstation's
  * certificate checked against FILE (dnp3-outstation --tls ...).
  */
@@ -366,6 +367,9 @@ static int dialin(uint16_t port, int n, double seconds)
         c.response_timeout_ms = 10000;
         c.connect_timeout_ms = 60000;
         c.iin_reactions = false;
+        const char *peer = getenv("DNP3KIT_BENCH_LISTEN_PEER");
+        if (peer)
+            snprintf(c.listen_peer, sizeof c.listen_peer, "%s", peer);
         const char *cert = getenv("DNP3KIT_BENCH_TLS_CERT"), *key = getenv("DNP3KIT_BENCH_TLS_KEY");
         if (cert && *cert) { /* the master is the TLS server: its certificate and key */
             c.tls.enabled = true;

@@ -65,5 +65,16 @@ dial 11
 m --outstation 11 --connect-timeout 15000 poll || FAILM "redialled outstation not taken back: $(tail -3 "$tmp/err")"
 grep -q 'points in' "$tmp/out" || FAILM "redialled outstation poll printed $(head -3 "$tmp/out")"
 
+# matched by peer address too (--listen-peer): outstation 12 dials from 127.0.0.1,
+# so a master that wants it from 127.0.0.2 refuses it naming why; from 127.0.0.1 it is taken
+m --outstation 12 --listen-peer 127.0.0.2 --connect-timeout 3000 poll; rc=$?
+[ "$rc" = 3 ] || FAILM "--listen-peer 127.0.0.2: exit $rc, want 3"
+grep -q 'listen: refused the connection from 127.0.0.1:[0-9]*: outstation 12 must dial in from 127.0.0.2 (--listen-peer)' "$tmp/err" ||
+    FAILM "--listen-peer: refusal not logged: $(head -3 "$tmp/err")"
+m --outstation 12 --listen-peer 127.0.0.1 --connect-timeout 15000 poll || FAILM "--listen-peer 127.0.0.1: $(tail -3 "$tmp/err")"
+timeout 10 "$M" --listen "127.0.0.1:$port" --listen-peer rtu.example poll > /dev/null 2> "$tmp/err"; rc=$?
+[ "$rc" = 2 ] && grep -q -- "--listen-peer: a numeric IPv4 or IPv6 address, not 'rtu.example'" "$tmp/err" ||
+    FAILM "--listen-peer with a name: exit $rc, $(cat "$tmp/err")"
+
 [ "$fail" = 0 ] && echo "master_dialin: all passed"
 exit "$fail"

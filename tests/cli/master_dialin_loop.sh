@@ -72,5 +72,17 @@ grep -q 'refused the connection from 127.0.0.1:[0-9]*: TLS: the client does not 
     FAILM "plain TCP dialler on the TLS listener not refused with its reason: $(cat "$tmp/tlog")"
 grep -q 'refused the connection from 127.0.0.1:[0-9]*: TLS handshake not finished within 2.000 s' "$tmp/tlog" ||
     FAILM "a stalled TLS handshake not refused with its reason: $(cat "$tmp/tlog")"
+
+# listen_peer: sessions that want their outstations from 127.0.0.2 refuse one dialling from 127.0.0.1
+lport=$(free_port)
+DNP3KIT_BENCH_LOG=1 DNP3KIT_BENCH_LISTEN_PEER=127.0.0.2 timeout -k 2 6 "$BENCH" dialin "$lport" 1 1 > "$tmp/pout" 2> "$tmp/plog" &
+bpid=$!
+wait_line "$tmp/pout" 's/^\(listening on\).*/\1/p' > /dev/null || { echo "FAIL: bench not listening: $(cat "$tmp/plog")"; exit 1; }
+"$OS" --connect "127.0.0.1:$lport" --address 10 2> "$tmp/dp.log" &
+pids+=($!)
+wait_for_line "$tmp/plog" 'outstation 10 must dial in from 127\.0\.0\.2 \(listen_peer\)' 5 ||
+    FAILM "listen_peer: refusal not logged: $(cat "$tmp/plog")"
+grep -q 'dialled in from' "$tmp/plog" && FAILM "listen_peer: taken from the wrong address: $(cat "$tmp/plog")"
+stop_pids "$bpid"
 [ "$fail" = 0 ] && echo "master_dialin_loop: all passed"
 exit "$fail"

@@ -140,6 +140,9 @@ typedef struct dnp3kit_master_config {
     bool link_confirm;
     uint32_t link_timeout_ms;     /* wait for a link ACK; 1-3600000, default 1000 */
     uint32_t link_retries;        /* more sends of an unacknowledged frame; 0-100, default 2 */
+    /* TCP_LISTEN: take the outstation's connection only from this numeric IPv4/IPv6 address
+     * (besides the link addresses of its first frame); "" = from anywhere (default). */
+    char listen_peer[64];
 } dnp3kit_master_config;
 
 void dnp3kit_master_config_default(dnp3kit_master_config *cfg);
