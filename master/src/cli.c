@@ -57,7 +57,8 @@ static const char *usage_text =
     "  --port P              TCP port (default 20000)\n"
     "  --master N            master link address (default 1)\n"
     "  --outstation N        outstation link address (default 10); give it several times to poll\n"
-    "                        several outstations in turn on one line (multi-drop; poll only)\n"
+    "                        several outstations in turn on one line (multi-drop; poll only; a\n"
+    "                        serial line is opened once unless --pcap is given)\n"
     "  --json                machine-readable output\n"
     "  --pcap FILE           record the session as a capture (Ethernet/IP/TCP or UDP; serial:\n"
     "                        LINKTYPE_RTAC_SERIAL, see docs/transports.md)\n"
@@ -1083,10 +1084,165 @@ static int run(dnp3kit_master *m, opts *o)
  * retries, then the next is polled. Exit status: the worst of them. --json:
  * one poll document per outstation with "outstation" and "elapsed_s" added
  * (and "error" for one that failed), then a "summary" document. */
+/* One outstation's outcome of a multi-drop poll, printed in polling order. */
+static void multi_print(const opts *o, int i, int rc, const dnp3kit_error_detail *d, const dnp3kit_master_result *r,
+                        double el)
+{
+    if (o->json) {
+        printf("{\"schema\":1,\"command\":\"poll\",\"outstation\":%u,\"elapsed_s\":%.3f,", o->outs[i], el);
+        if (rc == DNP3KIT_OK)
+            cli_result_json_body(stdout, r);
+        else
+            error_json(stdout, rc, d);
+        fputs("}\n", stdout);
+    } else if (rc == DNP3KIT_OK) {
+        printf("outstation %u: OK in %.3f s\n", o->outs[i], el);
+        cli_print_doc(false, "poll", r, DNP3KIT_OK, NULL);
+    } else {
+        printf("outstation %u: %s [%s]\n", o->outs[i], d->message[0] ? d->message : dnp3kit_strerror(rc),
+               dnp3kit_err_name(rc));
+    }
+    fflush(stdout);
+}
+
+/* A serial multi-drop poll through the socket loop: the port opened once, one
+ * session per outstation sharing the line, each polled in turn (the loop puts
+ * one request on the wire at a time). elapsed_s: from the start to its answer. */
+typedef struct multi_slot {
+    uint32_t task;
+    bool done;
+    int rc;
+    double el;
+    dnp3kit_error_detail d;
+    dnp3kit_master_result r;
+    uint64_t t0;
+    cli_trace *tr;
+} multi_slot;
+
+static void multi_done(void *user, uint32_t id, bool internal, int err, const dnp3kit_error_detail *d,
+                       dnp3kit_master_result *r)
+{
+    multi_slot *sl = user;
+    if (internal || id != sl->task || sl->done)
+        return;
+    sl->done = true;
+    sl->rc = err;
+    sl->d = *d;
+    sl->el = (double)(dnp3kit_master_now_ms() - sl->t0) / 1000.0;
+    dnp3kit_master_result_take(&sl->r, r);
+}
+
+static void multi_frame(void *user, bool tx, const dnp3kit_link_frame *f)
+{
+    multi_slot *sl = user;
+    if (sl->tr->verbose >= 2 || sl->tr->file)
+        cli_log_frame(sl->tr, tx, f);
+}
+
+static void multi_fragment(void *user, bool tx, const uint8_t *p, size_t len)
+{
+    multi_slot *sl = user;
+    if (sl->tr->verbose || sl->tr->file)
+        cli_log_fragment(sl->tr, tx, p, len);
+}
+
+static void multi_finding(void *user, const dnp3kit_finding *f)
+{
+    multi_slot *sl = user;
+    if (sl->tr->verbose >= 2 || sl->tr->file)
+        cli_log_finding(sl->tr, f);
+}
+
+static uint64_t multi_wall(void *user)
+{
+    (void)user;
+    return dnp3kit_master_wall_ms();
+}
+
+static void multi_log(void *user, int handle, const char *msg)
+{
+    (void)user, (void)handle;
+    fprintf(stderr, "dnp3-master: %s\n", msg);
+}
+
+static int run_multi_loop(opts *o)
+{
+    dnp3kit_master_loop *l = dnp3kit_master_loop_new();
+    multi_slot sl[32];
+    dnp3kit_master_session *ss[32] = {0};
+    cli_trace tr = {o->verbose, NULL};
+    int worst = EXIT_OK, answered = 0, rc = EXIT_OK;
+    if (!l)
+        return usage_error("%s", "out of memory");
+    dnp3kit_master_loop_set_log(l, multi_log, NULL);
+    memset(sl, 0, sizeof sl);
+    uint64_t t0 = dnp3kit_master_now_ms();
+    for (int i = 0; i < o->nouts; i++) {
+        dnp3kit_master_config c = o->cfg;
+        c.outstation_address = o->outs[i];
+        dnp3kit_error_detail d;
+        dnp3kit_master_callbacks cb = {multi_done, NULL, multi_frame, multi_fragment, multi_finding, multi_wall};
+        sl[i].t0 = t0;
+        sl[i].tr = &tr;
+        sl[i].r.control_status = -1;
+        ss[i] = dnp3kit_master_session_new(&c, &cb, &sl[i], &d);
+        if (!ss[i] || dnp3kit_master_loop_add(l, ss[i], &d) < 0) {
+            rc = usage_error("%s", d.message);
+            goto out;
+        }
+        dnp3kit_master_request rq = {0};
+        rq.type = DNP3KIT_TASK_READ_CLASS;
+        rq.classes = 0x0F;
+        int id = dnp3kit_master_session_submit(ss[i], &rq, dnp3kit_master_now_ms(), &d);
+        if (id < 0) {
+            rc = usage_error("%s", d.message);
+            goto out;
+        }
+        sl[i].task = (uint32_t)id;
+    }
+    for (;;) {
+        int left = 0;
+        for (int i = 0; i < o->nouts; i++)
+            left += !sl[i].done;
+        if (!left)
+            break;
+        if (dnp3kit_master_loop_run_once(l, 100) < 0) {
+            rc = usage_error("socket loop failed: %s", strerror(errno));
+            goto out;
+        }
+    }
+    for (int i = 0; i < o->nouts; i++) {
+        if (sl[i].rc == DNP3KIT_OK) {
+            answered++;
+        } else {
+            int e = exit_code(sl[i].rc);
+            if (e > worst)
+                worst = e;
+        }
+        multi_print(o, i, sl[i].rc, &sl[i].d, &sl[i].r, sl[i].el);
+    }
+    if (o->json)
+        printf("{\"schema\":1,\"command\":\"poll\",\"summary\":{\"outstations\":%d,\"answered\":%d}}\n", o->nouts,
+               answered);
+    else
+        printf("%d of %d outstations answered\n", answered, o->nouts);
+    rc = worst;
+out:
+    dnp3kit_master_loop_free(l);
+    for (int i = 0; i < o->nouts; i++) {
+        dnp3kit_master_session_free(ss[i]);
+        dnp3kit_master_result_free(&sl[i].r);
+    }
+    return rc;
+}
+
 static int run_multi(opts *o, recorder *rec)
 {
     if (strcmp(o->pos[0], "poll") != 0 || o->npos != 1)
         return usage_error("several --outstation addresses: only 'poll' (not '%s')", o->pos[0]);
+    /* a serial line without a recording: one opening of the port, the loop shares it */
+    if (o->cfg.transport == DNP3KIT_TRANSPORT_SERIAL && !rec->w)
+        return run_multi_loop(o);
     int worst = EXIT_OK, answered = 0;
     for (int i = 0; i < o->nouts; i++) {
         dnp3kit_master_config c = o->cfg;
@@ -1114,21 +1270,7 @@ static int run_multi(opts *o, recorder *rec)
             if (e > worst)
                 worst = e;
         }
-        if (o->json) {
-            printf("{\"schema\":1,\"command\":\"poll\",\"outstation\":%u,\"elapsed_s\":%.3f,", o->outs[i], el);
-            if (rc == DNP3KIT_OK)
-                cli_result_json_body(stdout, &r);
-            else
-                error_json(stdout, rc, &d);
-            fputs("}\n", stdout);
-        } else if (rc == DNP3KIT_OK) {
-            printf("outstation %u: OK in %.3f s\n", o->outs[i], el);
-            cli_print_doc(false, "poll", &r, DNP3KIT_OK, NULL);
-        } else {
-            printf("outstation %u: %s [%s]\n", o->outs[i], d.message[0] ? d.message : dnp3kit_strerror(rc),
-                   dnp3kit_err_name(rc));
-        }
-        fflush(stdout);
+        multi_print(o, i, rc, &d, &r, el);
         dnp3kit_master_result_free(&r);
         dnp3kit_master_close(m);
         dnp3kit_master_free(m);

@@ -97,6 +97,14 @@ grep -q '^outstation 20: OK' "$tmp/out" && grep -q '^outstation 21: OK' "$tmp/ou
     FAILM "multi-drop: 20 and 21 did not both answer: $(grep '^outstation' "$tmp/out")"
 grep -q '^outstation 22: no response to READ from serial' "$tmp/out" || FAILM "multi-drop: 22 not reported silent: $(grep '^outstation 22' "$tmp/out")"
 grep -q '^2 of 3 outstations answered' "$tmp/out" || FAILM "multi-drop summary: $(tail -1 "$tmp/out")"
+# without --pcap the socket loop runs it (the port opened once, one session per
+# outstation): the same outcome, and 21, polled after the silent 22, still answers
+timeout 30 "$M" --serial "$dev2:115200,8N1" --outstation 20 --outstation 22 --outstation 21 --timeout 500 --retries 0 \
+    poll > "$tmp/out" 2> "$tmp/err" < /dev/null; rc=$?
+[ "$rc" = 3 ] || FAILM "multi-drop through the loop: exit $rc, want 3"
+grep -q '^outstation 20: OK' "$tmp/out" && grep -q '^outstation 21: OK' "$tmp/out" &&
+    grep -q '^outstation 22: no response to READ from serial' "$tmp/out" && grep -q '^2 of 3 outstations answered' "$tmp/out" ||
+    FAILM "multi-drop through the loop: $(cat "$tmp/out" | grep -v '^ ' | head -8)"
 # the same with --json: one poll document per outstation, then the summary
 timeout 30 "$M" --serial "$dev2:115200,8N1" --outstation 20 --outstation 22 --outstation 21 --timeout 500 --retries 0 \
     --json poll > "$tmp/md.json" 2> "$tmp/err" < /dev/null; rc=$?
