@@ -58,7 +58,8 @@ static const char *usage_text =
     "  --master N            master link address (default 1)\n"
     "  --outstation N        outstation link address (default 10); give it several times to poll\n"
     "                        several outstations in turn on one line (multi-drop; poll only; a\n"
-    "                        serial line is opened once unless --pcap is given)\n"
+    "                        serial line is opened once, --listen takes all dialling in at once,\n"
+    "                        unless --pcap is given)\n"
     "  --json                machine-readable output\n"
     "  --pcap FILE           record the session as a capture (Ethernet/IP/TCP or UDP; serial:\n"
     "                        LINKTYPE_RTAC_SERIAL, see docs/transports.md)\n"
@@ -1105,9 +1106,10 @@ static void multi_print(const opts *o, int i, int rc, const dnp3kit_error_detail
     fflush(stdout);
 }
 
-/* A serial multi-drop poll through the socket loop: the port opened once, one
+/* A multi-drop poll through the socket loop: a serial port opened once, one
  * session per outstation sharing the line, each polled in turn (the loop puts
- * one request on the wire at a time). elapsed_s: from the start to its answer. */
+ * one request on the wire at a time); or --listen: one listener, each
+ * outstation polled once it has dialled in. elapsed_s: from the start to its answer. */
 typedef struct multi_slot {
     uint32_t task;
     bool done;
@@ -1240,8 +1242,9 @@ static int run_multi(opts *o, recorder *rec)
 {
     if (strcmp(o->pos[0], "poll") != 0 || o->npos != 1)
         return usage_error("several --outstation addresses: only 'poll' (not '%s')", o->pos[0]);
-    /* a serial line without a recording: one opening of the port, the loop shares it */
-    if (o->cfg.transport == DNP3KIT_TRANSPORT_SERIAL && !rec->w)
+    /* without a recording, through the socket loop: a serial line opened once and shared,
+     * or one listener that takes every outstation dialling in at once */
+    if ((o->cfg.transport == DNP3KIT_TRANSPORT_SERIAL || o->cfg.transport == DNP3KIT_TRANSPORT_TCP_LISTEN) && !rec->w)
         return run_multi_loop(o);
     int worst = EXIT_OK, answered = 0;
     for (int i = 0; i < o->nouts; i++) {
