@@ -17,9 +17,11 @@
  */
 #include "dnp3kit-ws.h"
 
+#include <string.h>
+
 dk_bi dkbi;
 
-enum want { W_PROTO, W_UINT, W_BOOL, W_NONE, W_BYTES };
+enum want { W_PROTO, W_UINT, W_BOOL, W_NONE, W_BYTES, W_INT, W_FLOAT, W_DOUBLE, W_STRING };
 
 static const struct {
     const char *name;
@@ -85,6 +87,31 @@ static const struct {
     {"dnp3.al.range.stop", &dkbi.range_stop, W_UINT},
     {"dnp3.al.range.quantity", &dkbi.range_quantity, W_UINT},
     {"dnp3.al.point_index", &dkbi.point_index, W_UINT},
+    {"dnp3.al.file.mode", &dkbi.file_mode, W_UINT},
+    {"dnp3.al.file.auth", &dkbi.file_auth, W_UINT},
+    {"dnp3.al.file.size", &dkbi.file_size, W_UINT},
+    {"dnp3.al.file.maxblock", &dkbi.file_maxblock, W_UINT},
+    {"dnp3.al.file.reqID", &dkbi.file_reqid, W_UINT},
+    {"dnp3.al.file.status", &dkbi.file_status, W_UINT},
+    {"dnp3.al.file.handle", &dkbi.file_handle, W_UINT},
+    {"dnp3.al.file.blocknum", &dkbi.file_blocknum, W_UINT},
+    {"dnp3.al.file.lastblock", &dkbi.file_lastblock, W_BOOL},
+    {"dnp3.al.file.data", &dkbi.file_data, W_BYTES},
+    {"dnp3.al.file.perms", &dkbi.file_perms, W_UINT},
+    {"dnp3.al.file_string_offset", &dkbi.file_name_offset, W_UINT},
+    {"dnp3.al.file_string_length", &dkbi.file_name_length, W_UINT},
+    {"dnp3.al.file_name", &dkbi.file_name, W_STRING},
+    {"dnp3.al.datatype", &dkbi.da_type, W_UINT},
+    {"dnp3.al.da.length", &dkbi.da_length, W_UINT},
+    {"dnp3.al.da.uint8", &dkbi.da_uint[0], W_UINT},
+    {"dnp3.al.da.uint16", &dkbi.da_uint[1], W_UINT},
+    {"dnp3.al.da.uint32", &dkbi.da_uint[2], W_UINT},
+    {"dnp3.al.da.int8", &dkbi.da_int[0], W_INT},
+    {"dnp3.al.da.int16", &dkbi.da_int[1], W_INT},
+    {"dnp3.al.da.int32", &dkbi.da_int[2], W_INT},
+    {"dnp3.al.da.float", &dkbi.da_float, W_FLOAT},
+    {"dnp3.al.da.double", &dkbi.da_double, W_DOUBLE},
+    {"dnp3.al.da.value", &dkbi.da_value, W_STRING},
 };
 
 static bool kind_ok(enum want k, enum ftenum t)
@@ -95,6 +122,10 @@ static bool kind_ok(enum want k, enum ftenum t)
     case W_BOOL: return t == FT_BOOLEAN;
     case W_NONE: return t == FT_NONE;
     case W_BYTES: return t == FT_BYTES;
+    case W_INT: return t == FT_INT8 || t == FT_INT16 || t == FT_INT24 || t == FT_INT32;
+    case W_FLOAT: return t == FT_FLOAT;
+    case W_DOUBLE: return t == FT_DOUBLE;
+    case W_STRING: return t == FT_STRING;
     }
     return false;
 }
@@ -204,4 +235,80 @@ void dk_bi_app_header(proto_tree *t, tvbuff_t *tvb, const uint8_t *a, uint32_t l
     dk_bi_uint(t, dkbi.al_iin, tvb, 2, 2, iin);
     for (size_t i = 0; i < G_N_ELEMENTS(dkbi.iin); i++)
         dk_bi_bool(t, dkbi.iin[i], tvb, 2, 2, iin);
+}
+
+/* g70v3 (A.27.3): the built-in shows the creation time, permissions and size
+ * only for mode WRITE (they mean nothing otherwise); so here. */
+void dk_bi_file_command(proto_tree *t, tvbuff_t *tvb, int at, const dnp3kit_file_command *fc, bool name_ok)
+{
+    dk_bi_uint(t, dkbi.file_name_offset, tvb, at, 2, fc->name_offset);
+    dk_bi_uint(t, dkbi.file_name_length, tvb, at + 2, 2, fc->name_size);
+    if (fc->mode == DNP3KIT_FILE_MODE_WRITE)
+        dk_bi_uint(t, dkbi.file_perms, tvb, at + 10, 2, fc->permissions);
+    dk_bi_uint(t, dkbi.file_auth, tvb, at + 12, 4, fc->auth_key);
+    if (fc->mode == DNP3KIT_FILE_MODE_WRITE)
+        dk_bi_uint(t, dkbi.file_size, tvb, at + 16, 4, fc->file_size);
+    dk_bi_uint(t, dkbi.file_mode, tvb, at + 20, 2, fc->mode);
+    dk_bi_uint(t, dkbi.file_maxblock, tvb, at + 22, 2, fc->max_block);
+    dk_bi_uint(t, dkbi.file_reqid, tvb, at + 24, 2, fc->request_id);
+    if (name_ok && wanted(t, dkbi.file_name)) {
+        char *name = (char *)wmem_strndup(wmem_packet_scope(), (const char *)fc->name, fc->name_len);
+        proto_item_set_hidden(proto_tree_add_string(t, dkbi.file_name, tvb, at + fc->name_offset, fc->name_size, name));
+    }
+}
+
+void dk_bi_file_field(proto_tree *t, tvbuff_t *tvb, const char *name, int off, int w, uint32_t v)
+{
+    if (!name)
+        return;
+    if (strcmp(name, "handle") == 0) {
+        dk_bi_uint(t, dkbi.file_handle, tvb, off, w, v);
+    } else if (strcmp(name, "file_size") == 0) {
+        dk_bi_uint(t, dkbi.file_size, tvb, off, w, v);
+    } else if (strcmp(name, "max_block") == 0) {
+        dk_bi_uint(t, dkbi.file_maxblock, tvb, off, w, v);
+    } else if (strcmp(name, "request_id") == 0) {
+        dk_bi_uint(t, dkbi.file_reqid, tvb, off, w, v);
+    } else if (strcmp(name, "status_code") == 0) {
+        dk_bi_uint(t, dkbi.file_status, tvb, off, w, v);
+    } else if (strcmp(name, "block") == 0) {
+        /* the built-in's fields mask the last-block flag off / out */
+        dk_bi_uint(t, dkbi.file_blocknum, tvb, off, w, v);
+        dk_bi_bool(t, dkbi.file_lastblock, tvb, off, w, v);
+    } else if (strcmp(name, "data") == 0 && w > 0) {
+        dk_bi_item(t, dkbi.file_data, tvb, off, w);
+    }
+}
+
+/* g0 (A.2): the value in the built-in's field for its type and length. */
+void dk_bi_attribute(proto_tree *t, tvbuff_t *tvb, int type_at, uint8_t type, int at, int n,
+                     const dnp3kit_attr_value *v)
+{
+    dk_bi_uint(t, dkbi.da_type, tvb, type_at, 1, type);
+    dk_bi_uint(t, dkbi.da_length, tvb, type_at + 1, 1, (uint32_t)n);
+    int k = n == 1 ? 0 : n == 2 ? 1 : n == 4 ? 2 : -1;
+    switch (v->kind) {
+    case DNP3KIT_AV_UINT:
+        if (k >= 0)
+            dk_bi_uint(t, dkbi.da_uint[k], tvb, at, n, (uint32_t)v->u);
+        break;
+    case DNP3KIT_AV_INT:
+        if (k >= 0 && wanted(t, dkbi.da_int[k]))
+            proto_item_set_hidden(proto_tree_add_int(t, dkbi.da_int[k], tvb, at, n, (gint32)v->i));
+        break;
+    case DNP3KIT_AV_FLOAT:
+        if (n == 4 && wanted(t, dkbi.da_float))
+            proto_item_set_hidden(proto_tree_add_float(t, dkbi.da_float, tvb, at, n, (float)v->f));
+        else if (n == 8 && wanted(t, dkbi.da_double))
+            proto_item_set_hidden(proto_tree_add_double(t, dkbi.da_double, tvb, at, n, v->f));
+        break;
+    case DNP3KIT_AV_TEXT:
+        if (wanted(t, dkbi.da_value)) {
+            char *s = (char *)wmem_strndup(wmem_packet_scope(), (const char *)v->octets, v->len);
+            proto_item_set_hidden(proto_tree_add_string(t, dkbi.da_value, tvb, at, n, s));
+        }
+        break;
+    default:
+        break;
+    }
 }

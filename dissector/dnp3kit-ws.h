@@ -132,7 +132,11 @@ typedef struct dk_bi {
         addr, hdr_crc, hdr_crc_status, hdr_crc_incorrect, chunk, chunk_len, chunk_crc, chunk_crc_status,
         chunk_crc_incorrect, tr_ctl, tr_fin, tr_fir, tr_seq, frag, frag_count, frag_len, frag_reassembled_in,
         al_ctl, al_fir, al_fin, al_con, al_uns, al_seq, al_func, al_iin, iin[14], obj, objq_prefix, objq_range,
-        range_start, range_stop, range_quantity, point_index;
+        range_start, range_stop, range_quantity, point_index,
+        /* g70 file control, g0 device attributes */
+        file_mode, file_auth, file_size, file_maxblock, file_reqid, file_status, file_handle, file_blocknum,
+        file_lastblock, file_data, file_perms, file_name_offset, file_name_length, file_name, da_type, da_length,
+        da_uint[3], da_int[3], da_float, da_double, da_value;
 } dk_bi;
 extern dk_bi dkbi;
 extern gboolean dk_bi_enabled; /* preference dnp3kit.builtin_fields */
@@ -146,6 +150,13 @@ void dk_bi_link(proto_tree *t, tvbuff_t *tvb, const uint8_t *p, bool crc_ok);
 void dk_bi_block(proto_tree *t, tvbuff_t *tvb, int off, int k, const uint8_t *crc, bool crc_ok);
 void dk_bi_transport(proto_tree *t, tvbuff_t *tvb, int off, uint8_t th);
 void dk_bi_app_header(proto_tree *t, tvbuff_t *tvb, const uint8_t *a, uint32_t len, bool has_iin);
+/* g70v3 at `at` in tvb (its fixed part there; the name when name_ok). */
+void dk_bi_file_command(proto_tree *t, tvbuff_t *tvb, int at, const dnp3kit_file_command *fc, bool name_ok);
+/* A field of g70v4-v6 (its row name) of w octets at off. */
+void dk_bi_file_field(proto_tree *t, tvbuff_t *tvb, const char *name, int off, int w, uint32_t v);
+/* g0: the data type octet at type_at, the length after it, the value's n octets at `at`. */
+void dk_bi_attribute(proto_tree *t, tvbuff_t *tvb, int type_at, uint8_t type, int at, int n,
+                     const dnp3kit_attr_value *v);
 
 /* ---- stats.c ---- */
 /* What the dnp3kit tap carries, one per PDU. */

@@ -401,9 +401,11 @@ static void add_field(proto_tree *t, tvbuff_t *tvb, const dk_frag *fr, const dnp
     }
     if (f->type == DNP3KIT_FT_OCTETS) {
         guint at = f->octets ? (guint)(f->octets - fr->data) : o;
-        if (f->octets_len && at + f->octets_len <= fr->len)
+        if (f->octets_len && at + f->octets_len <= fr->len) {
             proto_tree_add_bytes(t, id, tvb, at, (gint)f->octets_len, f->octets);
-        else
+            if (oh->group == 70)
+                dk_bi_file_field(t, tvb, f->name, (int)at, (int)f->octets_len, 0);
+        } else
             proto_tree_add_bytes_format_value(t, id, tvb, at < fr->len ? at : 0, 0, NULL, "(empty)");
         *off = at + (guint)f->octets_len;
         return;
@@ -447,6 +449,8 @@ static void add_field(proto_tree *t, tvbuff_t *tvb, const dk_frag *fr, const dnp
             proto_tree_add_uint64(t, id, tvb, o, w, f->v.u);
         break;
     default:
+        if (oh->group == 70)
+            dk_bi_file_field(t, tvb, f->name, (int)o, (int)w, (guint32)f->v.u);
         /* g70v5/v6: bit 31 of the block number is the last-block flag */
         if (oh->group == 70 && f->type == DNP3KIT_FT_U32 && f->name && strcmp(f->name, "block") == 0)
             proto_tree_add_bitmask(t, tvb, o, id, ett.file_block, dk_block_bits, ENC_LITTLE_ENDIAN);
@@ -496,6 +500,7 @@ static void add_file_command(proto_tree *t, proto_item *pi, bool label, tvbuff_t
     proto_tree_add_uint(t, hf.file_max_block, tvb, at + 22, 2, fc.max_block);
     proto_tree_add_uint(t, hf.file_request_id, tvb, at + 24, 2, fc.request_id);
     const char *mode = dnp3kit_enum_name(dnp3kit_field_enum("mode"), fc.mode);
+    dk_bi_file_command(t, tvb, (int)at, &fc, ok);
     if (ok) {
         char *name = (char *)wmem_strndup(wmem_packet_scope(), (const char *)fc.name, fc.name_len);
         proto_tree_add_string(t, hf.file_name, tvb, at + fc.name_offset, fc.name_size, name);
@@ -520,6 +525,8 @@ static void add_attribute(proto_tree *t, proto_item *pi, bool label, tvbuff_t *t
     const char *tn = dnp3kit_enum_name(dnp3kit_field_enum("data_type"), ty->v.u);
     if (label)
         proto_item_append_text(pi, " %s", tn ? tn : "UNKNOWN");
+    if (val->octets && at >= 2)
+        dk_bi_attribute(t, tvb, (int)at - 2, (uint8_t)ty->v.u, (int)at, (int)n, &v);
     switch (v.kind) {
     case DNP3KIT_AV_TEXT: {
         char *s = (char *)wmem_strndup(wmem_packet_scope(), (const char *)v.octets, v.len);

@@ -399,7 +399,7 @@ def compare_tshark(rel, kit_frames, ts_frames):
             R.xfail.append("%s frame %d: dnp3kit %s, should be %s (tshark %s)"
                            % (rel, fr, fmt(b), fmt(norm(e["expected"])), fmt(a)))
         else:
-            R.explained.append((rel, fr))
+            R.explained.append((rel, fr, hit))
     for i, e in enumerate(TSHARK_EXPLAINED):
         if e["capture"] != rel:
             continue
