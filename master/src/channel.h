@@ -45,6 +45,8 @@ struct master_channel {
     void *state;                    /* backend's own (serial: framer, timing) */
     bool open_wants_read;           /* an open in progress waits for fd readable (listen), not writable */
     const char *stage;              /* an open in progress past connecting, e.g. "TLS handshake"; NULL */
+    bool rx_held;                   /* the backend holds octets already read that poll() cannot see
+                                     * (listen: the identifying frame): read without waiting for POLLIN */
 };
 
 /* Pick the backend for cfg->transport; the channel starts closed. */

@@ -52,6 +52,7 @@ static void drop_candidate(master_channel *ch, listen_state *st, const char *why
     close(st->cand);
     st->cand = -1;
     st->nfirst = 0;
+    ch->rx_held = false;
     ch->fd = st->lfd;
 }
 
@@ -218,6 +219,9 @@ static int listen_finish(master_channel *ch, dnp3kit_error_detail *d)
     ch->fd = st->cand;
     st->cand = -1;
     st->off = 0;
+    ch->rx_held = st->nfirst > 0; /* the identifying frame: the session must see it now (an
+                                   * unsolicited response waits for its confirm), not when
+                                   * the outstation next sends something */
     ch->peer = st->cand_peer;
     socklen_t l = sizeof ch->local;
     getsockname(ch->fd, (struct sockaddr *)&ch->local, &l);
@@ -232,6 +236,7 @@ static ssize_t listen_read(master_channel *ch, uint8_t *buf, size_t cap)
         size_t k = st->nfirst - st->off < cap ? st->nfirst - st->off : cap;
         memcpy(buf, st->first + st->off, k);
         st->off += k;
+        ch->rx_held = st->off < st->nfirst;
         return (ssize_t)k;
     }
     return cand_recv(ch, st, ch->fd, buf, cap);
@@ -251,6 +256,7 @@ static void listen_close(master_channel *ch)
     if (ch->fd >= 0)
         close(ch->fd);
     ch->fd = -1;
+    ch->rx_held = false;
     ch->open_wants_read = false;
 }
 

@@ -336,10 +336,17 @@ static int drive(dnp3kit_master *m, pred_fn pred, uint64_t deadline)
         if (until > deadline)
             until = deadline;
         int ms = until <= now ? 0 : (until - now > 1000 ? 1000 : (int)(until - now));
+        if (m->ch.rx_held)
+            ms = 0;
         struct pollfd pf = {m->ch.fd, (short)(POLLIN | (want_out ? POLLOUT : 0)), 0};
         int r = poll(&pf, 1, ms);
         if (r < 0 && errno != EINTR)
             return DNP3KIT_ERR_IO;
+        if (m->ch.rx_held) { /* octets the channel read before (a dialler's first frame) */
+            pf.revents |= POLLIN;
+            if (r <= 0)
+                r = 1;
+        }
         now = dnp3kit_master_now_ms();
         bool lost = false;
         /* Read until nothing is left: a TLS channel may hold decrypted octets that

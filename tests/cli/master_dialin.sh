@@ -75,6 +75,71 @@ m --outstation 12 --listen-peer 127.0.0.1 --connect-timeout 15000 poll || FAILM 
 timeout 10 "$M" --listen "127.0.0.1:$port" --listen-peer rtu.example poll > /dev/null 2> "$tmp/err"; rc=$?
 [ "$rc" = 2 ] && grep -q -- "--listen-peer: a numeric IPv4 or IPv6 address, not 'rtu.example'" "$tmp/err" ||
     FAILM "--listen-peer with a name: exit $rc, $(cat "$tmp/err")"
+# the identifying frame is the session's at once: an outstation that dials in and
+# sends an unsolicited response with CON (opendnp3 sends its null one so) and then
+# waits for the confirm gets it, not only when it next sends something (before:
+# the frame stayed in the listener until more octets came; opendnp3 waited 5 s
+# for the confirm and held the READ's answer back meanwhile)
+timeout 60 "$M" --listen "127.0.0.1:$port" --timeout 3000 --retries 0 --outstation 10 --connect-timeout 15000 poll \
+    > "$tmp/out" 2> "$tmp/err" < /dev/null &
+mpid=$!
+python3 -c "
+import socket, sys, time
+def crc(b):
+    c = 0
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ 0xA6BC if c & 1 else c >> 1
+    c = ~c & 0xFFFF
+    return bytes([c & 0xFF, c >> 8])
+def frame(ctrl, dst, src, data):
+    h = bytes([0x05, 0x64, 5 + len(data), ctrl, dst & 0xFF, dst >> 8, src & 0xFF, src >> 8])
+    out = h + crc(h)
+    for i in range(0, len(data), 16):
+        out += data[i:i + 16] + crc(data[i:i + 16])
+    return out
+def user_data(buf):
+    # yield the link user data of each whole frame in buf
+    while len(buf) >= 10:
+        n = buf[2] - 5
+        size = 10 + n + 2 * ((n + 15) // 16)
+        if len(buf) < size:
+            return
+        body, p = b'', 10
+        while len(body) < n:
+            k = min(16, n - len(body)); body += buf[p:p + k]; p += k + 2
+        yield body
+        buf = buf[size:]
+for _ in range(200):
+    try:
+        s = socket.create_connection(('127.0.0.1', $port))
+        break
+    except OSError:
+        time.sleep(0.05)
+else:
+    sys.exit(1)
+# null unsolicited response, FIR FIN CON UNS SEQ 5, from outstation 10 to master 1
+s.sendall(frame(0x44, 1, 10, bytes([0xC0, 0xF5, 0x82, 0x00, 0x00])))
+s.settimeout(0.1)
+buf, t0 = b'', time.monotonic()
+while time.monotonic() - t0 < 2.0:
+    try:
+        d = s.recv(4096)
+    except socket.timeout:
+        continue
+    if not d:
+        break
+    buf += d
+    for u in user_data(buf):
+        if len(u) >= 3 and u[1] & 0x0F == 5 and u[1] & 0x10 and u[2] == 0x00:
+            print('confirmed after %.3f s' % (time.monotonic() - t0), flush=True)
+            sys.exit(0)
+print('no confirm within 2 s', flush=True)
+" > "$tmp/uns.log"
+wait "$mpid"
+grep -q '^confirmed after 0\.' "$tmp/uns.log" ||
+    FAILM "the dialler's first frame (an unsolicited response) was not confirmed at once: $(cat "$tmp/uns.log"); master: $(head -3 "$tmp/err")"
 
 [ "$fail" = 0 ] && echo "master_dialin: all passed"
 exit "$fail"
