@@ -17,9 +17,13 @@ void master_number(double v, bool f32, char *buf, size_t cap)
         return;
     }
     /* the shortest text that reads back as the same value: 3.14159, never 3.1415899999999999;
-     * a float32 value is read back as a float32 (what the outstation sent) */
+     * a float32 value is read back as a float32 (what the outstation sent). Between 1e-4 and
+     * 1e15 never an exponent: 30, not 3e+01 (the shortest round trip of 30 at precision 1) */
+    bool plain = fabs(v) >= 1e-4 && fabs(v) < 1e15;
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, cap, "%.*g", prec, v);
+        if (plain && strchr(buf, 'e'))
+            continue;
         if (f32 ? strtof(buf, NULL) == (float)v : strtod(buf, NULL) == v)
             return;
     }

@@ -81,6 +81,18 @@ run 0 --yes operate ao 3 3.14159 --type double
 has out 'ao 3 = 3.14159 as double'
 run 0 read ao 3 --variation 4
 has out '^ao  *3  3.14159 '
+# whole numbers with trailing zeros never in exponent form (opendnp3's counter 10 and
+# analog 30 were shown as 1e+01 and 3e+01); large and tiny ones keep it
+run 0 --yes operate ao 3 30 --type double
+has out 'ao 3 = 30 as double'
+run 0 read ao 3 --variation 4
+has out '^ao  *3  30 '
+run 0 --yes operate ao 3 1200000 --type double
+run 0 read ao 3 --variation 4
+has out '^ao  *3  1200000 '
+run 0 --yes operate ao 3 1e20 --type double
+run 0 read ao 3 --variation 4
+has out '^ao  *3  1e+20 '
 run 0 --yes operate ao 2 0.1 --type float
 run 0 --json read ao 2 --variation 3
 jq_py 'd["points"][0]["value"] == 0.1'
