@@ -233,6 +233,19 @@ static int show_attrs(const cli_ctx *c, const dnp3kit_master_result *r)
     return EXIT_OK;
 }
 
+/* An outstation that answers OBJECT_UNKNOWN or NO_FUNC_CODE_SUPPORT to a g0/g34
+ * request lacks the feature: say so, not only which IIN bits came back. */
+static int unsupported_hint(int rc, dnp3kit_error_detail *d, const char *what)
+{
+    if (rc == DNP3KIT_ERR_PROTOCOL && d->iin >= 0 &&
+        (d->iin & (DNP3KIT_IIN_OBJECT_UNKNOWN | DNP3KIT_IIN_NO_FUNC_CODE_SUPPORT))) {
+        size_t n = strlen(d->message);
+        if (n < sizeof d->message)
+            snprintf(d->message + n, sizeof d->message - n, " - the outstation does not support %s", what);
+    }
+    return rc;
+}
+
 static int attr_write(const cli_ctx *c)
 {
     dnp3kit_error_detail d;
@@ -261,7 +274,7 @@ static int attr_write(const cli_ctx *c)
     rc = dnp3kit_master_read_attributes(c->m, (uint8_t)var, &r, &d);
     if (rc != DNP3KIT_OK) {
         dnp3kit_master_result_free(&r);
-        return cli_report_error(c->json, "attributes", rc, &d);
+        return cli_report_error(c->json, "attributes", unsupported_hint(rc, &d, "device attributes (g0)"), &d);
     }
     unsigned t = 0;
     const uint8_t *p = NULL;
@@ -287,7 +300,8 @@ static int attr_write(const cli_ctx *c)
     rc = dnp3kit_master_write_attribute(c->m, (uint8_t)var, (uint8_t)t, val, vl, &d);
     if (rc != DNP3KIT_OK) {
         dnp3kit_master_result_free(&r);
-        return cli_report_error(c->json, "attributes", rc, &d);
+        return cli_report_error(c->json, "attributes", unsupported_hint(rc, &d, "writing device attributes (g0)"),
+                                &d);
     }
     /* read back: what the outstation now holds */
     rc = dnp3kit_master_read_attributes(c->m, (uint8_t)var, &r, &d);
@@ -322,7 +336,7 @@ int cmd_attributes(const cli_ctx *c)
     if (rc == DNP3KIT_OK)
         show_attrs(c, &r);
     else
-        rc = cli_finish_read(c->json, "attributes", &r, rc, &d);
+        rc = cli_finish_read(c->json, "attributes", &r, unsupported_hint(rc, &d, "device attributes (g0)"), &d);
     dnp3kit_master_result_free(&r);
     return rc;
 }
@@ -348,7 +362,7 @@ int cmd_deadband(const cli_ctx *c)
         else
             rc = dnp3kit_master_read_group_indices(c->m, 34, v, idx, n, &r, &d);
         free(idx);
-        rc = cli_finish_read(c->json, "deadband", &r, rc, &d);
+        rc = cli_finish_read(c->json, "deadband", &r, unsupported_hint(rc, &d, "analog dead-bands (g34)"), &d);
         dnp3kit_master_result_free(&r);
         return rc;
     }
@@ -367,7 +381,7 @@ int cmd_deadband(const cli_ctx *c)
         int var = c->variation > 0 ? c->variation : (v == floor(v) && v >= 0 && v <= 4294967295.0 ? 2 : 3);
         int rc = dnp3kit_master_write_deadband(c->m, (uint16_t)i, (uint8_t)var, v, &d);
         if (rc != DNP3KIT_OK)
-            return cli_report_error(c->json, "deadband", rc, &d);
+            return cli_report_error(c->json, "deadband", unsupported_hint(rc, &d, "analog dead-bands (g34)"), &d);
         char ej[96], et[96], num[40];
         master_number(v, var == 3, num, sizeof num);
         snprintf(ej, sizeof ej, "\"index\":%lu,\"variation\":%d,\"value\":%s", i, var, num);

@@ -40,6 +40,15 @@ sys.exit(0 if v.get(("ai",3))==78 and v.get(("bi",2)) in (1,True) and len(d["poi
 # a request with no recorded answer: answered (IIN) and logged
 timeout -k 5 30 "$M" --port "$port" --timeout 2000 --retries 0 freeze > /dev/null 2>&1
 grep -q 'no recorded answer' "$tmp/rp.log" || { echo "FAIL: unmatched request not logged: $(cat "$tmp/rp.log")"; fail=1; }
+# an outstation without device attributes or dead-bands (the replay answers OBJECT_UNKNOWN):
+# the error says the feature is missing, not only which IIN bits came back
+for cmd in "attributes" "deadband read 0"; do
+    # shellcheck disable=SC2086
+    timeout -k 5 30 "$M" --port "$port" --timeout 2000 --retries 0 --no-iin-reactions $cmd > /dev/null 2> "$tmp/err"; rc=$?
+    case $cmd in attributes) want="device attributes (g0)" ;; *) want="analog dead-bands (g34)" ;; esac
+    [ "$rc" = 1 ] && grep -q "OBJECT_UNKNOWN.*the outstation does not support $want" "$tmp/err" ||
+        { echo "FAIL: $cmd against an outstation without it: exit $rc: $(cat "$tmp/err")"; fail=1; }
+done
 stop
 # the project's recorded master session
 echo "step: serve captures/master_session.pcap"
