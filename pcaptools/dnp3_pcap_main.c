@@ -197,6 +197,22 @@ static void where_addrs(const dpe_where *w, char *src, size_t scap, char *dst, s
     dpc_addr_format(b, dst, dcap);
 }
 
+/* "flow", "src", "dst" (and "proto") of a record tied to a flow, each followed by a comma. */
+static void json_flow(const dnp3kit_out *o, const dpe_where *w, bool proto)
+{
+    if (!w->flow)
+        return;
+    char src[64], dst[64];
+    where_addrs(w, src, sizeof src, dst, sizeof dst);
+    dnp3kit_outf(o, "\"flow\":%u,\"src\":", w->flow->id);
+    dnp3kit_json_string(o, src, strlen(src));
+    dnp3kit_outf(o, ",\"dst\":");
+    dnp3kit_json_string(o, dst, strlen(dst));
+    dnp3kit_outf(o, ",");
+    if (proto)
+        dnp3kit_outf(o, "\"proto\":\"%s\",", w->flow->serial ? "serial" : w->flow->tcp ? "tcp" : "udp");
+}
+
 /* ---- check ---- */
 
 /* A finding as one line of text: FILE:FRAME: severity layer name: detail [flow, link]. */
@@ -234,18 +250,11 @@ typedef struct check_ctx {
 static void finding_json(const dnp3kit_out *o, const char *file, const dpe_where *w, const dnp3kit_finding *f,
                          const char *mark)
 {
-    char detail[256], src[64], dst[64];
+    char detail[256];
     dnp3kit_finding_format(f, detail, sizeof detail);
-    where_addrs(w, src, sizeof src, dst, sizeof dst);
     json_origin(o, file, w->pkt);
     dnp3kit_outf(o, ",");
-    if (w->flow) {
-        dnp3kit_outf(o, "\"flow\":%u,\"src\":", w->flow->id);
-        dnp3kit_json_string(o, src, strlen(src));
-        dnp3kit_outf(o, ",\"dst\":");
-        dnp3kit_json_string(o, dst, strlen(dst));
-        dnp3kit_outf(o, ",");
-    }
+    json_flow(o, w, false);
     if (w->has_link)
         dnp3kit_outf(o, "\"link_src\":%u,\"link_dst\":%u,", w->link_src, w->link_dst);
     dnp3kit_outf(o, "\"layer\":\"%s\",\"severity\":\"%s\",\"name\":\"%s\",",
@@ -606,17 +615,9 @@ typedef struct decode_ctx {
 
 static void json_context(const dnp3kit_out *o, const char *file, const dpe_where *w, bool from_master)
 {
-    char src[64], dst[64];
-    where_addrs(w, src, sizeof src, dst, sizeof dst);
     json_origin(o, file, w->pkt);
     dnp3kit_outf(o, ",");
-    if (w->flow) {
-        dnp3kit_outf(o, "\"flow\":%u,\"src\":", w->flow->id);
-        dnp3kit_json_string(o, src, strlen(src));
-        dnp3kit_outf(o, ",\"dst\":");
-        dnp3kit_json_string(o, dst, strlen(dst));
-        dnp3kit_outf(o, ",\"proto\":\"%s\",", w->flow->serial ? "serial" : w->flow->tcp ? "tcp" : "udp");
-    }
+    json_flow(o, w, true);
     dnp3kit_outf(o, "\"link_src\":%u,\"link_dst\":%u,\"dir\":\"%s\",", w->link_src, w->link_dst,
                  from_master ? "master" : "outstation");
 }
