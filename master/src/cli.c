@@ -23,6 +23,7 @@
 #include "capture.h"
 #include "cli_endpoint.h"
 #include "cli.h"
+#include "master_private.h"
 
 
 static const char *usage_text =
@@ -1255,6 +1256,7 @@ static int run_multi(opts *o, recorder *rec)
         if (!m)
             return usage_error("%s", d.message);
         dnp3kit_master_set_log(m, cli_log, NULL);
+        master_set_neighbours(m, o->outs, (size_t)o->nouts); /* the other drops' frames are not strays */
         if (rec->w)
             dnp3kit_master_set_wire_hook(m, rec_wire, rec);
         cli_trace tr = {o->verbose, NULL};

@@ -148,8 +148,15 @@ static size_t line_update(dnp3kit_master_loop *l, size_t o)
     MEMBERS(l, o, j)
     k++;
     l->c[o].shared = k > 1;
+    uint16_t addr[MASTER_MAX_NEIGHBOURS + 1];
+    size_t na = 0;
     MEMBERS(l, o, j)
-    master_session_set_shared(l->c[j].s, k > 1);
+    if (na < sizeof addr / sizeof addr[0])
+        addr[na++] = dnp3kit_master_session_config(l->c[j].s)->outstation_address;
+    MEMBERS(l, o, j) {
+        master_session_set_shared(l->c[j].s, k > 1);
+        master_session_set_neighbours(l->c[j].s, addr, k > 1 ? na : 0);
+    }
     return k;
 }
 

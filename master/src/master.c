@@ -165,6 +165,13 @@ void dnp3kit_master_set_wire_hook(dnp3kit_master *m, dnp3kit_master_wire_fn fn, 
     pthread_mutex_unlock(&m->mu);
 }
 
+void master_set_neighbours(dnp3kit_master *m, const uint16_t *addr, size_t n)
+{
+    pthread_mutex_lock(&m->mu);
+    master_session_set_neighbours(m->s, addr, n);
+    pthread_mutex_unlock(&m->mu);
+}
+
 void dnp3kit_master_set_log(dnp3kit_master *m, void (*fn)(void *user, const char *msg), void *user)
 {
     pthread_mutex_lock(&m->mu);

@@ -41,6 +41,13 @@ void master_detail_msg(dnp3kit_error_detail *d, const char *fmt, ...)
  * line; frames for the line's other addresses are its neighbours' traffic, not
  * junk. shared: put the session on (or take it off) such a line. */
 void master_session_set_shared(dnp3kit_master_session *s, bool shared);
+/* The outstation addresses on the session's line (its own is skipped; at most
+ * MASTER_MAX_NEIGHBOURS kept): their frames to this master do not make a timeout
+ * say "outstation answered from address N". master_set_neighbours: the same for
+ * a blocking master (the CLI's multi-drop poll with --pcap). */
+#define MASTER_MAX_NEIGHBOURS 32
+void master_session_set_neighbours(dnp3kit_master_session *s, const uint16_t *addr, size_t n);
+void master_set_neighbours(dnp3kit_master *m, const uint16_t *addr, size_t n);
 /* Start what is queued now (one request; its own steps follow without asking). */
 void master_session_grant(dnp3kit_master_session *s, uint64_t now_ms);
 /* The session has the line: octets to send, a frame waiting for its link ACK, or a request waiting for its response. */

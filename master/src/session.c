@@ -137,6 +137,10 @@ struct dnp3kit_master_session {
     } seen;
     uint64_t junk;          /* octets since the last frame from our outstation to us */
     bool shared;            /* on a multi-drop line of the socket loop: requests start on master_session_grant */
+    /* the line's other outstations (multi-drop): their frames to us are their own
+     * traffic, not a hint that our outstation answers from another address */
+    uint16_t nbr[MASTER_MAX_NEIGHBOURS];
+    size_t nnbr;
 };
 
 /* ---- small helpers ---- */
@@ -1353,6 +1357,19 @@ static bool link_wants_fcv(uint8_t func)
     return func == DNP3KIT_LINK_PRI_TEST_LINK_STATES || func == DNP3KIT_LINK_PRI_CONFIRMED_USER_DATA;
 }
 
+/* A good frame not from our outstation to us: remembered to explain a timeout,
+ * unless a neighbour on a multi-drop line sent it to us. */
+static void note_stray(dnp3kit_master_session *s, const dnp3kit_link_frame *f)
+{
+    if (f->dst == s->cfg.master_address)
+        for (size_t i = 0; i < s->nnbr; i++)
+            if (s->nbr[i] == f->src)
+                return;
+    s->seen.stray = true;
+    s->seen.stray_src = f->src;
+    s->seen.stray_dst = f->dst;
+}
+
 static void on_link_frame(dnp3kit_master_session *s, const dnp3kit_link_frame *f)
 {
     if (!f->crc_ok)
@@ -1366,9 +1383,7 @@ static void on_link_frame(dnp3kit_master_session *s, const dnp3kit_link_frame *f
     if (s->shared)
         s->junk = 0; /* a multi-drop line: a good frame for a neighbour is traffic, not junk */
     if (f->src != s->cfg.outstation_address || f->dst != s->cfg.master_address) {
-        s->seen.stray = true;
-        s->seen.stray_src = f->src;
-        s->seen.stray_dst = f->dst;
+        note_stray(s, f);
         return;
     }
     if (f->prm && f->fcv != link_wants_fcv(f->func)) {
@@ -1380,9 +1395,7 @@ static void on_link_frame(dnp3kit_master_session *s, const dnp3kit_link_frame *f
     if (s->cb.on_frame)
         s->cb.on_frame(s->user, false, f); /* traced even when not ours: -vv shows who answered */
     if (f->src != s->cfg.outstation_address || f->dst != s->cfg.master_address) {
-        s->seen.stray = true;
-        s->seen.stray_src = f->src;
-        s->seen.stray_dst = f->dst;
+        note_stray(s, f);
         return;
     }
     s->junk = 0;
@@ -1849,6 +1862,14 @@ bool master_session_overflow_verdict(dnp3kit_master_session *s)
     push_back(s, t);
     kick(s);
     return true;
+}
+
+void master_session_set_neighbours(dnp3kit_master_session *s, const uint16_t *addr, size_t n)
+{
+    s->nnbr = 0;
+    for (size_t i = 0; i < n && s->nnbr < MASTER_MAX_NEIGHBOURS; i++)
+        if (addr[i] != s->cfg.outstation_address)
+            s->nbr[s->nnbr++] = addr[i];
 }
 
 void master_session_set_shared(dnp3kit_master_session *s, bool shared)

@@ -9,6 +9,12 @@
 
 #include "testutil.h"
 #include "dnp3kit/master.h"
+/* the static build's tests reach the master's private helpers too (master/src is
+ * on their include path; the *_shared build has the public API only) */
+#if __has_include("master_private.h")
+#include "master_private.h"
+#define HAVE_MASTER_PRIVATE 1
+#endif
 
 #define OS_ADDR 10
 #define M_ADDR 1
@@ -1458,6 +1464,35 @@ static void test_timeout_names_other_address(void **state)
     assert_non_null(strstr(F.done[0].d.message, "outstation answered from address 11, not 10"));
 }
 
+#ifdef HAVE_MASTER_PRIVATE
+/* multi-drop: frames from the line's other outstations (here 11, answering or
+ * reporting unsolicited while ours is silent) are their own traffic, not a hint
+ * that ours answers from another address; an address not on the line still is */
+static void test_timeout_neighbour_not_stray(void **state)
+{
+    (void)state;
+    start_poll_once();
+    static const uint16_t line[] = {10, 11, 12};
+    master_session_set_neighbours(F.s, line, 3);
+    uint8_t fr[64];
+    uint8_t ctrl = dnp3kit_link_ctrl(false, true, false, false, DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA);
+    static const uint8_t seg[] = {0xC0, 0xF0, 0x82, 0x00, 0x00};
+    int n = dnp3kit_link_build(ctrl, M_ADDR, 11, seg, sizeof seg, fr, sizeof fr);
+    dnp3kit_master_session_recv(F.s, fr, (size_t)n, F.now);
+    advance(1000);
+    assert_int_equal(F.done[0].err, DNP3KIT_ERR_TIMEOUT);
+    assert_null(strstr(F.done[0].d.message, "answered from address"));
+    assert_null(strstr(F.done[0].d.message, "frames seen from"));
+    /* a frame from 13, which is not on the line, is still named */
+    submit_poll();
+    n = dnp3kit_link_build(ctrl, M_ADDR, 13, seg, sizeof seg, fr, sizeof fr);
+    dnp3kit_master_session_recv(F.s, fr, (size_t)n, F.now);
+    advance(1000);
+    assert_int_equal(F.done[1].err, DNP3KIT_ERR_TIMEOUT);
+    assert_non_null(strstr(F.done[1].d.message, "outstation answered from address 13, not 10"));
+}
+#endif
+
 static void test_timeout_names_non_dnp3(void **state)
 {
     (void)state;
@@ -1594,6 +1629,9 @@ int main(void)
         cmocka_unit_test_teardown(test_raw_request_and_attributes, fx_teardown),
         cmocka_unit_test_teardown(test_startup_result_is_the_poll, fx_teardown),
         cmocka_unit_test_teardown(test_timeout_names_other_address, fx_teardown),
+#ifdef HAVE_MASTER_PRIVATE
+        cmocka_unit_test_teardown(test_timeout_neighbour_not_stray, fx_teardown),
+#endif
         cmocka_unit_test_teardown(test_timeout_names_non_dnp3, fx_teardown),
         cmocka_unit_test_teardown(test_timeout_names_late_answer, fx_teardown),
         cmocka_unit_test_teardown(test_direct_operate_timeout_may_have_executed, fx_teardown),
