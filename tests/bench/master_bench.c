@@ -288,6 +288,16 @@ static int parse_addrs(const char *s)
     return md_n > 0 ? 0 : -1;
 }
 
+/* The loop and the first n sessions (the loop does not own them). */
+static void md_free(dnp3kit_master_loop *l, int n)
+{
+    dnp3kit_master_loop_free(l);
+    for (int i = 0; i < n; i++) {
+        dnp3kit_master_session_free(md[i].s);
+        md[i].s = NULL;
+    }
+}
+
 static int multidrop(const char *dev, const char *addrs, double seconds, uint32_t timeout_ms)
 {
     if (parse_addrs(addrs) < 0) {
@@ -305,6 +315,7 @@ static int multidrop(const char *dev, const char *addrs, double seconds, uint32_
         char w[200];
         if (dnp3kit_serial_parse(dev, &c.serial, w, sizeof w) < 0) {
             fprintf(stderr, "multidrop: %s\n", w);
+            md_free(l, i);
             return 2;
         }
         baud = c.serial.baud;
@@ -317,6 +328,7 @@ static int multidrop(const char *dev, const char *addrs, double seconds, uint32_
         md[i].s = dnp3kit_master_session_new(&c, &cb, &md[i], &d);
         if (!md[i].s || dnp3kit_master_loop_add(l, md[i].s, &d) < 0) {
             fprintf(stderr, "outstation %u: %s\n", md[i].addr, d.message);
+            md_free(l, i + 1); /* the session the loop refused too */
             return 1;
         }
         md_resubmit(&md[i]);
@@ -340,9 +352,7 @@ static int multidrop(const char *dev, const char *addrs, double seconds, uint32_
            md_n, baud, (double)polls / el, el, (unsigned long long)polls, (unsigned long long)errors, per_poll, limit,
            limit > 0 ? 100.0 * ((double)polls / el) / limit : 0.0);
     printf("overlaps %llu (requests sent while another outstation's was out)\n", (unsigned long long)md_overlaps);
-    dnp3kit_master_loop_free(l);
-    for (int i = 0; i < md_n; i++)
-        dnp3kit_master_session_free(md[i].s);
+    md_free(l, md_n);
     return 0;
 }
 
