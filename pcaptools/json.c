@@ -195,42 +195,41 @@ static char *string(parser *ps)
     return s;
 }
 
+/* One or more digits (RFC 8259 int/frac/exp parts), else "invalid number". */
+static bool digits(parser *ps)
+{
+    if (ps->p >= ps->end || *ps->p < '0' || *ps->p > '9') {
+        fail(ps, "invalid number");
+        return false;
+    }
+    while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+        ps->p++;
+    return true;
+}
+
 static bool number(parser *ps, jsn *v)
 {
     const char *b = ps->p;
     if (ps->p < ps->end && *ps->p == '-')
         ps->p++;
-    if (ps->p >= ps->end || *ps->p < '0' || *ps->p > '9') {
-        fail(ps, "invalid number");
+    if (ps->p < ps->end && *ps->p == '0')
+        ps->p++; /* no leading zeros: "01" stops after the 0 */
+    else if (!digits(ps))
         return false;
-    }
-    if (*ps->p == '0')
-        ps->p++;
-    else
-        while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
-            ps->p++;
     bool integral = true;
     if (ps->p < ps->end && *ps->p == '.') {
         integral = false;
         ps->p++;
-        if (ps->p >= ps->end || *ps->p < '0' || *ps->p > '9') {
-            fail(ps, "invalid number");
+        if (!digits(ps))
             return false;
-        }
-        while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
-            ps->p++;
     }
     if (ps->p < ps->end && (*ps->p == 'e' || *ps->p == 'E')) {
         integral = false;
         ps->p++;
         if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-'))
             ps->p++;
-        if (ps->p >= ps->end || *ps->p < '0' || *ps->p > '9') {
-            fail(ps, "invalid number");
+        if (!digits(ps))
             return false;
-        }
-        while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
-            ps->p++;
     }
     char buf[64];
     size_t n = (size_t)(ps->p - b);
