@@ -85,8 +85,8 @@ typedef enum dk_pdu_kind {
 typedef struct dk_frag {
     uint8_t *data;
     uint32_t len;
-    uint32_t nframes;
-    uint32_t *frames;        /* frames of its transport segments, in order */
+    uint32_t nframes;        /* its transport segments (as frames[]) */
+    uint32_t *frames;        /* the frame of each segment, in order (a frame repeats when it carried several) */
     uint32_t segments;
     int status;              /* dnp3kit_app_validate */
     dnp3kit_app_summary sum;

@@ -898,12 +898,16 @@ static void dissect_one(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, boo
         if (rec->frag) {
             dk_frag *fr = rec->frag;
             c.ftvb = tvb_new_child_real_data(tvb, fr->data, fr->len, fr->len);
-            add_new_data_source(pinfo, c.ftvb, fr->nframes > 1 ? "Reassembled DNP3 fragment" : "DNP3 fragment");
+            /* frames[] is in frame order: several frames when the first and last differ */
+            bool reassembled = fr->nframes > 1 && fr->frames[0] != fr->frames[fr->nframes - 1];
+            add_new_data_source(pinfo, c.ftvb, reassembled ? "Reassembled DNP3 fragment" : "DNP3 fragment");
             if (c.tr) {
                 proto_item_set_generated(proto_tree_add_uint(c.tr, hf.tr_segments, tvb, 0, 0, fr->segments));
                 proto_item_set_generated(proto_tree_add_uint(c.tr, hf.tr_len, tvb, 0, 0, fr->len));
-                for (uint32_t i = 0; i < fr->nframes; i++)
-                    proto_item_set_generated(proto_tree_add_uint(c.tr, hf.tr_frame, tvb, 0, 0, fr->frames[i]));
+                for (uint32_t i = 0; i < fr->nframes; i++) /* each frame once */
+                    if (i == 0 || fr->frames[i] != fr->frames[i - 1])
+                        proto_item_set_generated(proto_tree_add_uint(c.tr, hf.tr_frame, tvb, 0, 0, fr->frames[i]));
+                /* the built-in counts and lists the segments (reassemble.c: one item per fragment) */
                 dk_bi_uint(c.tr, dkbi.frag_count, tvb, 0, 0, fr->nframes);
                 dk_bi_uint(c.tr, dkbi.frag_len, tvb, 0, 0, fr->len);
                 for (uint32_t i = 0; i < fr->nframes; i++)

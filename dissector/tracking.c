@@ -36,7 +36,7 @@ typedef struct half {
     uint16_t src, dst;
     dnp3kit_reassembler r;
     uint8_t *buf;
-    uint32_t *frames;     /* frames of the message in progress */
+    uint32_t *frames;     /* frame of each segment of the message in progress */
     uint32_t nframes, capframes;
     dk_pdu **segs;        /* PDUs of its segments so far (for their "reassembled in") */
     uint32_t nsegs, capsegs;
@@ -299,10 +299,10 @@ static void on_message(conv_state *cs, const dnp3kit_link_frame *lf, const uint8
     }
 }
 
+/* One entry per segment (a frame carrying two segments is listed twice, as
+ * Wireshark's reassembly lists its fragments: dnp3.al.fragment, .count). */
 static void add_frame(half *h, uint32_t num)
 {
-    if (h->nframes && h->frames[h->nframes - 1] == num)
-        return;
     if (h->nframes == h->capframes) {
         h->capframes = h->capframes ? 2 * h->capframes : 8;
         h->frames = wmem_realloc(wmem_file_scope(), h->frames, h->capframes * sizeof(uint32_t));

@@ -512,6 +512,9 @@ def mode_findings(env):
 # on every visible tree: tshark 4.0 does not mark -e fields referenced).
 BUILTIN_E = ["dnp3.al.func", "dnp3.al.obj", "dnp3.al.seq", "dnp3.al.iin", "dnp3.src", "dnp3.dst", "dnp3.len",
              "dnp3.ctl", "dnp3.tr.ctl",
+             # the reassembly: the built-in counts and lists its transport segments (a frame
+             # carrying two is listed twice: reassemble.c, one item per fragment)
+             "dnp3.al.fragment.count", "dnp3.al.fragment", "dnp3.al.fragment.reassembled.length",
              # g70 file transfer, g0 device attributes
              "dnp3.al.file.mode", "dnp3.al.file.auth", "dnp3.al.file.size", "dnp3.al.file.maxblock",
              "dnp3.al.file.reqID", "dnp3.al.file.status", "dnp3.al.file.handle", "dnp3.al.file.blocknum",
@@ -558,7 +561,10 @@ def mode_builtin(env):
     if not env.shared or not os.path.isdir(env.shared):
         print("SKIP: no shared captures")
         return SKIP
+    # The shared captures, and one crafted: clean_session.pcap's responses of five segments
+    # in four frames (frames 31, 44: the last frame carries two segments).
     caps = [c for c in captures(env) if not c[0].startswith("captures/")]
+    caps.append(("captures/clean_session.pcap", os.path.join(env.src, "captures", "clean_session.pcap")))
 
     def one(c):
         rel, path = c
@@ -736,7 +742,10 @@ def mode_filters(env):
     with open(ff, "w", encoding="utf-8") as fh:
         fh.write("\n".join(BUILTIN_FILTERS) + "\n")
     os.chmod(ff, 0o644)
+    # The shared captures, and one crafted: clean_session.pcap's responses of five segments
+    # in four frames (frames 31, 44: the last frame carries two segments).
     caps = [c for c in captures(env) if not c[0].startswith("captures/")]
+    caps.append(("captures/clean_session.pcap", os.path.join(env.src, "captures", "clean_session.pcap")))
 
     def one(c):
         rel, path = c
