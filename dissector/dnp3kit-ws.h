@@ -41,7 +41,7 @@ typedef struct dk_hf {
         al_obj_variation, al_obj_name, al_obj_qualifier, al_obj_prefix, al_obj_range, al_obj_start,
         al_obj_stop, al_obj_count, al_point, al_point_index, al_point_prefix_size, al_point_state,
         al_request_in, al_response_in, al_response_time, al_select_in, al_operate_in, al_confirm_in,
-        al_confirms, al_points_total, al_unparsed, al_point_octets, al_complete, al_obj_valid, finding_detail,
+        al_confirms, al_points_total, al_unparsed, al_point_octets, al_complete, al_obj_valid, al_tentative, finding_detail,
         al_point_cto_time;
     int iin_bits[16];          /* by bit number (IIN2 bit 0 = bit 0 ... IIN1 bit 7 = bit 15) */
     int crob_op, crob_queue, crob_clear, crob_tcc;
@@ -111,6 +111,8 @@ typedef struct dk_pdu {
     uint32_t ndeferred;      /* the last ndeferred findings were added after the first pass */
     dnp3kit_finding *findings;
     dk_frag *frag;
+    dk_frag *tentative;      /* a reserved link function's user data, decoded as if it were (never frag) */
+    uint8_t link_func;       /* of that frame */
 } dk_pdu;
 
 void dk_tracking_register(void);

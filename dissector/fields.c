@@ -387,6 +387,10 @@ static void register_fixed_fields(void)
       "The fragment from its first defect on (what comes before it is shown)");
     F(al_complete, "Complete", "al.complete", FT_BOOLEAN, BASE_NONE, NULL, 0,
       "Present (false) when a defect stops decoding: the tree holds the fragment's valid prefix");
+    F(al_tentative, "Decoded as if user data", "al.tentative", FT_UINT8, BASE_DEC, NULL, 0,
+      "Present on a frame whose link function (the value) is reserved (tables 9-1, 9-2): a station "
+      "discards it; its octets are shown as the application fragment they would be, not reassembled "
+      "and not tracked");
     F(al_obj_valid, "Whole objects before the defect", "al.obj.valid_count", FT_UINT64, BASE_DEC, NULL, 0,
       "Objects of a header whose data breaks off that are shown (the rest is in al.unparsed)");
 

@@ -915,6 +915,29 @@ static void dissect_one(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, boo
             }
             app_tree(&c, c.top, fr);
             info_fragment(&ib, fr);
+        } else if (rec->tentative) {
+            /* A reserved link function: the octets as the fragment they would be. */
+            dk_frag *fr = rec->tentative;
+            c.ftvb = tvb_new_child_real_data(tvb, fr->data, fr->len, fr->len);
+            add_new_data_source(pinfo, c.ftvb, "DNP3 fragment (reserved link function)");
+            if (c.tr) { /* the built-in's fields as it fills them: a message of this one segment */
+                dk_bi_uint(c.tr, dkbi.frag_count, tvb, 0, 0, 1);
+                dk_bi_uint(c.tr, dkbi.frag_len, tvb, 0, 0, fr->len);
+                dk_bi_uint(c.tr, dkbi.frag, tvb, 0, 0, pinfo->num);
+            }
+            app_tree(&c, c.top, fr);
+            proto_item *ai = proto_tree_get_parent(c.al);
+            if (REAL(ai, c.top))
+                proto_item_append_text(ai, " [decoded as if user data: function %u is reserved]", rec->link_func);
+            proto_item_set_generated(proto_tree_add_uint_format(c.al, hf.al_tentative, c.ftvb, 0, 0, rec->link_func,
+                "Decoded as if user data: link function %u is reserved", rec->link_func));
+            ip(&ib, "Link function %u reserved, as if user data: ", rec->link_func);
+            info_fragment(&ib, fr);
+        } else if (user > 0 && dnp3kit_link_func_reserved(prm, p[3] & 0x0F)) {
+            /* not one whole segment with good CRCs: nothing to decode it as */
+            guint8 th = p[DNP3KIT_LINK_HEADER_LEN];
+            ip(&ib, "Link function %u reserved (segment %s%sseq %u not decoded)", p[3] & 0x0Fu,
+               th & 0x40 ? "FIR " : "", th & 0x80 ? "FIN " : "", th & 0x3F);
         } else if (user > 0 && prm) {
             if (rec->reassembled_in && c.tr) {
                 proto_item_set_generated(

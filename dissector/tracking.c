@@ -409,6 +409,25 @@ dk_pdu *dk_first_pass(tvbuff_t *tvb, packet_info *pinfo, bool udp, bool datagram
                 }
             }
         }
+        const uint8_t *tm;
+        size_t tl;
+        if (dnp3kit_link_reserved_fragment(&lf, &tm, &tl)) {
+            /* The station discards it (table 9-1): no reassembly, no session
+             * state, no findings but the link's; shown as if user data. */
+            dk_frag *fr = wmem_new0(wmem_file_scope(), dk_frag);
+            fr->data = wmem_memdup(wmem_file_scope(), tm, tl);
+            fr->len = (uint32_t)tl;
+            fr->segments = 1;
+            fr->req_func = -1;
+            dnp3kit_fragment_info fi;
+            dnp3kit_fragment_classify(tm, tl, lf.src, lf.dst, lf.dir, &fi, NULL);
+            fr->status = fi.status;
+            fr->sum = fi.sum;
+            fr->from_master = fi.from_master;
+            fr->decodable = fi.decodable;
+            rec->tentative = fr;
+            rec->link_func = lf.func;
+        }
     } else if (rc == DNP3KIT_ERR_INCOMPLETE) {
         /* A valid header whose frame the datagram cuts off. */
         rec->kind = DK_PDU_TRUNCATED;

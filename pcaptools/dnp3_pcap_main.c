@@ -641,6 +641,8 @@ static void decode_fragment(void *ctx, const dpe_fragment *fr)
     if (d->o->json) {
         json_context(&d->out, d->file, &fr->where, fr->from_master);
         dnp3kit_outf(&d->out, "\"segments\":%u,", fr->segments);
+        if (fr->tentative)
+            dnp3kit_outf(&d->out, "\"tentative\":\"%s\",", dnp3kit_finding_name(DNP3KIT_F_LINK_RESERVED_FUNCTION));
         if (fr->len >= 2) {
             dnp3kit_render_fragment_json(fr->data, fr->len, &ro, &d->out);
             dnp3kit_outf(&d->out, ",");
@@ -651,6 +653,8 @@ static void decode_fragment(void *ctx, const dpe_fragment *fr)
         dnp3kit_outf(&d->out, "]}\n");
     } else {
         text_context(&fr->where, fr->from_master, d->file);
+        if (fr->tentative) /* its finding (link_reserved_function) has a line of its own */
+            printf("  [decoded as if user data: link function %u is reserved]\n", fr->link_func);
         dnp3kit_render_fragment_text(fr->data, fr->len, &ro, &d->out);
         for (size_t i = 0; i < fr->nfindings; i++) {
             char detail[256];

@@ -165,6 +165,7 @@ static void on_message(dpe_engine *e, flow_state *fs, const dnp3kit_link_frame *
     fr->data = msg;
     fr->len = len;
     fr->segments = segments;
+    fr->tentative = false;
     fr->nfindings = 0;
     e->cur_frag = fr;
     dnp3kit_sink s = engine_sink(e);
@@ -187,6 +188,30 @@ static void on_message(dpe_engine *e, flow_state *fs, const dnp3kit_link_frame *
         e->cb.on_fragment(e->ctx, fr);
 }
 
+/* A frame with a reserved link function whose user data is one whole segment:
+ * the station discards it (table 9-1), so nothing is reassembled, no session
+ * rule sees it and no finding but the link's is raised; consumers get it as a
+ * tentative fragment. */
+static void on_tentative(dpe_engine *e, const dnp3kit_link_frame *lf, const uint8_t *msg, size_t len)
+{
+    if (!e->cb.on_fragment)
+        return;
+    dpe_fragment *fr = &e->frag;
+    fr->where = e->where;
+    fr->data = msg;
+    fr->len = len;
+    fr->segments = 1;
+    fr->tentative = true;
+    dnp3kit_fragment_info fi;
+    dnp3kit_fragment_classify(msg, len, lf->src, lf->dst, lf->dir, &fi, NULL);
+    fr->status = fi.status;
+    fr->sum = fi.sum;
+    fr->from_master = fi.from_master;
+    fr->nfindings = 0; /* the frame's link_reserved_function was reported with the link */
+    fr->link_func = lf->func;
+    e->cb.on_fragment(e->ctx, fr);
+}
+
 static void on_frame(dpe_engine *e, flow_state *fs, const dnp3kit_link_frame *lf)
 {
     e->stats.link_frames++;
@@ -198,6 +223,12 @@ static void on_frame(dpe_engine *e, flow_state *fs, const dnp3kit_link_frame *lf
     if (!lf->crc_ok) {
         e->stats.bad_link_frames++;
         return; /* clause 9.2.4.2: a frame with a bad CRC is discarded */
+    }
+    const uint8_t *tf;
+    size_t tl;
+    if (dnp3kit_link_reserved_fragment(lf, &tf, &tl)) {
+        on_tentative(e, lf, tf, tl);
+        return;
     }
     if (!lf->prm || lf->user_len == 0 ||
         (lf->func != DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA && lf->func != DNP3KIT_LINK_PRI_CONFIRMED_USER_DATA))

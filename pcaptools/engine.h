@@ -43,6 +43,12 @@ typedef struct dpe_fragment {
     int status;                  /* dnp3kit_app_validate's result */
     dnp3kit_app_summary sum;
     uint32_t segments;           /* transport segments it came from */
+    bool tentative;              /* the user data of a frame with a reserved link function
+                                    (dnp3kit_link_reserved_fragment), decoded as if it were
+                                    user data: not reassembled, no session rules, not counted,
+                                    no findings of its own (the frame's link_reserved_function
+                                    is reported with the link) */
+    uint8_t link_func;           /* tentative: that frame's link function code */
     size_t nfindings;            /* findings raised on this fragment (app + session) */
     dnp3kit_finding findings[DPE_MAX_FRAG_FINDINGS];
 } dpe_fragment;

@@ -55,6 +55,8 @@ static void *grow(void *p, size_t *cap, size_t n, size_t size)
 static void on_frag(void *ctx, const dpe_fragment *f)
 {
     load_ctx *lc = ctx;
+    if (f->tentative) /* a reserved link function: the station discarded it */
+        return;
     rp_capture *c = lc->c;
     rp_msg *m = grow(c->msgs, &c->capmsgs, c->nmsgs, sizeof *m);
     uint8_t *d = malloc(f->len ? f->len : 1);

@@ -206,6 +206,50 @@ static void test_bad_block_crc(void **state)
     assert_int_equal(tu_count(&c, DNP3KIT_F_LINK_BAD_BLOCK_CRC), 1);
 }
 
+/* Reserved functions (tables 9-1, 9-2) and the fragment such a frame would
+ * carry as user data: one whole segment (FIR, FIN) with good CRCs only. */
+static void test_reserved_function(void **state)
+{
+    (void)state;
+    for (unsigned fc = 0; fc < 16; fc++) {
+        bool pri = fc == 1 || (fc >= 5 && fc <= 8) || fc >= 10;
+        bool sec = (fc >= 2 && fc <= 10) || (fc >= 12 && fc <= 14);
+        assert_int_equal(dnp3kit_link_func_reserved(true, (uint8_t)fc), pri);
+        assert_int_equal(dnp3kit_link_func_reserved(false, (uint8_t)fc), sec);
+    }
+    uint8_t user[] = {0xC3, 0xC1, 0x01, 0x3C, 0x01, 0x06}, fr[64];
+    struct { uint8_t ctrl, th; size_t ul; bool flip, want; } cases[] = {
+        {0xC5, 0xC3, 6, false, true},   /* primary 5, FIR FIN: READ g60v1 */
+        {0xCA, 0xC3, 6, false, true},   /* primary 10 */
+        {0x4E, 0xC3, 6, false, true},   /* secondary 14 (obsolete) */
+        {0xC4, 0xC3, 6, false, false},  /* UNCONFIRMED_USER_DATA: not reserved */
+        {0xC5, 0x43, 6, false, false},  /* FIR without FIN */
+        {0xC5, 0x83, 6, false, false},  /* FIN without FIR */
+        {0xC5, 0xC3, 2, false, false},  /* 1 octet: no application header */
+        {0xC5, 0xC3, 6, true, false},   /* bad block CRC */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        user[0] = cases[i].th;
+        int n = dnp3kit_link_build(cases[i].ctrl, 10, 1, user, cases[i].ul, fr, sizeof fr);
+        assert_true(n > 0);
+        if (cases[i].flip)
+            fr[n - 1] ^= 0x01;
+        dnp3kit_link_frame f;
+        tu_findings c;
+        tu_findings_init(&c);
+        assert_int_equal(dnp3kit_link_decode(fr, (size_t)n, &f, &c.sink), n);
+        const uint8_t *a = NULL;
+        size_t al = 0;
+        if (dnp3kit_link_reserved_fragment(&f, &a, &al) != cases[i].want)
+            fail_msg("case %zu: reserved fragment %d", i, !cases[i].want);
+        if (cases[i].want) {
+            assert_ptr_equal(a, f.user + 1);
+            assert_int_equal(al, cases[i].ul - 1);
+            assert_int_equal(tu_count(&c, DNP3KIT_F_LINK_RESERVED_FUNCTION), 1);
+        }
+    }
+}
+
 static void test_semantics(void **state)
 {
     (void)state;
@@ -414,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_bad_block_crc),
         cmocka_unit_test(test_semantics),
         cmocka_unit_test(test_stream_chunkings),
+        cmocka_unit_test(test_reserved_function),
         cmocka_unit_test(test_zeek_false_start),
         cmocka_unit_test(test_random_garbage_bounded),
     };

@@ -28,6 +28,33 @@ const char *dnp3kit_link_func_name(bool prm, uint8_t func)
     return "RESERVED";
 }
 
+bool dnp3kit_link_func_reserved(bool prm, uint8_t func)
+{
+    if (prm) {
+        switch (func) {
+#define X(n, v, s) case v: return false;
+            DNP3KIT_LINK_PRI_FUNCS(X)
+        }
+    } else {
+        switch (func) {
+            DNP3KIT_LINK_SEC_FUNCS(X)
+#undef X
+        }
+    }
+    return true;
+}
+
+bool dnp3kit_link_reserved_fragment(const dnp3kit_link_frame *f, const uint8_t **frag, size_t *len)
+{
+    if (!f->crc_ok || f->user_len < 3 || !dnp3kit_link_func_reserved(f->prm, f->func))
+        return false;
+    uint8_t th = f->user[0];
+    if (!(th & 0x40) || !(th & 0x80)) /* FIR and FIN (clause 8.2.1.1) */
+        return false;
+    *frag = f->user + 1;
+    *len = f->user_len - 1;
+    return true;
+}
 
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 
@@ -36,16 +63,14 @@ static void check_semantics(const dnp3kit_link_frame *f, const dnp3kit_sink *sin
 {
     size_t user = f->user_len;
     if (f->prm) {
-        bool want_fcv = false, want_data = false, known = true;
+        bool want_fcv = false, want_data = false;
         switch (f->func) {
-        case DNP3KIT_LINK_PRI_RESET_LINK_STATES: break;
         case DNP3KIT_LINK_PRI_TEST_LINK_STATES: want_fcv = true; break;
         case DNP3KIT_LINK_PRI_CONFIRMED_USER_DATA: want_fcv = true; want_data = true; break;
         case DNP3KIT_LINK_PRI_UNCONFIRMED_USER_DATA: want_data = true; break;
-        case DNP3KIT_LINK_PRI_REQUEST_LINK_STATUS: break;
-        default: known = false; break;
+        default: break;
         }
-        if (!known) {
+        if (dnp3kit_link_func_reserved(true, f->func)) {
             finding_at(sink, DNP3KIT_F_LINK_RESERVED_FUNCTION, 3, 0, f->len, 0, f->func);
         } else {
             if (f->fcv != want_fcv)

@@ -90,13 +90,6 @@ TSHARK_EXPLAINED = [
     dict(capture="zeek/dnp3.pcap", frames=[163, 166, 174, 176],
          tshark=([18], []), kit=([18], [(60, 2), (1, 7), (60, 4)]), verdict="dnp3kit-right",
          clause="4.2.2.7", why="same bytes as dnp3_test_data_part1.pcap frames 163-176."),
-    dict(capture="ICS-Security-Tools/opendnp3-3-conformance/6.6.2.2.pcap", frames=[14, 16],
-         tshark=([1], [(60, 1)]), kit=None, verdict="dnp3kit-right",
-         clause="9.2.4.1.3 / table 9-1 (primary function codes 5 and 10 are reserved)",
-         why="link control 0xC5 / 0xCA: reserved primary function codes; conformance test "
-             "6.6.2.2 expects the frame to be discarded and the outstation did not answer. "
-             "tshark still hands the user data to the application layer; dnp3kit reports "
-             "link_reserved_function and delivers nothing."),
     dict(capture="ICS-Security-Tools/opendnp3-3-conformance/6.6.2.5.pcap", frames=[8],
          tshark=([1], G60_123 + [(60, 1)]), kit=None, verdict="dnp3kit-right",
          clause="9.2.4.1.3 / table 9-1 (TEST_LINK_STATES carries no user data)",

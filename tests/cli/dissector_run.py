@@ -833,6 +833,11 @@ GOLDEN = [
      "nothing after it"),
     ("range_address", "app_range_address.pcap", [7],
      "range code 4 (start/stop addresses) decoded like range code 1, with app_unusual_qualifier"),
+    ("reserved_function", "link_reserved_function.pcap", [6, 7, 8],
+     "reserved link functions (tables 9-1, 9-2): primary 5 with a DIRECT_OPERATE in two data blocks and "
+     "secondary 14 with a null RESPONSE, each one whole segment: link header, blocks with CRCs, "
+     "link_reserved_function, the transport header and the application layer decoded as if user data "
+     "(dnp3kit.al.tentative); primary 10 whose segment has FIR only: link and transport only"),
     ("file_write", "shared:zeek/dnp3_file_write.pcap", [4, 6, 13, 18],
      "g70 file transfer: v3 file command fields (name, mode, permissions, size, block size, request id, "
      "time), v4/v6 status codes by name, v5 block number with the last-block flag split out"),
@@ -916,6 +921,13 @@ def mode_values(env):
           "[Time (CTO + relative): Apr 10, 2020 16:00:31.209000000 UTC]"]),
         ("shared:zeek/dnp3.pcap", "frame.number == 163",
          ["Object g60v4: Class Objects - Class 3 Data, reserved qualifier"]),
+        ("link_reserved_function.pcap", "frame.number >= 6 && frame.number <= 8",
+         ["Application layer, DIRECT_OPERATE seq 5 [decoded as if user data: function 5 is reserved]",
+          "[Decoded as if user data: link function 5 is reserved]", "Point 3 status=SUCCESS",
+          "Application layer, RESPONSE seq 7 [decoded as if user data: function 14 is reserved]",
+          "Block data: d5c5050c012801000300030164000000", "Block data: 0000000000",
+          "link_reserved_function: reserved or obsolete link function code (tables 9-1, 9-2)",
+          "[Detail: link function 10, LENGTH 11]"]),
         ("app_range_address.pcap", "frame.number == 7",
          ["Object g30v4: Analog Input - 16-bit Without Flag, range 10-11", "Point 11 value=2",
           ".... 0100 = Range code: 2-octet start/stop address (0x4)"]),

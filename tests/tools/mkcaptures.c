@@ -628,6 +628,45 @@ static void link_only(sess *s, bool from_master, uint8_t ctrl, uint16_t dst)
     wire(s, from_master, b, (size_t)n);
 }
 
+/* One frame of control octet ctrl (a reserved function) whose user data is
+ * the transport header th and the fragment: a station discards it, so the
+ * session's transport sequence is left as it was. */
+static void reserved_frame(sess *s, bool from_master, uint8_t ctrl, uint8_t th, const uint8_t *frag, int len)
+{
+    uint8_t user[250], b[300];
+    if (len < 0 || len > 249)
+        die("builder failed");
+    user[0] = th;
+    memcpy(user + 1, frag, (size_t)len);
+    int n = dnp3kit_link_build(ctrl, from_master ? OUTSTATION : MASTER, from_master ? MASTER : OUTSTATION, user,
+                               (size_t)len + 1, b, sizeof b);
+    if (n < 0)
+        die("link build");
+    wire(s, from_master, b, (size_t)n);
+}
+
+/* Frames with reserved link functions (tables 9-1, 9-2), between clean polls:
+ * a DIRECT_OPERATE (g12v1 index 3 LATCH_ON, two data blocks) in primary
+ * function 5 and a null RESPONSE in secondary function 14, each one whole
+ * segment (FIR FIN: decoded as if user data), and a READ in primary function
+ * 10 whose segment has FIR only (not decoded: it would need reassembly). */
+static void reserved_function_capture(void)
+{
+    sess s;
+    open_sess(&s, "link_reserved_function", false, false);
+    clean_poll(&s);
+    uint8_t req[64], rsp[64];
+    dnp3kit_crob c = {.op = DNP3KIT_OP_LATCH_ON, .count = 1, .on_ms = 100};
+    int n = dnp3kit_build_crob(req, sizeof req, 5, DNP3KIT_FC_DIRECT_OPERATE, 3, &c); /* SEQs of their own */
+    reserved_frame(&s, true, dnp3kit_link_ctrl(true, true, false, false, 5), 0xC0 | 0x15, req, n);
+    reserved_frame(&s, false, dnp3kit_link_ctrl(false, false, false, false, 14), 0xC0 | 0x2A, rsp,
+                   null_response(rsp, sizeof rsp, 7, false, 0));
+    reserved_frame(&s, true, dnp3kit_link_ctrl(true, true, false, false, 10), 0x40 | 0x16, req,
+                   dnp3kit_build_read_class(req, sizeof req, 6, 0x1));
+    clean_poll(&s);
+    close_sess(&s);
+}
+
 /* Rules of the link layer and of unsolicited responses, one capture each,
  * after a clean exchange (docs/findings.md, rules table). */
 static void rule_capture(const char *name, int rule)
@@ -897,6 +936,7 @@ int main(int argc, char **argv)
     rule_capture("app_unsolicited_without_con", 4);
     rule_capture("link_bad_header_crc_sync", 5);
     rule_capture("app_unknown_function", 6);
+    reserved_function_capture();
     ip_fragment_captures();
     {
         /* the last fragment never captured */

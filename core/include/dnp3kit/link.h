@@ -73,6 +73,18 @@ size_t dnp3kit_link_wire_len(uint8_t len);
 
 /* Name of a link function ("UNCONFIRMED_USER_DATA"); "RESERVED" if none. */
 const char *dnp3kit_link_func_name(bool prm, uint8_t func);
+/* Is the function code reserved or obsolete for this PRM (tables 9-1, 9-2:
+ * primary 1, 5-8, 10-15; secondary 2-10, 12-14)? Such frames get
+ * link_reserved_function; a station discards them. */
+bool dnp3kit_link_func_reserved(bool prm, uint8_t func);
+/* The application fragment a frame of a reserved function would carry if its
+ * octets were user data (table 9-1 defines no other reading of octets after
+ * the header): only when every CRC is good and the user data is one whole
+ * transport segment (FIR and FIN, at least the 2 octets of an application
+ * header). Then *frag, *len point into f->user and it returns true. Nothing
+ * is reassembled: the receiver discards the frame, so a consumer shows this
+ * decoding as tentative and feeds no transport or session state with it. */
+bool dnp3kit_link_reserved_fragment(const dnp3kit_link_frame *f, const uint8_t **frag, size_t *len);
 
 /*
  * Decode one complete frame starting at p[0] (which must be 0x05 0x64).
