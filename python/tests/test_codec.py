@@ -82,13 +82,15 @@ def test_decode_equals_dnp3_pcap_on_every_crafted_capture(path):
     compared = 0
     for (src, dst), chunks in streams(path).items():
         mine = [f.to_dict() for chunk in chunks for f in dnp3kit.decode(chunk)]
-        theirs = [r for r in records if r["src"] == src and r["dst"] == dst]
+        # dnp3-pcap's tentative records (a reserved link function's user data, decoded
+        # as if it were; never reassembled) are not fragments the codec delivers
+        theirs = [r for r in records if r["src"] == src and r["dst"] == dst and "tentative" not in r]
         assert [{k: d.get(k) for k in KEYS} for d in mine] == [{k: r.get(k) for k in KEYS} for r in theirs], \
             f"{src} -> {dst}"
         for d, r in zip(mine, theirs):
             assert set(d["findings"]) <= set(r["findings"])
         compared += len(theirs)
-    assert compared == len(records)
+    assert compared == len([r for r in records if "tentative" not in r])
 
 
 def seeds(tmp_path_factory):
