@@ -68,6 +68,7 @@ int dk_field_hf(const dnp3kit_object_info *row, unsigned i);
 /* Flags header field and its bit fields (NULL-terminated) for a group; NULL bits when none. */
 int *const *dk_flag_bits(uint8_t group);
 int dk_flags_hf(void);
+int dk_flags_hf_for(uint8_t group); /* the flags field with a lazy label for the group, or -1 */
 /* Bits of a g70v5/v6 block number (number, last-block flag), NULL-terminated. */
 extern int *const dk_block_bits[];
 /* Is any point-level field wanted by a filter or a column (tree not visible)? */

@@ -157,6 +157,51 @@ bool dk_point_fields_referenced(proto_tree *tree)
 
 int *const *dk_flag_bits(uint8_t group) { return flag_set_any[group] ? flag_sets[group] : NULL; }
 
+/* The flags octet's label ("ONLINE, STATE (0x81)") comes from a value string,
+ * one registration of dnp3kit.al.point.flags per distinct set of flag bits,
+ * so Wireshark looks it up only when a label is shown: a visible tree that is
+ * never printed (tshark -T fields, -Y) pays no printf per point, and the bits
+ * under it are plain booleans, not a bitmask that appends to its parent's
+ * label bit by bit. The field's value and its -T fields text (0x81) are as
+ * before. */
+#define DK_FLAG_FAMILIES 16
+static struct {
+    int *const *bits; /* flag_sets[g] of the first group with this set */
+    value_string *vals; /* 256 labels and the terminator */
+    value_string_ext *ext;
+    int id;
+} families[DK_FLAG_FAMILIES];
+static size_t nfamilies;
+static int8_t family_of[256]; /* -1: none (the bitmask path) */
+
+static value_string *family_labels(int *const *bits)
+{
+    value_string *vs = g_new0(value_string, 257);
+    for (unsigned v = 0; v < 256; v++) {
+        GString *l = g_string_new(NULL);
+        for (int *const *b = bits; *b; b++)
+            for (size_t k = 0; k < nflagbits; k++)
+                if (&flagbits[k].id == *b && (v & flagbits[k].mask))
+                    g_string_append_printf(l, "%s%s", l->len ? ", " : "", flagbits[k].name);
+        vs[v] = (value_string){v, g_string_free(l, FALSE)};
+        if (!vs[v].strptr[0]) {
+            g_free((char *)vs[v].strptr);
+            vs[v].strptr = "none";
+        }
+    }
+    return vs;
+}
+
+int dk_flags_hf_for(uint8_t group) { return family_of[group] >= 0 ? families[family_of[group]].id : -1; }
+
+static bool same_bits(int *const *a, int *const *b)
+{
+    for (; *a && *b; a++, b++)
+        if (*a != *b)
+            return false;
+    return !*a && !*b;
+}
+
 /* Name of bit b for group g as the core names it, or NULL when that bit is
  * not a plain flag for the group (double-bit state, g13 control status). */
 static const char *bit_name(uint8_t g, unsigned b, char *out, size_t cap)
@@ -291,6 +336,26 @@ static void register_point_fields(void)
         }
         flag_sets[g][n] = NULL;
         flag_set_any[g] = n > 0;
+    }
+    for (unsigned g = 0; g < 256; g++) {
+        family_of[g] = -1;
+        if (!flag_set_any[g])
+            continue;
+        size_t f;
+        for (f = 0; f < nfamilies; f++)
+            if (same_bits(families[f].bits, flag_sets[g]))
+                break;
+        if (f == nfamilies) {
+            if (nfamilies == DK_FLAG_FAMILIES)
+                continue; /* more sets than formatters: this group keeps the bitmask */
+            families[f].bits = flag_sets[g];
+            families[f].vals = family_labels(flag_sets[g]);
+            families[f].ext = value_string_ext_new(families[f].vals, 257, "dnp3kit flags");
+            add_hf(&families[f].id, "Flags", "dnp3kit.al.point.flags", FT_UINT8, BASE_HEX | BASE_EXT_STRING,
+                   families[f].ext, 0, "Catalogue field 'flags' of the object (flags)");
+            nfamilies++;
+        }
+        family_of[g] = (int8_t)f;
     }
 }
 

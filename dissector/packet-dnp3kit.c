@@ -415,7 +415,13 @@ static void add_field(proto_tree *t, tvbuff_t *tvb, const dk_frag *fr, const dnp
     switch (f->type) {
     case DNP3KIT_FT_FLAGS: {
         int *const *bits = dk_flag_bits(oh->group);
-        if (bits)
+        int lazy = bits && id == dk_flags_hf() ? dk_flags_hf_for(oh->group) : -1;
+        if (lazy > 0) {
+            guint32 v = (guint32)f->v.u & 0xFF;
+            proto_tree *ft = proto_item_add_subtree(proto_tree_add_uint(t, lazy, tvb, o, 1, v), ett.flags);
+            for (; *bits; bits++)
+                proto_tree_add_boolean(ft, **bits, tvb, o, 1, v);
+        } else if (bits)
             proto_tree_add_bitmask(t, tvb, o, id, ett.flags, bits, ENC_NA);
         else
             proto_tree_add_item(t, id, tvb, o, 1, ENC_NA);
