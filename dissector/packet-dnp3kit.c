@@ -19,6 +19,8 @@
 #include <epan/strutil.h>
 #include <epan/dissectors/packet-tcp.h>
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 int proto_dnp3kit = -1;
@@ -572,6 +574,73 @@ static void add_attribute(proto_tree *t, proto_item *pi, bool label, tvbuff_t *t
     }
 }
 
+/* A point's label, built in one buffer and set once: proto_item_append_text
+ * re-reads and re-formats the label on every call, and a point had four or
+ * five (index, flags, value, time) on every point of every packet with a
+ * visible tree (-V, -T fields, the GUI). The text is what those appends
+ * made: "Point" (the item's name) and each part in turn. */
+typedef struct plabel {
+    char b[ITEM_LABEL_LENGTH * 2];
+    size_t n;
+    bool flushed; /* part of the label is on the item already */
+} plabel;
+
+static void pl_str(plabel *l, const char *s)
+{
+    size_t k = strlen(s);
+    if (k > sizeof l->b - 1 - l->n)
+        k = sizeof l->b - 1 - l->n;
+    memcpy(l->b + l->n, s, k);
+    l->n += k;
+    l->b[l->n] = '\0';
+}
+
+static void pl_u64(plabel *l, uint64_t v)
+{
+    char d[24];
+    size_t i = sizeof d;
+    d[--i] = '\0';
+    do
+        d[--i] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    pl_str(l, d + i);
+}
+
+static void pl_i64(plabel *l, int64_t v)
+{
+    if (v < 0) {
+        pl_str(l, "-");
+        pl_u64(l, (uint64_t)0 - (uint64_t)v);
+    } else
+        pl_u64(l, (uint64_t)v);
+}
+
+static void G_GNUC_PRINTF(2, 3) pl_printf(plabel *l, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(l->b + l->n, sizeof l->b - l->n, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        l->n = l->n + (size_t)k < sizeof l->b ? l->n + (size_t)k : sizeof l->b - 1;
+}
+
+/* Put the buffer on the item. While the whole label fits, one set_text; past
+ * ITEM_LABEL_LENGTH the append path, which truncates as the appends did. */
+static void pl_flush(plabel *l, proto_item *pi)
+{
+    if (!l->n)
+        return;
+    const char *name = PITEM_FINFO(pi)->hfinfo->name;
+    if (!l->flushed && strlen(name) + l->n < ITEM_LABEL_LENGTH)
+        proto_item_set_text(pi, "%s%s", name, l->b);
+    else
+        proto_item_append_text(pi, "%s", l->b);
+    l->flushed = true;
+    l->n = 0;
+    l->b[0] = '\0';
+}
+
 static void add_point(ctx *c, proto_tree *ot, const dk_frag *fr, const dnp3kit_object_header *oh,
                       const dnp3kit_point *pt)
 {
@@ -584,6 +653,7 @@ static void add_point(ctx *c, proto_tree *ot, const dk_frag *fr, const dnp3kit_o
     proto_item *pi = proto_tree_add_item(ot, hf.al_point, c->ftvb, at, size, ENC_NA);
     proto_tree *pt_tree = proto_item_add_subtree(pi, ett.point);
     bool label = REAL(pi, ot); /* a faked item is its parent: leave the parent's label alone */
+    plabel lb = {.n = 0};
     if (pt->has_index) {
         bool prefixed = oh->prefix_code >= DNP3KIT_PREFIX_INDEX8 && oh->prefix_code <= DNP3KIT_PREFIX_INDEX32;
         proto_item *ii = proto_tree_add_uint(pt_tree, hf.al_point_index, c->ftvb, at, prefixed ? oh->prefix_size : 0,
@@ -591,8 +661,10 @@ static void add_point(ctx *c, proto_tree *ot, const dk_frag *fr, const dnp3kit_o
         if (!prefixed)
             proto_item_set_generated(ii);
         dk_type_index(pt_tree, c->ftvb, oh->group, (int)at, prefixed ? (int)oh->prefix_size : 0, (uint32_t)pt->index);
-        if (label)
-            proto_item_append_text(pi, " %" PRIu64, pt->index);
+        if (label) {
+            pl_str(&lb, " ");
+            pl_u64(&lb, pt->index);
+        }
     }
     if (oh->prefix_code >= DNP3KIT_PREFIX_SIZE8 && oh->prefix_size)
         proto_tree_add_item(pt_tree, hf.al_point_prefix_size, c->ftvb, at, oh->prefix_size, ENC_LITTLE_ENDIAN);
@@ -601,9 +673,13 @@ static void add_point(ctx *c, proto_tree *ot, const dk_frag *fr, const dnp3kit_o
         add_field(pt_tree, c->ftvb, fr, oh, pt, i, &off);
     if (pt->has_time && pt->time_relative && c->cto_valid)
         proto_item_set_generated(add_time_ms_item(pt_tree, hf.al_point_cto_time, c->ftvb, at, 0, c->cto_ms + pt->time_ms));
-    if (oh->group == 70 && oh->variation == 3 && pt->nfields == 1)
+    bool g70v3 = oh->group == 70 && oh->variation == 3 && pt->nfields == 1;
+    bool attr = !g70v3 && oh->group == 0 && oh->info && oh->info->size_rule == DNP3KIT_SIZE_ATTRIBUTE;
+    if (label && (g70v3 || attr || oh->group == 121 || oh->group == 122))
+        pl_flush(&lb, pi); /* these append to the label themselves */
+    if (g70v3)
         add_file_command(pt_tree, pi, label, c->ftvb, fr, &pt->fields[0]);
-    else if (oh->group == 0 && oh->info && oh->info->size_rule == DNP3KIT_SIZE_ATTRIBUTE)
+    else if (attr)
         add_attribute(pt_tree, pi, label, c->ftvb, fr, pt);
     if ((oh->group == 121 || oh->group == 122) && pt->has_index) {
         const char *sn = dnp3kit_security_statistic_name(pt->index);
@@ -621,37 +697,48 @@ static void add_point(ctx *c, proto_tree *ot, const dk_frag *fr, const dnp3kit_o
         const dnp3kit_field_value *f = &pt->fields[i];
         const char *en = f->type == DNP3KIT_FT_U8 ? dnp3kit_enum_name(dnp3kit_field_enum(f->name), f->v.u) : NULL;
         if (en && strcmp(f->name, "data_type") != 0)
-            proto_item_append_text(pi, " %s=%s", f->name, en);
+            pl_printf(&lb, " %s=%s", f->name, en);
         if (oh->group == 70 && f->type == DNP3KIT_FT_U32 && strcmp(f->name, "block") == 0)
-            proto_item_append_text(pi, " block=%u%s", (unsigned)(f->v.u & DNP3KIT_FILE_BLOCK_MASK),
-                                   (f->v.u & DNP3KIT_FILE_LAST_BLOCK) ? " (last)" : "");
+            pl_printf(&lb, " block=%u%s", (unsigned)(f->v.u & DNP3KIT_FILE_BLOCK_MASK),
+                      (f->v.u & DNP3KIT_FILE_LAST_BLOCK) ? " (last)" : "");
     }
     if (pt->has_flags) {
         char fl[160];
         dnp3kit_flags_format(oh->group, pt->flags, fl, sizeof fl);
-        proto_item_append_text(pi, " flags=%s", fl[0] ? fl : "0");
+        pl_str(&lb, " flags=");
+        pl_str(&lb, fl[0] ? fl : "0");
     }
     switch (pt->value_kind) {
-    case DNP3KIT_VAL_BOOL: proto_item_append_text(pi, " value=%s", pt->b ? "true" : "false"); break;
-    case DNP3KIT_VAL_DBIT: proto_item_append_text(pi, " value=%u", pt->dbit); break;
-    case DNP3KIT_VAL_INT: proto_item_append_text(pi, " value=%" PRId64, pt->i); break;
-    case DNP3KIT_VAL_UINT: proto_item_append_text(pi, " value=%" PRIu64, pt->u); break;
-    case DNP3KIT_VAL_FLOAT: proto_item_append_text(pi, " value=%g", pt->f); break;
+    case DNP3KIT_VAL_BOOL: pl_str(&lb, pt->b ? " value=true" : " value=false"); break;
+    case DNP3KIT_VAL_DBIT: pl_str(&lb, " value="); pl_u64(&lb, pt->dbit); break;
+    case DNP3KIT_VAL_INT: pl_str(&lb, " value="); pl_i64(&lb, pt->i); break;
+    case DNP3KIT_VAL_UINT: pl_str(&lb, " value="); pl_u64(&lb, pt->u); break;
+    case DNP3KIT_VAL_FLOAT: pl_printf(&lb, " value=%g", pt->f); break;
     default: break;
     }
     if (pt->has_time && !pt->time_relative) {
         char tb[40];
         dnp3kit_format_time_ms(pt->time_ms, tb, sizeof tb);
-        proto_item_append_text(pi, " time=%s", tb);
+        pl_str(&lb, " time=");
+        pl_str(&lb, tb);
     } else if (pt->has_time && c->cto_valid) {
         char tb[40];
         dnp3kit_format_time_ms(c->cto_ms + pt->time_ms, tb, sizeof tb);
-        proto_item_append_text(pi, " time=%s (CTO +%" PRIu64 "ms)", tb, pt->time_ms);
+        pl_str(&lb, " time=");
+        pl_str(&lb, tb);
+        pl_str(&lb, " (CTO +");
+        pl_u64(&lb, pt->time_ms);
+        pl_str(&lb, "ms)");
     } else if (pt->has_time) {
-        proto_item_append_text(pi, " time=+%" PRIu64 "ms (no CTO)", pt->time_ms);
+        pl_str(&lb, " time=+");
+        pl_u64(&lb, pt->time_ms);
+        pl_str(&lb, "ms (no CTO)");
     }
-    if (pt->has_status)
-        proto_item_append_text(pi, " status=%s", dnp3kit_control_status_name(pt->status));
+    if (pt->has_status) {
+        pl_str(&lb, " status=");
+        pl_str(&lb, dnp3kit_control_status_name(pt->status));
+    }
+    pl_flush(&lb, pi);
 }
 
 static guint range_len(uint8_t rc)

@@ -1,8 +1,10 @@
 /* dnp3-mkbench: the benchmark capture and two small measuring helpers.
  *
- *   dnp3-mkbench OUT.pcap [MB]     write a clean capture of at least MB MiB
+ *   dnp3-mkbench [--sessions=N] OUT.pcap [MB]
+ *                                  write a clean capture of at least MB MiB
  *                                  (default 220) with the core's builders and
- *                                  the project's pcap writer
+ *                                  the project's pcap writer; --sessions=N:
+ *                                  N master/outstation pairs (1-64, default 64)
  *   dnp3-mkbench --read FILE       read FILE with read(2) in 1 MiB blocks (the
  *                                  "C read loop" baseline); prints the octets
  *   dnp3-mkbench --pcap-read FILE  read FILE's records through libpcap
@@ -11,7 +13,7 @@
  *   dnp3-mkbench --rss CMD [ARG..] run CMD, then print its peak RSS (getrusage)
  *                                  to stderr as "maxrss_kb N"; exit status is CMD's
  *
- * The capture: NSESS master/outstation pairs, each on its own TCP connection
+ * The capture: NSESS (or --sessions) master/outstation pairs, each on its own TCP connection
  * between distinct IPv4 addresses, interleaved packet by packet (a fixed-seed
  * PRNG picks the next session; each session's packets keep their order). Each
  * session runs a realistic mix of exchanges:
@@ -44,7 +46,7 @@
 #include "dnp3kit/dnp3kit.h"
 #include "pcapin.h"
 
-#define NSESS 64
+#define NSESS 64 /* sessions by default and at most (--sessions=N) */
 #define MAX_FRAG DNP3KIT_DEFAULT_MAX_MESSAGE /* what dnp3-pcap reassembles by default */
 #define T0 1700000000000000ULL               /* 2023-11-14T22:13:20Z in microseconds */
 #define PKT_OVERHEAD (16 + 14 + 20 + 20)      /* pcap record + Ethernet + IPv4 + TCP */
@@ -644,8 +646,22 @@ int main(int argc, char **argv)
         return pcap_read_loop(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "--rss"))
         return run_rss(argv + 2);
+    unsigned nsess = NSESS;
+    while (argc >= 2 && !strncmp(argv[1], "--", 2)) {
+        if (!strncmp(argv[1], "--sessions=", 11)) {
+            char *end;
+            unsigned long v = strtoul(argv[1] + 11, &end, 10);
+            if (*end || v < 1 || v > NSESS)
+                die("--sessions=N: N from 1 to 64");
+            nsess = (unsigned)v;
+        } else
+            break;
+        argv++;
+        argc--;
+    }
     if (argc < 2 || argc > 3 || argv[1][0] == '-') {
-        fprintf(stderr, "usage: dnp3-mkbench OUT.pcap [MB]   (default 220 MiB)\n"
+        fprintf(stderr, "usage: dnp3-mkbench [--sessions=N] OUT.pcap [MB]\n"
+                        "       (default 64 sessions, 220 MiB)\n"
                         "       dnp3-mkbench --read FILE\n"
                         "       dnp3-mkbench --pcap-read FILE\n"
                         "       dnp3-mkbench --rss CMD [ARGS...]\n");
@@ -665,21 +681,21 @@ int main(int argc, char **argv)
         die(err);
     init_templates();
     static sess S[NSESS];
-    for (unsigned i = 0; i < NSESS; i++)
+    for (unsigned i = 0; i < nsess; i++)
         init_sess(&S[i], i);
     /* Interleave: a random session puts its next packet on the wire; a session
      * with nothing queued first queues its next exchange. */
     while (out_bytes < target) {
-        sess *s = &S[below(&grng, NSESS)];
+        sess *s = &S[below(&grng, nsess)];
         if (s->qhead == s->nq)
             next_exchange(s);
         emit_one(s);
     }
     /* Drain: every exchange in progress completes, then the connections close. */
-    for (unsigned i = 0; i < NSESS; i++)
+    for (unsigned i = 0; i < nsess; i++)
         while (S[i].qhead < S[i].nq)
             emit_one(&S[i]);
-    for (unsigned i = 0; i < NSESS; i++) {
+    for (unsigned i = 0; i < nsess; i++) {
         now_us += 100;
         if (dpc_writer_tcp_close(W, S[i].conn, now_us) != 0)
             die("tcp close");

@@ -14,6 +14,17 @@ fi
 if [ -x "$BUILD/tests/bench/dnp3-mkbench" ]; then
     "$BUILD/tests/bench/dnp3-mkbench" "$tmp/multi.pcap" 4 >/dev/null
     files+=("$tmp/multi.pcap")
+    # --sessions=1 (the dissector benchmark's like-for-like capture): one flow, clean
+    "$BUILD/tests/bench/dnp3-mkbench" --sessions=1 "$tmp/one.pcap" 1 >/dev/null 2>&1
+    files+=("$tmp/one.pcap")
+    sum=$("$PCAP" check "$tmp/one.pcap" | tail -n 1)
+    case $sum in
+    *" 1 flows, "*" 0 findings"*) ;;
+    *) echo "FAIL: dnp3-mkbench --sessions=1: $sum"; exit 1 ;;
+    esac
+    if "$BUILD/tests/bench/dnp3-mkbench" --sessions=65 "$tmp/bad.pcap" 1 >/dev/null 2>&1; then
+        echo "FAIL: dnp3-mkbench --sessions=65 accepted"; exit 1
+    fi
 fi
 fail=0 n=0
 for f in "${files[@]}"; do
