@@ -687,6 +687,13 @@ static void test_format_time_every_day(void **state)
         dnp3kit_format_time_ms(day * 86400000ull, got, sizeof got);
         if (strcmp(want, got) != 0)
             fail_msg("day %llu: got %s want %s", (unsigned long long)day, got, want);
+        /* and a time of day that moves through every field */
+        unsigned ms = (unsigned)(day * 7919u % 86400000u);
+        snprintf(want, sizeof want, "%04d-%02d-%02dT%02u:%02u:%02u.%03uZ", y, mo, d, ms / 3600000u,
+                 ms / 60000u % 60u, ms / 1000u % 60u, ms % 1000u);
+        dnp3kit_format_time_ms(day * 86400000ull + ms, got, sizeof got);
+        if (strcmp(want, got) != 0)
+            fail_msg("day %llu + %u ms: got %s want %s", (unsigned long long)day, ms, got, want);
         bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
         int len = mdays[mo - 1] + (mo == 2 && leap);
         if (++d > len) {

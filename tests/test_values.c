@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +126,76 @@ static void test_statistics(void **state)
     assert_null(dnp3kit_security_statistic_name(18));
 }
 
+/* The definition dnp3kit_format_f32 must match, by printf: the fewest of 6
+ * to 9 significant digits whose %.*e text reads back (digits times a power
+ * of ten in double, then to float) as the same float, printed with %.*g. */
+static double ref_parse(const char *s)
+{
+    bool neg = *s == '-';
+    if (neg)
+        s++;
+    double m = 0;
+    int frac = 0;
+    bool dot = false;
+    for (; *s && *s != 'e'; s++) {
+        if (*s >= '0' && *s <= '9') {
+            m = m * 10 + (*s - '0');
+            frac += dot;
+        } else
+            dot = true;
+    }
+    int e = *s ? atoi(s + 1) : 0;
+    e -= frac;
+    double p = 1;
+    for (int k = 0; k < (e < 0 ? -e : e); k++)
+        p *= 10;
+    double v = e < 0 ? m / p : m * p;
+    return neg ? -v : v;
+}
+
+static void ref_f32(float v, char *b, size_t cap)
+{
+    int p = 6;
+    for (; p < 9; p++) {
+        char e[40];
+        snprintf(e, sizeof e, "%.*e", p - 1, (double)v);
+        if ((float)ref_parse(e) == v)
+            break;
+    }
+    snprintf(b, cap, "%.*g", p, (double)v);
+}
+
+static void test_format_f32_matches_printf(void **state)
+{
+    (void)state;
+    char got[40], want[40];
+    uint32_t x = 88172645u;
+    for (int k = 0; k < 300000; k++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        float f;
+        if (k % 3 == 0) { /* any bit pattern */
+            memcpy(&f, &x, sizeof f);
+            if (isnan(f) || isinf(f))
+                continue;
+        } else { /* analog-like: 1e-5 to 1e13, signed, and integers */
+            f = (float)(ldexp((double)(x & 0xFFFFFF), (int)(x >> 24) % 64 - 40));
+            if (k % 3 == 2)
+                f = rintf(f);
+            if (x & 0x80000000u)
+                f = -f;
+        }
+        assert_true(dnp3kit_format_f32(f, got, sizeof got) == (int)strlen(got));
+        ref_f32(f, want, sizeof want);
+        if (strcmp(got, want) != 0)
+            fail_msg("%a: %s, printf's rule gives %s", (double)f, got, want);
+    }
+    /* a short buffer: truncated like snprintf, the full length returned */
+    assert_int_equal(dnp3kit_format_f32(1121.0469f, got, 5), 9);
+    assert_string_equal(got, "1121");
+    assert_int_equal(dnp3kit_format_f32(-0.0f, got, sizeof got), 2);
+    assert_string_equal(got, "-0");
+}
+
 static void test_format_f32(void **state)
 {
     (void)state;
@@ -217,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_attr_values),
         cmocka_unit_test(test_statistics),
         cmocka_unit_test(test_format_f32),
+        cmocka_unit_test(test_format_f32_matches_printf),
         cmocka_unit_test(test_render_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

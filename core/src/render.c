@@ -197,6 +197,23 @@ static void civil_from_days(uint64_t days, uint64_t *y, unsigned *m, unsigned *d
     *y = yoe + era * 400 + (*m <= 2);
 }
 
+/* Digits by hand, not snprintf: a time is formatted for every event in a
+ * dissector tree or a decode, and printf's parsing cost about 3,400
+ * instructions a call. */
+static char *put_digits(char *p, uint64_t v, int width)
+{
+    char d[24];
+    int n = 0;
+    do
+        d[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n < width)
+        d[n++] = '0';
+    while (n)
+        *p++ = d[--n];
+    return p;
+}
+
 int dnp3kit_format_time_ms(uint64_t ms, char *buf, size_t cap)
 {
     if (!buf || cap == 0)
@@ -206,15 +223,29 @@ int dnp3kit_format_time_ms(uint64_t ms, char *buf, size_t cap)
     uint64_t y;
     unsigned mo, d;
     civil_from_days(days, &y, &mo, &d);
-    unsigned h = (unsigned)(rem / 3600000u), mi = (unsigned)(rem / 60000u % 60u),
-             s = (unsigned)(rem / 1000u % 60u), frac = (unsigned)(rem % 1000u);
-    int r = snprintf(buf, cap, "%04llu-%02u-%02uT%02u:%02u:%02u.%03uZ", (unsigned long long)y, mo, d,
-                     h, mi, s, frac);
-    if (r < 0 || (size_t)r >= cap) {
+    /* YYYY-MM-DDTHH:MM:SS.mmmZ, the year at least four digits */
+    char t[48], *p = put_digits(t, y, 4);
+    *p++ = '-';
+    p = put_digits(p, mo, 2);
+    *p++ = '-';
+    p = put_digits(p, d, 2);
+    *p++ = 'T';
+    p = put_digits(p, rem / 3600000u, 2);
+    *p++ = ':';
+    p = put_digits(p, rem / 60000u % 60u, 2);
+    *p++ = ':';
+    p = put_digits(p, rem / 1000u % 60u, 2);
+    *p++ = '.';
+    p = put_digits(p, rem % 1000u, 3);
+    *p++ = 'Z';
+    size_t n = (size_t)(p - t);
+    if (n >= cap) {
         buf[0] = '\0';
         return DNP3KIT_ERR_BUFFER;
     }
-    return r;
+    memcpy(buf, t, n);
+    buf[n] = '\0';
+    return (int)n;
 }
 
 /* ---- value formatting shared by text and JSON ---- */
@@ -287,8 +318,11 @@ static double parse_e(const char *s)
 }
 
 /* The fewest digits (6 to 9) that read back as the same float: 0.1f is
- * "0.1", not "0.100000001" (%.9g) or "0.100000001490116" (as a double). */
-int dnp3kit_format_f32(float v, char *buf, size_t cap)
+ * "0.1", not "0.100000001" (%.9g) or "0.100000001490116" (as a double).
+ * f32_slow is the definition; f32_fast gives the same text without printf
+ * for the floats analog values are made of (about 1e-4 to 1e12), where
+ * each candidate's digits fit 64-bit integers exactly. */
+static int f32_slow(float v, char *buf, size_t cap)
 {
     if (isnan(v) || isinf(v))
         return snprintf(buf, cap, "%g", (double)v);
@@ -300,6 +334,159 @@ int dnp3kit_format_f32(float v, char *buf, size_t cap)
             break;
     }
     return snprintf(buf, cap, "%.*g", p, (double)v);
+}
+
+static const uint64_t pow10_u64[20] = {1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+                                       10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+                                       100000000000ull, 1000000000000ull, 10000000000000ull,
+                                       100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+                                       100000000000000000ull, 1000000000000000000ull,
+                                       10000000000000000000ull};
+
+/* m * 2^b * 10^s rounded to the nearest integer, ties to even (as printf
+ * rounds), computed exactly; false when an operand would not fit. */
+static bool scaled_round(uint64_t m, int b, int s, uint64_t *q)
+{
+    uint64_t n = m, d = 1;
+    if (b > 0) {
+        if (b > 39) /* m < 2^24 */
+            return false;
+        n <<= b;
+    } else if (b < 0) {
+        if (b < -61)
+            return false;
+        d <<= -b;
+    }
+    if (s > 0) {
+        if (s > 19 || n > UINT64_MAX / pow10_u64[s])
+            return false;
+        n *= pow10_u64[s];
+    } else if (s < 0) {
+        if (s < -19 || d > (UINT64_MAX >> 1) / pow10_u64[-s])
+            return false;
+        d *= pow10_u64[-s];
+    }
+    uint64_t qq = n / d, r = n % d;
+    if (2 * r > d || (2 * r == d && (qq & 1)))
+        qq++;
+    *q = qq;
+    return true;
+}
+
+/* p significant digits of |v| (m * 2^b): q (10^(p-1) <= q < 10^p) and the
+ * decimal exponent x of its first digit, as %.*e with p - 1 would print. */
+static bool digits_of(uint64_t m, int b, int x0, int p, uint64_t *q, int *x)
+{
+    int e = x0;
+    for (int tries = 0; tries < 4; tries++) {
+        if (!scaled_round(m, b, p - 1 - e, q))
+            return false;
+        if (*q >= pow10_u64[p])
+            e++;
+        else if (*q < pow10_u64[p - 1])
+            e--;
+        else {
+            *x = e;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* parse_e of the %.*e text for (q, x, p): the same double arithmetic */
+static bool reads_back(uint64_t q, int x, int p, float a)
+{
+    int e = x - (p - 1);
+    double pw = 1;
+    for (int k = 0; k < (e < 0 ? -e : e); k++)
+        pw *= 10;
+    double r = e < 0 ? (double)q / pw : (double)q * pw;
+    return (float)r == a;
+}
+
+static int f32_fast(float v, char *buf, size_t cap)
+{
+    uint32_t u;
+    memcpy(&u, &v, sizeof u);
+    bool neg = u >> 31;
+    unsigned ex = (u >> 23) & 0xFF;
+    uint64_t m = u & 0x7FFFFF;
+    if (ex == 0xFF)
+        return -1;
+    char t[48], *o = t;
+    if (neg)
+        *o++ = '-';
+    if (ex == 0 && m == 0) {
+        *o++ = '0';
+    } else {
+        int b = ex ? (int)ex - 150 : -149;
+        if (ex)
+            m |= 0x800000;
+        while (!(m & 1)) {
+            m >>= 1;
+            b++;
+        }
+        float a = neg ? -v : v;
+        int x0 = (int)floor(log10((double)a));
+        uint64_t q = 0;
+        int x = 0, p = 6;
+        for (;; p++) {
+            if (!digits_of(m, b, x0, p, &q, &x))
+                return -1;
+            if (p == 9 || reads_back(q, x, p, a))
+                break;
+        }
+        char d[10];
+        for (int i = p - 1; i >= 0; i--, q /= 10)
+            d[i] = (char)('0' + q % 10);
+        int nd = p; /* %g drops trailing zeros (and a point with nothing after it) */
+        if (x < -4 || x >= p) {
+            while (nd > 1 && d[nd - 1] == '0')
+                nd--;
+            *o++ = d[0];
+            if (nd > 1) {
+                *o++ = '.';
+                memcpy(o, d + 1, (size_t)nd - 1);
+                o += nd - 1;
+            }
+            *o++ = 'e';
+            *o++ = x < 0 ? '-' : '+';
+            o = put_digits(o, (uint64_t)(x < 0 ? -x : x), 2);
+        } else if (x >= 0) {
+            int ip = x + 1; /* digits before the point */
+            while (nd > ip && d[nd - 1] == '0')
+                nd--;
+            memcpy(o, d, (size_t)ip);
+            o += ip;
+            if (nd > ip) {
+                *o++ = '.';
+                memcpy(o, d + ip, (size_t)(nd - ip));
+                o += nd - ip;
+            }
+        } else {
+            while (d[nd - 1] == '0')
+                nd--;
+            *o++ = '0';
+            *o++ = '.';
+            for (int k = 0; k < -x - 1; k++)
+                *o++ = '0';
+            memcpy(o, d, (size_t)nd);
+            o += nd;
+        }
+    }
+    size_t n = (size_t)(o - t);
+    if (cap) {
+        size_t c = n < cap - 1 ? n : cap - 1;
+        memcpy(buf, t, c);
+        buf[c] = '\0';
+    }
+    return (int)n;
+}
+
+int dnp3kit_format_f32(float v, char *buf, size_t cap)
+{
+    int r = f32_fast(v, buf, cap);
+    return r >= 0 ? r : f32_slow(v, buf, cap);
 }
 
 static void put_time(wbuf *w, uint64_t ms)
