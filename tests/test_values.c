@@ -177,12 +177,11 @@ static void test_format_f32_matches_printf(void **state)
             memcpy(&f, &x, sizeof f);
             if (isnan(f) || isinf(f))
                 continue;
-        } else { /* analog-like: 1e-5 to 1e13, signed, and integers */
-            f = (float)(ldexp((double)(x & 0xFFFFFF), (int)(x >> 24) % 64 - 40));
-            if (k % 3 == 2)
-                f = rintf(f);
-            if (x & 0x80000000u)
-                f = -f;
+        } else if (k % 3 == 1) { /* analog-like: 2^-17 to 2^46 (7.6e-6 to 7e13), either sign */
+            uint32_t u = (x & 0x807FFFFFu) | (uint32_t)(127 - 17 + (int)((x >> 23) & 0xFF) % 64) << 23;
+            memcpy(&f, &u, sizeof f);
+        } else { /* integers, ties at 6-8 digits included */
+            f = (float)(int32_t)(x % 200000000u) * ((x & 1) ? -1.0f : 1.0f);
         }
         assert_true(dnp3kit_format_f32(f, got, sizeof got) == (int)strlen(got));
         ref_f32(f, want, sizeof want);
