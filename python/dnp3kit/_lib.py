@@ -226,6 +226,7 @@ _sig(core, "dnp3kit_reassembler_init", None, POINTER(Reassembler), c_u8p, c_size
 _sig(core, "dnp3kit_reassembler_push", c_int, POINTER(Reassembler), c_u8p, c_size_t, POINTER(c_u8p),
      POINTER(c_size_t), SP)
 _sig(core, "dnp3kit_reassembler_finish", None, POINTER(Reassembler), SP)
+_sig(core, "dnp3kit_link_reserved_fragment", c_bool, POINTER(LinkFrame), POINTER(c_u8p), POINTER(c_size_t))
 
 MP = c_void_p
 _sig(master, "dnp3kit_master_config_default", None, POINTER(MasterConfig))

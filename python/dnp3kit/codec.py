@@ -35,6 +35,14 @@ class Fragment:
     first; the objects before it are kept). ``valid`` tells whether a master
     may act on it. ``link_src``/``link_dst``/``dir``/``segments`` are set when
     it came from :func:`decode`.
+
+    ``tentative`` is ``"link_reserved_function"`` for the octets of a frame whose
+    link function is reserved (IEEE 1815 tables 9-1, 9-2), decoded as if they were
+    user data because every CRC is good and they form one whole transport segment
+    (FIR and FIN), as ``dnp3-pcap decode --json`` marks them. A station discards
+    such a frame: a tentative fragment is never reassembled with others, has no
+    findings of its own (the frame's ``link_reserved_function`` is in
+    :attr:`Fragments.findings`) and is never ``valid``.
     """
 
     octets: bytes
@@ -50,12 +58,15 @@ class Fragment:
     link_dst: Optional[int] = None
     dir: Optional[str] = None
     segments: Optional[int] = None
+    tentative: Optional[str] = None
 
     def to_dict(self) -> dict:
         """The fields ``dnp3-pcap decode --json`` has for a fragment (finding names only)."""
         d: dict[str, Any] = {}
         if self.link_src is not None:
             d.update(link_src=self.link_src, link_dst=self.link_dst, dir=self.dir, segments=self.segments)
+        if self.tentative is not None:
+            d["tentative"] = self.tentative
         if self.func is not None:
             d.update(ac=self.ac, func=self.func, func_name=self.func_name)
             if self.iin is not None:
@@ -119,13 +130,32 @@ def _fragment(data: bytes, buf, n: int, max_points: int = 0) -> Fragment:
     return fr
 
 
+def _sender(fr: Fragment, frame) -> str:
+    """The sender's role by function code, as every consumer of the core decides it."""
+    if fr.func is None:
+        return "master" if frame.dir else "outstation"
+    return "outstation" if fr.func in (129, 130, 131) else "master"
+
+
+def _tentative(frame, body: bytes, max_points: int) -> Fragment:
+    fbuf = (ctypes.c_uint8 * max(len(body), 1)).from_buffer_copy(body or b"\0")
+    fr = _fragment(body, fbuf, len(body), max_points)
+    fr.findings, fr.valid = [], False
+    fr.tentative = "link_reserved_function"
+    fr.link_src, fr.link_dst, fr.segments = frame.src, frame.dst, 1
+    fr.dir = _sender(fr, frame)
+    return fr
+
+
 def decode(octets: Octets, max_message: int = 2048, max_points: int = 0) -> Fragments:
     """Decode a stream of link frames (both directions may be mixed) into the
     application fragments it carries, in the order they complete.
 
     Transport segments are reassembled per (source, destination) up to
     ``max_message`` octets; frames with a bad CRC are dropped (clause 9.2.4.2)
-    and reported. Raises TypeError when octets is not bytes-like."""
+    and reported. A frame of a reserved link function whose octets form one
+    whole segment comes out as a tentative fragment (:class:`Fragment`), in
+    its place in the stream. Raises TypeError when octets is not bytes-like."""
     if not isinstance(max_message, int) or isinstance(max_message, bool) or not 1 <= max_message <= 65536:
         raise ValueError(f"max_message must be an integer 1-65536, got {max_message!r}")
     data, buf = _as_buffer(octets)
@@ -137,10 +167,15 @@ def decode(octets: Octets, max_message: int = 2048, max_points: int = 0) -> Frag
     left = ctypes.c_size_t(len(data))
     flows: dict[tuple[int, int], tuple] = {}
     out = Fragments(findings=fc.items)
+    tfrag = _lib.c_u8p()
+    tlen = ctypes.c_size_t(0)
     while left.value > 0:
         if _lib.core.dnp3kit_link_parser_step(ctypes.byref(parser), ctypes.byref(p), ctypes.byref(left),
                                               ctypes.byref(frame), ctypes.byref(fc.sink)) != 1:
             break
+        if _lib.core.dnp3kit_link_reserved_fragment(ctypes.byref(frame), ctypes.byref(tfrag), ctypes.byref(tlen)):
+            out.append(_tentative(frame, ctypes.string_at(tfrag, tlen.value), max_points))
+            continue
         # user data (CONFIRMED/UNCONFIRMED_USER_DATA from a primary) with good CRCs only
         if not frame.crc_ok or not frame.prm or frame.func not in (3, 4) or frame.user_len == 0:
             continue
@@ -149,9 +184,8 @@ def decode(octets: Octets, max_message: int = 2048, max_points: int = 0) -> Frag
             rbuf = (ctypes.c_uint8 * max_message)()
             ra = _lib.Reassembler()
             _lib.core.dnp3kit_reassembler_init(ctypes.byref(ra), rbuf, max_message)
-            flows[key] = (ra, rbuf, [0])
-        ra, rbuf, segs = flows[key]
-        segs[0] += 1
+            flows[key] = (ra, rbuf)
+        ra, rbuf = flows[key]
         msg = _lib.c_u8p()
         mlen = ctypes.c_size_t(0)
         seg = ctypes.cast(frame.user, _lib.c_u8p)
@@ -161,14 +195,11 @@ def decode(octets: Octets, max_message: int = 2048, max_points: int = 0) -> Frag
             body = ctypes.string_at(msg, n)
             fbuf = (ctypes.c_uint8 * max(n, 1)).from_buffer_copy(body or b"\0")
             fr = _fragment(body, fbuf, n, max_points)
-            fr.link_src, fr.link_dst, fr.segments = frame.src, frame.dst, segs[0]
-            # the sender's role by function code, as every consumer of the core decides it
-            fr.dir = "outstation" if fr.func in (129, 130, 131) else "master"
-            if fr.func is None:
-                fr.dir = "master" if frame.dir else "outstation"
-            segs[0] = 0
+            # the core's count: the segments of this message (not those of one it discarded)
+            fr.link_src, fr.link_dst, fr.segments = frame.src, frame.dst, ra.segments
+            fr.dir = _sender(fr, frame)
             out.append(fr)
     _lib.core.dnp3kit_link_parser_finish(ctypes.byref(parser), ctypes.byref(fc.sink))
-    for ra, _rbuf, _segs in flows.values():
+    for ra, _rbuf in flows.values():
         _lib.core.dnp3kit_reassembler_finish(ctypes.byref(ra), ctypes.byref(fc.sink))
     return out

@@ -13,7 +13,7 @@ import dnp3kit
 from conftest import CAPTURES, crafted_captures
 from pcapread import streams
 
-KEYS = ("link_src", "link_dst", "dir", "ac", "func", "func_name", "iin", "iin_raw", "objects")
+KEYS = ("link_src", "link_dst", "dir", "tentative", "segments", "ac", "func", "func_name", "iin", "iin_raw", "objects")
 
 
 def test_decode_fragment_plain_objects():
@@ -57,6 +57,23 @@ def test_decode_a_stream_with_a_bad_crc():
     assert [x["name"] for x in frags.findings] == ["link_bad_header_crc", "link_garbage"]
 
 
+def test_reserved_link_function_gives_a_tentative_fragment():
+    # READ class 0 in a frame of reserved primary function 5, between two good ones
+    good = frame(0xC4, 10, 1, bytes.fromhex("c0 c0 01 3c 01 06"))
+    odd = frame(0xC5, 10, 1, bytes.fromhex("c0 c1 01 3c 02 06"))
+    frags = dnp3kit.decode(good + odd + good)
+    assert [(f.func_name, f.tentative, f.segments) for f in frags] == \
+        [("READ", None, 1), ("READ", "link_reserved_function", 1), ("READ", None, 1)]
+    t = frags[1]
+    assert t.objects[0]["group"] == 60 and t.objects[0]["variation"] == 2
+    assert not t.valid and t.findings == [] and t.to_dict()["tentative"] == "link_reserved_function"
+    assert [x["name"] for x in frags.findings] == ["link_reserved_function"]
+    # not a whole segment (FIN clear): no fragment, only the link's finding
+    part = frame(0xC5, 10, 1, bytes.fromhex("40 c1 01 3c 02 06"))
+    frags = dnp3kit.decode(part)
+    assert list(frags) == [] and [x["name"] for x in frags.findings] == ["link_reserved_function"]
+
+
 def test_bad_types_raise():
     for bad in ("05 64", None, 5, [5, 100]):
         with pytest.raises(TypeError):
@@ -82,15 +99,15 @@ def test_decode_equals_dnp3_pcap_on_every_crafted_capture(path):
     compared = 0
     for (src, dst), chunks in streams(path).items():
         mine = [f.to_dict() for chunk in chunks for f in dnp3kit.decode(chunk)]
-        # dnp3-pcap's tentative records (a reserved link function's user data, decoded
-        # as if it were; never reassembled) are not fragments the codec delivers
-        theirs = [r for r in records if r["src"] == src and r["dst"] == dst and "tentative" not in r]
+        # tentative records (a reserved link function's user data, decoded as if it
+        # were; never reassembled) included, in their places
+        theirs = [r for r in records if r["src"] == src and r["dst"] == dst]
         assert [{k: d.get(k) for k in KEYS} for d in mine] == [{k: r.get(k) for k in KEYS} for r in theirs], \
             f"{src} -> {dst}"
         for d, r in zip(mine, theirs):
             assert set(d["findings"]) <= set(r["findings"])
         compared += len(theirs)
-    assert compared == len([r for r in records if "tentative" not in r])
+    assert compared == len(records)
 
 
 def seeds(tmp_path_factory):
