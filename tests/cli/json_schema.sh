@@ -15,16 +15,22 @@ PCAP="$BUILD/pcaptools/dnp3-pcap" M="$BUILD/master/dnp3-master" OS="$BUILD/tests
 V() { python3 "$SRC/tests/cli/json_schema.py" "$SRC/schema/dnp3kit.schema.json" "$@"; }
 fail=0
 caps=("$SRC"/captures/*.pcap)
+# The records of each capture go to files named after it ($tmp/NAME.*), all
+# validated by one json_schema.py run after the loop (its start-up, importing
+# jsonschema and checking the schema, cost as much as the validation: a run per
+# capture was 40 of them); each error it prints names the file, so the capture.
+vargs=()
 for c in "${caps[@]}"; do
-    "$PCAP" check --json "$c" > "$tmp/check.json"
-    "$PCAP" decode --json "$c" > "$tmp/app0.jsonl"
-    "$PCAP" decode --json --findings "$c" > "$tmp/app.jsonl"
-    "$PCAP" decode --json --findings --layer link "$c" > "$tmp/link.jsonl"
-    V check_document "$tmp/check.json" decode_app_record "$tmp/app0.jsonl" decode_app_line "$tmp/app.jsonl" \
-        decode_link_line "$tmp/link.jsonl" || { echo "FAIL: $(basename "$c")"; fail=1; }
+    b=$tmp/$(basename "$c" .pcap)
+    "$PCAP" check --json "$c" > "$b.check.json"
+    "$PCAP" decode --json "$c" > "$b.app0.jsonl"
+    "$PCAP" decode --json --findings "$c" > "$b.app.jsonl"
+    "$PCAP" decode --json --findings --layer link "$c" > "$b.link.jsonl"
+    vargs+=(check_document "$b.check.json" decode_app_record "$b.app0.jsonl" decode_app_line "$b.app.jsonl"
+            decode_link_line "$b.link.jsonl")
     # decode --json --findings names every finding check names, at both layers
     # (issue 9); without --findings, only fragment records
-    python3 - "$tmp/check.json" "$tmp/app.jsonl" "$tmp/link.jsonl" <<'PY' || { echo "FAIL: $(basename "$c"): decode --json and check name different findings"; fail=1; }
+    python3 - "$b.check.json" "$b.app.jsonl" "$b.link.jsonl" <<'PY' || { echo "FAIL: $(basename "$c"): decode --json and check name different findings"; fail=1; }
 import collections, json, sys
 chk = collections.Counter(f["name"] for fl in json.load(open(sys.argv[1]))["files"] for f in fl["findings"])
 app, link = collections.Counter(), collections.Counter()
@@ -43,8 +49,9 @@ for name, got in (("decode --json", app), ("decode --json --layer link", link)):
         print(f"  {name}: {dict(got - chk)} not in check, {dict(chk - got)} missing")
         sys.exit(1)
 PY
-    ! grep -q '"layer"' "$tmp/app0.jsonl" || { echo "FAIL: $(basename "$c"): finding records without --findings"; fail=1; }
+    ! grep -q '"layer"' "$b.app0.jsonl" || { echo "FAIL: $(basename "$c"): finding records without --findings"; fail=1; }
 done
+V "${vargs[@]}" || { echo "FAIL: records of the crafted captures do not validate (each error above names NAME.*: the capture)"; fail=1; }
 # several files at once: each record names its own file
 "$PCAP" check --json "${caps[@]}" > "$tmp/all.json"
 "$PCAP" decode --json "${caps[@]}" > "$tmp/all.jsonl"
