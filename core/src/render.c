@@ -427,7 +427,14 @@ static int f32_fast(float v, char *buf, size_t cap)
             b++;
         }
         float a = neg ? -v : v;
-        int x0 = (int)floor(log10((double)a));
+        /* first estimate of the decimal exponent: 2^e2 <= a < 2^(e2+1), and
+         * floor(e2 * log10(2)) by 78913 / 2^18 (exact for |e2| < 1000);
+         * digits_of corrects it by one where the estimate falls short */
+        int e2 = b;
+        for (uint64_t mm = m; mm > 1; mm >>= 1)
+            e2++;
+        long sc = (long)e2 * 78913L;
+        int x0 = (int)(sc >= 0 ? sc >> 18 : -((-sc + (1L << 18) - 1) >> 18));
         uint64_t q = 0;
         int x = 0, p = 6;
         for (;; p++) {
