@@ -25,7 +25,7 @@ static void usage(FILE *out)
             "Check, decode, replay and fuzz DNP3 (IEEE 1815) traffic from pcap and pcapng captures\n"
             "(gzip'd and zstd-compressed ones too, FILE.gz, FILE.zst: decompressed in memory,\n"
             "up to 1 GiB). FILE - is standard input; from a pipe or FIFO findings and records\n"
-            "are printed as the packets arrive.\n"
+            "are printed as the packets arrive, compressed input decompressed as it comes.\n"
             "\n"
             "commands:\n"
             "  check    validate every layer (link frames and CRCs, transport segments,\n"

@@ -20,6 +20,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -1619,6 +1620,7 @@ fail:
 }
 #endif
 
+#if defined(DPC_HAVE_ZLIB) || defined(DPC_HAVE_ZSTD)
 /* A compressed capture, decompressed in memory, read like any other. */
 static int read_inflated(uint8_t *buf, size_t len, const char *derr, const dpc_options *opt,
                          const dpc_callbacks *cb, void *ctx, dpc_stats *stats, char *errbuf, size_t errcap,
@@ -1634,6 +1636,7 @@ static int read_inflated(uint8_t *buf, size_t len, const char *derr, const dpc_o
         progress(ctx, len, len);
     return rc;
 }
+#endif
 
 /* ---- streams ----
  *
@@ -1652,7 +1655,26 @@ typedef struct stream {
     uint64_t last_idle_us;
     uint8_t head[4];          /* the first octets read, to name a compressed stream */
     size_t nhead;
+    /* A gzip'd or zstd-compressed stream is decompressed as it comes, through
+     * a fixed input buffer: memory stays bounded however long the stream. */
+    bool started, eof, failed, member_done;
+    int codec;                /* STREAM_PLAIN, STREAM_GZIP, STREAM_ZSTD: by the first octets */
+    uint8_t *in;
+    size_t in_len, in_pos;
+    uint64_t out_total;       /* decompressed octets so far, for the error */
+    char err[192];            /* why decompression stopped; reported after the packets before it */
+#ifdef DPC_HAVE_ZLIB
+    z_stream z;
+    bool z_init;
+#endif
+#ifdef DPC_HAVE_ZSTD
+    ZSTD_DStream *zs;
+    size_t zlast;             /* ZSTD_decompressStream's last hint: 0 when a frame is complete */
+#endif
 } stream;
+
+enum { STREAM_PLAIN, STREAM_GZIP, STREAM_ZSTD };
+#define STREAM_IN (64u * 1024u)
 
 static uint64_t mono_us(void)
 {
@@ -1661,9 +1683,9 @@ static uint64_t mono_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static ssize_t stream_read(void *cookie, char *buf, size_t n)
+/* read(2) from the stream, after telling the consumer when it would wait */
+static ssize_t raw_read(stream *s, void *buf, size_t n)
 {
-    stream *s = cookie;
     if (s->cb && s->cb->on_idle) {
         struct pollfd p = {.fd = s->fd, .events = POLLIN};
         uint64_t t = mono_us();
@@ -1677,9 +1699,215 @@ static ssize_t stream_read(void *cookie, char *buf, size_t n)
         if (got < 0 && errno == EINTR)
             continue;
         for (ssize_t k = 0; k < got && s->nhead < sizeof s->head; k++)
-            s->head[s->nhead++] = (uint8_t)buf[k];
+            s->head[s->nhead++] = ((uint8_t *)buf)[k];
         return got;
     }
+}
+
+#if defined(DPC_HAVE_ZLIB) || defined(DPC_HAVE_ZSTD)
+/* More compressed input, when what is buffered is used up: false at the end
+ * of the stream (or on a read error, which is recorded). */
+static bool refill(stream *s)
+{
+    if (s->in_pos < s->in_len)
+        return true;
+    if (s->eof)
+        return false;
+    ssize_t got = raw_read(s, s->in, STREAM_IN);
+    if (got <= 0) {
+        s->eof = true;
+        if (got < 0) {
+            s->failed = true;
+            snprintf(s->err, sizeof s->err, "read: %s after %" PRIu64 " decompressed octets", strerror(errno),
+                     s->out_total);
+        }
+        return false;
+    }
+    s->in_len = (size_t)got;
+    s->in_pos = 0;
+    return true;
+}
+#endif
+
+#ifdef DPC_HAVE_ZLIB
+/* gzip members one after another (gzip -c a b, pigz) inflate as one stream;
+ * octets after a member that do not start another are ignored, as gunzip
+ * and zlib's gzread ignore them. */
+static ssize_t gz_stream_read(stream *s, char *buf, size_t n)
+{
+    for (;;) {
+        if (s->member_done) {
+            if (!refill(s))
+                return 0;
+            size_t rem = s->in_len - s->in_pos;
+            if (rem < 2 && !s->eof) { /* one octet of what follows: read the next */
+                memmove(s->in, s->in + s->in_pos, rem);
+                s->in_len = rem, s->in_pos = 0;
+                ssize_t got = raw_read(s, s->in + rem, STREAM_IN - rem);
+                if (got <= 0)
+                    s->eof = true;
+                else
+                    s->in_len += (size_t)got;
+                rem = s->in_len;
+            }
+            if (rem < 2 || s->in[s->in_pos] != 0x1f || s->in[s->in_pos + 1] != 0x8b) {
+                s->eof = true, s->in_pos = s->in_len; /* trailing octets, not a member: ignored */
+                return 0;
+            }
+            if (inflateReset(&s->z) != Z_OK)
+                return 0;
+            s->member_done = false;
+        }
+        s->z.next_in = s->in + s->in_pos;
+        s->z.avail_in = (uInt)(s->in_len - s->in_pos);
+        s->z.next_out = (Bytef *)buf;
+        s->z.avail_out = (uInt)(n > UINT32_MAX ? UINT32_MAX : n);
+        size_t before = s->in_pos;
+        int r = inflate(&s->z, Z_NO_FLUSH);
+        size_t made = (size_t)((Bytef *)s->z.next_out - (Bytef *)buf);
+        s->in_pos = s->in_len - s->z.avail_in;
+        if (r == Z_BUF_ERROR && !made && s->in_pos == before && s->in_pos < s->in_len)
+            r = Z_DATA_ERROR; /* input left and room for output, yet no progress: never loop on it */
+        if (r == Z_STREAM_END)
+            s->member_done = true;
+        else if (r != Z_OK && r != Z_BUF_ERROR) {
+            s->failed = true;
+            snprintf(s->err, sizeof s->err, "gzip: %s after %" PRIu64 " octets", s->z.msg ? s->z.msg : "data error",
+                     s->out_total + made);
+        }
+        s->out_total += made;
+        if (made)
+            return (ssize_t)made;
+        if (s->failed)
+            return 0;
+        if (!s->member_done && s->in_pos == s->in_len && !refill(s)) {
+            if (!s->failed) {
+                s->failed = true;
+                snprintf(s->err, sizeof s->err, "gzip: unexpected end of file after %" PRIu64 " octets",
+                         s->out_total);
+            }
+            return 0;
+        }
+    }
+}
+#endif
+
+#ifdef DPC_HAVE_ZSTD
+/* zstd frames one after another decompress as one stream (as zstd -d does). */
+static ssize_t zst_stream_read(stream *s, char *buf, size_t n)
+{
+    for (;;) {
+        ZSTD_inBuffer ib = {s->in, s->in_len, s->in_pos};
+        ZSTD_outBuffer ob = {buf, n, 0};
+        size_t r = ZSTD_decompressStream(s->zs, &ob, &ib);
+        bool moved = ib.pos != s->in_pos || ob.pos != 0;
+        s->in_pos = ib.pos;
+        if (!moved && !ZSTD_isError(r) && s->in_pos < s->in_len) {
+            s->failed = true; /* input left and room for output, yet no progress: never loop on it */
+            snprintf(s->err, sizeof s->err, "zstd: no progress after %" PRIu64 " octets", s->out_total);
+            return 0;
+        }
+        if (!moved && !ZSTD_isError(r))
+            r = s->zlast; /* an idle call after a frame's end hints at the next frame: not a cut */
+        if (ZSTD_isError(r)) {
+            s->failed = true;
+            snprintf(s->err, sizeof s->err, "zstd: %s after %" PRIu64 " octets", ZSTD_getErrorName(r),
+                     s->out_total + ob.pos);
+        } else
+            s->zlast = r;
+        s->out_total += ob.pos;
+        if (ob.pos)
+            return (ssize_t)ob.pos;
+        if (s->failed)
+            return 0;
+        if (ob.pos == 0 && s->in_pos == s->in_len && !refill(s)) {
+            if (!s->failed && s->zlast != 0) {
+                s->failed = true;
+                snprintf(s->err, sizeof s->err, "zstd: unexpected end of file after %" PRIu64 " octets",
+                         s->out_total);
+            }
+            return 0;
+        }
+    }
+}
+#endif
+
+/* The first octets decide: plain, gzip (1f 8b) or zstd (28 b5 2f fd). */
+static bool stream_start(stream *s)
+{
+    s->started = true;
+    s->in = calloc(1, STREAM_IN);
+    if (!s->in)
+        return false;
+    while (s->in_len < 4) {
+        ssize_t got = raw_read(s, s->in + s->in_len, STREAM_IN - s->in_len);
+        if (got <= 0) {
+            s->eof = true;
+            break;
+        }
+        s->in_len += (size_t)got;
+    }
+    const uint8_t *m = s->in;
+#ifdef DPC_HAVE_ZLIB
+    if (s->in_len >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
+        if (inflateInit2(&s->z, 15 + 16) != Z_OK) /* 16: a gzip header and trailer */
+            return false;
+        s->z_init = true;
+        s->codec = STREAM_GZIP;
+    }
+#endif
+#ifdef DPC_HAVE_ZSTD
+    if (s->in_len >= 4 && m[0] == 0x28 && m[1] == 0xB5 && m[2] == 0x2F && m[3] == 0xFD) {
+        s->zs = ZSTD_createDStream();
+        if (!s->zs)
+            return false;
+        ZSTD_initDStream(s->zs);
+        s->zlast = 1;
+        s->codec = STREAM_ZSTD;
+    }
+#endif
+    (void)m;
+    return true;
+}
+
+static ssize_t stream_read(void *cookie, char *buf, size_t n)
+{
+    stream *s = cookie;
+    if (!s->started && !stream_start(s)) {
+        errno = ENOMEM;
+        return -1;
+    }
+    switch (s->codec) {
+#ifdef DPC_HAVE_ZLIB
+    case STREAM_GZIP: return gz_stream_read(s, buf, n);
+#endif
+#ifdef DPC_HAVE_ZSTD
+    case STREAM_ZSTD: return zst_stream_read(s, buf, n);
+#endif
+    default:
+        break;
+    }
+    if (s->in_pos < s->in_len) { /* the octets read to tell the format */
+        size_t k = s->in_len - s->in_pos < n ? s->in_len - s->in_pos : n;
+        memcpy(buf, s->in + s->in_pos, k);
+        s->in_pos += k;
+        return (ssize_t)k;
+    }
+    return raw_read(s, buf, n);
+}
+
+static void stream_free(stream *s)
+{
+#ifdef DPC_HAVE_ZLIB
+    if (s->z_init)
+        inflateEnd(&s->z);
+#endif
+#ifdef DPC_HAVE_ZSTD
+    if (s->zs)
+        ZSTD_freeDStream(s->zs);
+#endif
+    free(s->in);
+    free(s);
 }
 
 /* A stream to read as it comes: "-" when standard input is not a regular
@@ -1709,7 +1937,8 @@ static int read_stream(int fd, bool own, const dpc_options *opt, const dpc_callb
     FILE *f = s ? fopencookie(s, "r", io) : NULL;
     if (!f) {
         seterr(errbuf, errcap, "out of memory");
-        free(s);
+        if (s)
+            stream_free(s);
         if (own)
             close(fd);
         return -1;
@@ -1719,6 +1948,14 @@ static int read_stream(int fd, bool own, const dpc_options *opt, const dpc_callb
     int rc = -1;
     if (!pc) {
         fclose(f);
+        if (s->err[0]) { /* a compressed stream damaged before the capture's header */
+            seterr(errbuf, errcap, s->err);
+            stream_free(s);
+            if (own)
+                close(fd);
+            return -1;
+        }
+        /* reached only when built without the library that would decompress it */
         bool gz = s->nhead >= 2 && s->head[0] == 0x1f && s->head[1] == 0x8b;
         bool zst = s->nhead >= 4 && s->head[0] == 0x28 && s->head[1] == 0xB5 && s->head[2] == 0x2F && s->head[3] == 0xFD;
         if (gz || zst)
@@ -1732,8 +1969,12 @@ static int read_stream(int fd, bool own, const dpc_options *opt, const dpc_callb
         source src = {NULL, NULL, 0}; /* neither the fast path nor a second pass: a stream reads once */
         rc = run(pc, &src, opt, cb, ctx, stats, errbuf, errcap, progress, 0);
         pcap_close(pc); /* closes f */
+        if (s->err[0]) { /* the damaged compressed stream is the cause of whatever the reader saw after it */
+            seterr(errbuf, errcap, s->err);
+            rc = -1;
+        }
     }
-    free(s);
+    stream_free(s);
     if (own)
         close(fd);
     return rc;
