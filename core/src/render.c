@@ -278,6 +278,17 @@ static void put_float(wbuf *w, double v, bool f32, bool json)
     put(w, b, n);
 }
 
+/* m * 10^e by repeated multiplication in double: the read-back rule of
+ * dnp3kit_format_f32, shared by its printf and its integer paths so that both
+ * pick the same number of digits. */
+static double times_pow10(double m, int e)
+{
+    double p = 1;
+    for (int k = 0; k < (e < 0 ? -e : e); k++)
+        p *= 10;
+    return e < 0 ? m / p : m * p;
+}
+
 /* The value of snprintf's "%e" text, digit by digit (strtof is outside the
  * core's libc allowlist). Any non-digit before the exponent is the decimal
  * point, whatever the locale. Exact enough to tell floats apart: the error is
@@ -309,11 +320,7 @@ static double parse_e(const char *s)
         if (eneg)
             e = -e;
     }
-    e -= frac;
-    double p = 1;
-    for (int k = 0; k < (e < 0 ? -e : e); k++)
-        p *= 10;
-    double v = e < 0 ? m / p : m * p;
+    double v = times_pow10(m, e - frac);
     return neg ? -v : v;
 }
 
@@ -394,15 +401,7 @@ static bool digits_of(uint64_t m, int b, int x0, int p, uint64_t *q, int *x)
 }
 
 /* parse_e of the %.*e text for (q, x, p): the same double arithmetic */
-static bool reads_back(uint64_t q, int x, int p, float a)
-{
-    int e = x - (p - 1);
-    double pw = 1;
-    for (int k = 0; k < (e < 0 ? -e : e); k++)
-        pw *= 10;
-    double r = e < 0 ? (double)q / pw : (double)q * pw;
-    return (float)r == a;
-}
+static bool reads_back(uint64_t q, int x, int p, float a) { return (float)times_pow10((double)q, x - (p - 1)) == a; }
 
 static int f32_fast(float v, char *buf, size_t cap)
 {
