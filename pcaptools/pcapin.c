@@ -1527,6 +1527,13 @@ static uint8_t *gz_inflate(const char *path, size_t *len, char *errbuf, size_t e
 }
 #endif
 
+/* Compressed captures by their magic, never their name: n octets at m. */
+static bool is_gzip(const uint8_t *m, size_t n) { return n >= 2 && m[0] == 0x1f && m[1] == 0x8b; }
+static bool is_zstd(const uint8_t *m, size_t n)
+{
+    return n >= 4 && m[0] == 0x28 && m[1] == 0xB5 && m[2] == 0x2F && m[3] == 0xFD;
+}
+
 #if defined(DPC_HAVE_ZLIB) || defined(DPC_HAVE_ZSTD)
 /* The first four octets of a file, to tell a compressed capture by its magic
  * (never by its name). */
@@ -1547,8 +1554,6 @@ static bool file_magic(const char *path, uint8_t m[4])
  * gzip'd one, at most DPC_ZST_MAX octets; frames may follow each other (zstd
  * concatenates them). What decompressed before damage or a cut is kept. */
 #define DPC_ZST_MAX (1024u * 1024u * 1024u)
-
-static bool is_zstd(const uint8_t m[4]) { return m[0] == 0x28 && m[1] == 0xB5 && m[2] == 0x2F && m[3] == 0xFD; }
 
 static uint8_t *zst_decompress(const char *path, size_t *len, char *errbuf, size_t errcap)
 {
@@ -1653,8 +1658,6 @@ typedef struct stream {
     const dpc_callbacks *cb;  /* set once the capture's header is read */
     void *ctx;
     uint64_t last_idle_us;
-    uint8_t head[4];          /* the first octets read, to name a compressed stream */
-    size_t nhead;
     /* A gzip'd or zstd-compressed stream is decompressed as it comes, through
      * a fixed input buffer: memory stays bounded however long the stream. */
     bool started, eof, failed, member_done;
@@ -1698,8 +1701,6 @@ static ssize_t raw_read(stream *s, void *buf, size_t n)
         ssize_t got = read(s->fd, buf, n);
         if (got < 0 && errno == EINTR)
             continue;
-        for (ssize_t k = 0; k < got && s->nhead < sizeof s->head; k++)
-            s->head[s->nhead++] = ((uint8_t *)buf)[k];
         return got;
     }
 }
@@ -1847,9 +1848,8 @@ static bool stream_start(stream *s)
         }
         s->in_len += (size_t)got;
     }
-    const uint8_t *m = s->in;
 #ifdef DPC_HAVE_ZLIB
-    if (s->in_len >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
+    if (is_gzip(s->in, s->in_len)) {
         if (inflateInit2(&s->z, 15 + 16) != Z_OK) /* 16: a gzip header and trailer */
             return false;
         s->z_init = true;
@@ -1857,7 +1857,7 @@ static bool stream_start(stream *s)
     }
 #endif
 #ifdef DPC_HAVE_ZSTD
-    if (s->in_len >= 4 && m[0] == 0x28 && m[1] == 0xB5 && m[2] == 0x2F && m[3] == 0xFD) {
+    if (is_zstd(s->in, s->in_len)) {
         s->zs = ZSTD_createDStream();
         if (!s->zs)
             return false;
@@ -1866,7 +1866,6 @@ static bool stream_start(stream *s)
         s->codec = STREAM_ZSTD;
     }
 #endif
-    (void)m;
     return true;
 }
 
@@ -1948,17 +1947,12 @@ static int read_stream(int fd, bool own, const dpc_options *opt, const dpc_callb
     int rc = -1;
     if (!pc) {
         fclose(f);
-        if (s->err[0]) { /* a compressed stream damaged before the capture's header */
+        /* the first octets are still in s->in: a plain stream reads the rest past it */
+        bool gz = s->codec == STREAM_PLAIN && is_gzip(s->in, s->in_len);
+        bool zst = s->codec == STREAM_PLAIN && is_zstd(s->in, s->in_len);
+        if (s->err[0]) /* a compressed stream damaged before the capture's header */
             seterr(errbuf, errcap, s->err);
-            stream_free(s);
-            if (own)
-                close(fd);
-            return -1;
-        }
-        /* reached only when built without the library that would decompress it */
-        bool gz = s->nhead >= 2 && s->head[0] == 0x1f && s->head[1] == 0x8b;
-        bool zst = s->nhead >= 4 && s->head[0] == 0x28 && s->head[1] == 0xB5 && s->head[2] == 0x2F && s->head[3] == 0xFD;
-        if (gz || zst)
+        else if (gz || zst) /* built without the library that would decompress it */
             snprintf(errbuf, errcap, "%s input on a pipe is not decompressed: %s FILE | dnp3-pcap ... -, or name the file",
                      gz ? "gzip'd" : "zstd-compressed", gz ? "zcat" : "zstdcat");
         else
@@ -1998,13 +1992,13 @@ int dpc_read_file(const char *path, const dpc_options *opt, const dpc_callbacks 
         uint8_t *buf = NULL;
         bool compressed = false;
 #ifdef DPC_HAVE_ZLIB
-        if (magic[0] == 0x1f && magic[1] == 0x8b) {
+        if (is_gzip(magic, sizeof magic)) { /* file_magic zero-fills what the file lacks */
             compressed = true;
             buf = gz_inflate(path, &len, derr, sizeof derr);
         }
 #endif
 #ifdef DPC_HAVE_ZSTD
-        if (is_zstd(magic)) {
+        if (is_zstd(magic, sizeof magic)) {
             compressed = true;
             buf = zst_decompress(path, &len, derr, sizeof derr);
         }
