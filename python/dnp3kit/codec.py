@@ -138,8 +138,7 @@ def _sender(fr: Fragment, frame) -> str:
 
 
 def _tentative(frame, body: bytes, max_points: int) -> Fragment:
-    fbuf = (ctypes.c_uint8 * max(len(body), 1)).from_buffer_copy(body or b"\0")
-    fr = _fragment(body, fbuf, len(body), max_points)
+    fr = decode_fragment(body, max_points)
     fr.findings, fr.valid = [], False
     fr.tentative = "link_reserved_function"
     fr.link_src, fr.link_dst, fr.segments = frame.src, frame.dst, 1
@@ -191,10 +190,7 @@ def decode(octets: Octets, max_message: int = 2048, max_points: int = 0) -> Frag
         seg = ctypes.cast(frame.user, _lib.c_u8p)
         if _lib.core.dnp3kit_reassembler_push(ctypes.byref(ra), seg, frame.user_len, ctypes.byref(msg),
                                               ctypes.byref(mlen), ctypes.byref(fc.sink)) == 1:
-            n = mlen.value
-            body = ctypes.string_at(msg, n)
-            fbuf = (ctypes.c_uint8 * max(n, 1)).from_buffer_copy(body or b"\0")
-            fr = _fragment(body, fbuf, n, max_points)
+            fr = decode_fragment(ctypes.string_at(msg, mlen.value), max_points)
             # the core's count: the segments of this message (not those of one it discarded)
             fr.link_src, fr.link_dst, fr.segments = frame.src, frame.dst, ra.segments
             fr.dir = _sender(fr, frame)
