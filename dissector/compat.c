@@ -9,8 +9,9 @@
  * hidden items of the built-in's own fields: the same header field ids, looked
  * up by name at hand-off, so filter names, types and bit masks are exactly
  * the built-in's and nothing is registered twice. They are added only while a
- * filter, colouring rule or column references the field or the tree is
- * visible, so a summary or filtering pass pays one flag test per field.
+ * filter, colouring rule or column references the field, or a visible tree's
+ * output may print it (hidden.c), so a summary or filtering pass pays one flag
+ * test per field.
  *
  * A field whose registration differs from what is expected here (another
  * Wireshark version) is left out rather than filled with a wrong type.
@@ -145,14 +146,12 @@ void dk_bi_resolve(void)
     }
 }
 
-/* Worth an item: referenced by a filter, colouring rule or column, or the tree
- * is visible (-V, -T fields/json/pdml, the GUI's packet details): tshark 4.0
- * does not mark `-T fields -e` fields referenced, it walks the visible tree,
- * so scripts written for the built-in find their fields there
- * (proto_field_is_referenced's rule). */
+/* Worth an item (hidden.c): referenced by a filter, colouring rule or column,
+ * or a visible tree whose output may print it -- tshark -T fields -e naming
+ * it, so scripts written for the built-in find their fields there. */
 static bool wanted(proto_tree *t, int id)
 {
-    return t && id > 0 && dk_bi_enabled && proto_field_is_referenced(t, id);
+    return dk_bi_enabled && dk_hidden_wanted(t, id);
 }
 
 void dk_bi_uint(proto_tree *t, int id, tvbuff_t *tvb, int off, int len, uint32_t v)

@@ -145,7 +145,7 @@ extern dk_bi dkbi;
 extern gboolean dk_bi_enabled; /* preference dnp3kit.builtin_fields */
 /* Look the built-in's fields up by name (at hand-off, when every protocol is registered). */
 void dk_bi_resolve(void);
-/* Each adds a hidden item only when the field is referenced (filter, colouring rule, column). */
+/* Each adds a hidden item only when dk_hidden_wanted says so. */
 void dk_bi_uint(proto_tree *t, int id, tvbuff_t *tvb, int off, int len, uint32_t v);
 void dk_bi_bool(proto_tree *t, int id, tvbuff_t *tvb, int off, int len, uint64_t v);
 void dk_bi_item(proto_tree *t, int id, tvbuff_t *tvb, int off, int len);
@@ -180,6 +180,14 @@ void dk_handoff_tables(void);
 /* ---- serial.c: RTAC serial records, frames carried across records ---- */
 void dk_register_serial(int proto);
 void dk_handoff_serial(void);
+
+/* ---- hidden.c ---- */
+/* Add a hidden item of field id to t? When a filter, colouring rule, column
+ * or tap references it, or the tree is visible and this run's output may
+ * print it (tshark -T fields -e naming it, -T json/pdml/ek, any other program). */
+bool dk_hidden_wanted(proto_tree *t, int id);
+/* Read the command line (at registration, before tshark's option loop). */
+void dk_hidden_probe(void);
 
 /* ---- typeindex.c ---- */
 void dk_register_type_index(int proto);

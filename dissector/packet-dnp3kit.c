@@ -343,8 +343,10 @@ static void link_header(ctx *c, const guint8 *p, guint n, bool full_frame)
     proto_item_set_generated(fi);
     proto_tree_add_item(lt, hf.link_dst, c->tvb, 4, 2, ENC_LITTLE_ENDIAN);
     proto_tree_add_item(lt, hf.link_src, c->tvb, 6, 2, ENC_LITTLE_ENDIAN);
-    proto_item_set_hidden(proto_tree_add_item(lt, hf.link_addr, c->tvb, 4, 2, ENC_LITTLE_ENDIAN));
-    proto_item_set_hidden(proto_tree_add_item(lt, hf.link_addr, c->tvb, 6, 2, ENC_LITTLE_ENDIAN));
+    if (dk_hidden_wanted(lt, hf.link_addr)) {
+        proto_item_set_hidden(proto_tree_add_item(lt, hf.link_addr, c->tvb, 4, 2, ENC_LITTLE_ENDIAN));
+        proto_item_set_hidden(proto_tree_add_item(lt, hf.link_addr, c->tvb, 6, 2, ENC_LITTLE_ENDIAN));
+    }
     guint16 crc = dnp3kit_crc16(p, 8);
     proto_tree_add_checksum(lt, c->tvb, 8, hf.link_hdr_crc, hf.link_hdr_crc_status, NULL, c->pinfo, crc,
                             ENC_LITTLE_ENDIAN, PROTO_CHECKSUM_VERIFY);
@@ -1133,6 +1135,7 @@ void proto_register_dnp3kit(void)
     proto_dnp3kit = proto_register_protocol("DNP3 (dnp3kit, IEEE 1815-2012)", "DNP3kit", "dnp3kit");
     dk_register_fields(proto_dnp3kit);
     dk_register_type_index(proto_dnp3kit);
+    dk_hidden_probe();
     tcp_handle = register_dissector("dnp3kit.tcp", dissect_tcp, proto_dnp3kit);
     udp_handle = register_dissector("dnp3kit.udp", dissect_udp, proto_dnp3kit);
     module_t *m = prefs_register_protocol(proto_dnp3kit, apply_prefs);

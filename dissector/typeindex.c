@@ -2,9 +2,9 @@
  * (dnp3.al.bi.index, dnp3.al.ai.event.index, ...): dnp3kit.al.bi.index,
  * dnp3kit.al.bi.static.index, dnp3kit.al.bi.event.index, and .cmnd.index for
  * the output types, so `dnp3kit.al.ai.index == 5` finds analog input 5 and not
- * counter 5. Hidden items beside dnp3kit.al.point.index, added for a visible
- * tree (-V, -T fields / json, the GUI) or a filter that names them, never
- * for a summary-only pass. */
+ * counter 5. Hidden items beside dnp3kit.al.point.index, added when a filter
+ * names them or a visible tree's output may print them (hidden.c: tshark
+ * -T fields -e naming them, -T json, the GUI), never for a summary-only pass. */
 #include "dnp3kit-ws.h"
 
 enum { K_ANY, K_STATIC, K_EVENT, K_CMND, K_KINDS };
@@ -84,6 +84,6 @@ void dk_type_index(proto_tree *tree, tvbuff_t *tvb, uint8_t group, int off, int 
         return;
     int ids[2] = {hf_ti[t][K_ANY], hf_ti[t][by_group[group][1]]};
     for (int i = 0; i < 2; i++)
-        if (proto_field_is_referenced(tree, ids[i]))
+        if (dk_hidden_wanted(tree, ids[i]))
             proto_item_set_hidden(proto_tree_add_uint(tree, ids[i], tvb, off, len, index));
 }

@@ -1,10 +1,15 @@
 /* dnp3-mkbench: the benchmark capture and two small measuring helpers.
  *
- *   dnp3-mkbench [--sessions=N] OUT.pcap [MB]
+ *   dnp3-mkbench [--sessions=N] [--no-wrap] OUT.pcap [MB]
  *                                  write a clean capture of at least MB MiB
  *                                  (default 220) with the core's builders and
  *                                  the project's pcap writer; --sessions=N:
- *                                  N master/outstation pairs (1-64, default 64)
+ *                                  N master/outstation pairs (1-64, default 64);
+ *                                  --no-wrap: a fragment whose segments would
+ *                                  wrap the transport sequence from 63 to 0
+ *                                  starts at 0 instead (a FIR segment may carry
+ *                                  any sequence number), which Wireshark 4.0's
+ *                                  built-in dnp3 needs to reassemble it
  *   dnp3-mkbench --read FILE       read FILE with read(2) in 1 MiB blocks (the
  *                                  "C read loop" baseline); prints the octets
  *   dnp3-mkbench --pcap-read FILE  read FILE's records through libpcap
@@ -172,6 +177,8 @@ static int add_frame(void *user, const uint8_t *seg, size_t len)
     return 0;
 }
 
+static bool no_wrap; /* --no-wrap */
+
 static void send_frag(sess *s, bool from_master, const uint8_t *frag, int len)
 {
     if (len < 0)
@@ -183,7 +190,11 @@ static void send_frag(sess *s, bool from_master, const uint8_t *frag, int len)
     f.from_master = from_master;
     f.dst = from_master ? s->outstation : s->master;
     f.src = from_master ? s->master : s->outstation;
-    if (dnp3kit_transport_segment(frag, (size_t)len, DNP3KIT_TRANSPORT_MAX_PAYLOAD, &s->tseq[from_master ? 0 : 1],
+    uint8_t *tseq = &s->tseq[from_master ? 0 : 1];
+    unsigned nseg = len ? ((unsigned)len + DNP3KIT_TRANSPORT_MAX_PAYLOAD - 1) / DNP3KIT_TRANSPORT_MAX_PAYLOAD : 1;
+    if (no_wrap && *tseq + nseg > 64)
+        *tseq = 0;
+    if (dnp3kit_transport_segment(frag, (size_t)len, DNP3KIT_TRANSPORT_MAX_PAYLOAD, tseq,
                                   add_frame, &f) != 0)
         die("segment");
     wire(s, from_master, f.buf, f.len);
@@ -654,13 +665,15 @@ int main(int argc, char **argv)
             if (*end || v < 1 || v > NSESS)
                 die("--sessions=N: N from 1 to 64");
             nsess = (unsigned)v;
-        } else
+        } else if (!strcmp(argv[1], "--no-wrap"))
+            no_wrap = true;
+        else
             break;
         argv++;
         argc--;
     }
     if (argc < 2 || argc > 3 || argv[1][0] == '-') {
-        fprintf(stderr, "usage: dnp3-mkbench [--sessions=N] OUT.pcap [MB]\n"
+        fprintf(stderr, "usage: dnp3-mkbench [--sessions=N] [--no-wrap] OUT.pcap [MB]\n"
                         "       (default 64 sessions, 220 MiB)\n"
                         "       dnp3-mkbench --read FILE\n"
                         "       dnp3-mkbench --pcap-read FILE\n"

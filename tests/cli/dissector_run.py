@@ -34,6 +34,13 @@ MODE:
   fuzz      a few hundred mutated captures (dissector_mutate.py) through
             tshark -2 -V: no crash, no dissector bug, no exception
   stats     the stats_tree (-z dnp3kit,tree) counts functions, groups, findings
+  hidden    hidden items (the built-in's dnp3.* names, per-type index fields,
+            dnp3kit.link.addr) are left out of a tshark tree whose output cannot
+            print them (-V: the tree is exactly that many items smaller, by
+            gui.max_tree_items) and are there for every output that can: under
+            another program name (the GUI), with protocols.display_hidden_proto_items,
+            -T json, a filter naming them, and -T fields -e naming them in every
+            spelling of tshark's options (values equal to the GUI's)
   agree     every crafted capture through `dnp3-pcap check`, `dnp3-pcap decode` (text
             and --json) and the plugin: the same finding names (decode's text names
             each finding check names, as often; --json, which lists findings per
@@ -152,16 +159,16 @@ class Env:
             os.chmod(dst, 0o644)
         return dst
 
-    def tshark_cmd(self, args, plugin=True):
+    def tshark_cmd(self, args, plugin=True, prog="tshark"):
         home = self.home if plugin else os.path.join(self.tmp, "noplugin")
         os.makedirs(home, exist_ok=True)
         os.chmod(home, 0o755)
         env = ["env", "HOME=" + home, "LC_ALL=C"] + (self.preload if plugin else [])
         pre = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if self.root else []
-        return pre + env + ["tshark"] + args
+        return pre + env + [prog] + args
 
-    def tshark(self, args, plugin=True, check=True):
-        p = subprocess.run(self.tshark_cmd(args, plugin), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    def tshark(self, args, plugin=True, check=True, prog="tshark"):
+        p = subprocess.run(self.tshark_cmd(args, plugin, prog), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            cwd=self.tmp, timeout=900)
         out, err = p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
         if "AddressSanitizer" in err or "runtime error:" in err:
@@ -1259,6 +1266,101 @@ def mode_stats(env):
     else:
         F.ok += 1
     return F.done("dissector stats")
+
+
+HIDDEN_FIELDS = ["dnp3kit.al.ai.index", "dnp3kit.al.ai.static.index", "dnp3kit.al.bi.index",
+                 "dnp3kit.link.addr", "dnp3.src", "dnp3.al.func", "dnp.data_chunk.CRC", "dnp3.al.iin.rst"]
+
+
+def mode_hidden(env):
+    F = Fails()
+    staged = env.stage(os.path.join(env.src, "captures", "clean_session.pcap"))
+    # The same tshark under another name stands for the GUI (any program but
+    # tshark gets every hidden item on a visible tree).
+    gui = os.path.join(env.tmp, "dnp3view")
+    os.symlink(shutil.which("tshark"), gui)
+    frame = "5"  # a response with analog and binary inputs
+    _rc, pdml, _e = env.tshark(["-n", "-r", staged, "-Y", "frame.number == " + frame, "-T", "pdml"])
+    root = __import__("xml.etree.ElementTree", fromlist=["x"]).fromstring(pdml)
+    total = sum(1 for e in root.iter() if e.tag in ("field", "proto"))
+    hidden = []
+    for pr in root.iter("proto"):
+        if pr.get("name") == "dnp3kit":
+            hidden = [e.get("name") for e in pr.iter() if e.tag in ("field", "proto") and e.get("hide") == "yes"]
+    for need in ("dnp3kit.al.ai.index", "dnp3.src", "dnp3kit.link.addr"):
+        if need in hidden:
+            F.ok += 1
+        else:
+            F.fail("frame %s: -T pdml has no hidden %s (hidden: %s)" % (frame, need, sorted(set(hidden))[:20]))
+
+    def fits(limit, prog="tshark", extra=()):
+        _rc, out, _e = env.tshark(["-n", "-r", staged, "-Y", "frame.number == " + frame, "-V",
+                                   "-o", "gui.max_tree_items:%d" % limit] + list(extra), prog=prog)
+        return "would put more than" not in out, out
+
+    lean = total - len(hidden)
+    for what, limit, prog, extra, want in [
+            ("tshark -V: the tree without the hidden items fits", lean, "tshark", (), True),
+            ("tshark -V: ... and has no item to spare", lean - 1, "tshark", (), False),
+            ("another program: every hidden item added", total - 1, gui, (), False),
+            ("another program: the whole tree fits", total, gui, (), True),
+            ("display_hidden_proto_items: every hidden item added", total - 1, "tshark",
+             ("-o", "protocols.display_hidden_proto_items:TRUE"), False)]:
+        ok, out = fits(limit, prog, extra)
+        if ok == want:
+            F.ok += 1
+        else:
+            F.fail("%s (gui.max_tree_items %d, %d items of which %d hidden): %s" %
+                   (what, limit, total, len(hidden), "fits" if ok else "overflows"))
+    ok, out = fits(total, "tshark", ("-o", "protocols.display_hidden_proto_items:TRUE"))
+    if "Analog Input Index" in out:
+        F.ok += 1
+    else:
+        F.fail("-V with protocols.display_hidden_proto_items does not show the per-type index")
+
+    def fields(args, prog="tshark"):
+        _rc, out, _e = env.tshark(["-n", "-r", staged] + args, prog=prog)
+        return out
+
+    want = fields(["-T", "fields", "-E", "occurrence=a", "-e", "frame.number"] +
+                  [x for f in HIDDEN_FIELDS for x in ("-e", f)], prog=gui)
+    rows = [line.split("\t") for line in want.splitlines()]
+    for i, f in enumerate(HIDDEN_FIELDS):
+        if any(len(r) > i + 1 and r[i + 1] for r in rows):
+            F.ok += 1
+        else:
+            F.fail("no frame has a value of %s, even in the GUI's tree" % f)
+    e_list = [x for f in HIDDEN_FIELDS for x in ("-e", f)]
+    spellings = {
+        "-T fields -e F": ["-T", "fields", "-E", "occurrence=a", "-e", "frame.number"] + e_list,
+        "-Tfields -eF": ["-Tfields", "-Eoccurrence=a", "-eframe.number"] + ["-e" + f for f in HIDDEN_FIELDS],
+        "-2Tfields (a cluster)": ["-2Tfields", "-E", "occurrence=a", "-e", "frame.number"] + e_list,
+        "--temp-dir DIR first": ["--temp-dir", env.tmp, "-T", "fields", "-E", "occurrence=a",
+                                 "-e", "frame.number"] + e_list,
+    }
+    for name, args in spellings.items():
+        got = fields(args)
+        if got == want:
+            F.ok += 1
+        else:
+            a, b = want.splitlines(), got.splitlines()
+            diff = next((k for k in range(min(len(a), len(b))) if a[k] != b[k]), min(len(a), len(b)))
+            F.fail("%s: line %d is %r, the GUI's tree gives %r" %
+                   (name, diff + 1, b[diff] if diff < len(b) else None, a[diff] if diff < len(a) else None))
+    # -T json prints hidden items; a filter naming a field adds it.
+    js = fields(["-T", "json"])
+    for f in ("dnp3kit.al.ai.index", "dnp3.src"):
+        if '"%s"' % f in js:
+            F.ok += 1
+        else:
+            F.fail("-T json lacks %s" % f)
+    ai1 = sorted(r[0] for r in rows if len(r) > 1 and "1" in r[1].split(","))
+    got = fields(["-Y", "dnp3kit.al.ai.index == 1", "-T", "fields", "-e", "frame.number"]).split()
+    if ai1 and sorted(got) == ai1:
+        F.ok += 1
+    else:
+        F.fail("-Y 'dnp3kit.al.ai.index == 1' selects %s, the GUI's tree has analog input 1 in %s" % (got, ai1))
+    return F.done("dissector hidden items")
 
 
 def main():

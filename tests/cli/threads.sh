@@ -22,6 +22,36 @@ if [ -x "$BUILD/tests/bench/dnp3-mkbench" ]; then
     *" 1 flows, "*" 0 findings"*) ;;
     *) echo "FAIL: dnp3-mkbench --sessions=1: $sum"; exit 1 ;;
     esac
+    # --no-wrap (the benchmark's equal-work capture): clean, and no fragment's
+    # segments wrap the transport sequence from 63 to 0 (per flow and direction)
+    "$BUILD/tests/bench/dnp3-mkbench" --sessions=4 --no-wrap "$tmp/nowrap.pcap" 1 >/dev/null 2>&1
+    files+=("$tmp/nowrap.pcap")
+    sum=$("$PCAP" check "$tmp/nowrap.pcap" | tail -n 1)
+    case $sum in
+    *" 4 flows, "*" 0 findings"*) ;;
+    *) echo "FAIL: dnp3-mkbench --no-wrap: $sum"; exit 1 ;;
+    esac
+    wraps() { # capture -> wraps inside a fragment, then fragments of several segments
+        "$PCAP" decode --layer link --json "$1" | python3 -c '
+import json, sys
+last, wraps, multi = {}, 0, 0
+for line in sys.stdin:
+    r = json.loads(line)
+    t = r.get("transport")
+    if not t:
+        continue
+    k = (r["flow"], r["dir"])
+    if not t["fir"] and k in last:
+        wraps += t["seq"] < last[k]
+        multi += t["fin"]
+    last[k] = t["seq"]
+print(wraps, multi)'
+    }
+    read -r w m < <(wraps "$tmp/nowrap.pcap")
+    read -r w0 _ < <(wraps "$tmp/multi.pcap")
+    if [ "$w" != 0 ] || [ "$m" -lt 100 ] || [ "$w0" = 0 ]; then
+        echo "FAIL: --no-wrap: $w wraps in $m multi-segment fragments (without it: $w0 wraps)"; exit 1
+    fi
     if "$BUILD/tests/bench/dnp3-mkbench" --sessions=65 "$tmp/bad.pcap" 1 >/dev/null 2>&1; then
         echo "FAIL: dnp3-mkbench --sessions=65 accepted"; exit 1
     fi
