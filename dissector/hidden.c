@@ -17,8 +17,8 @@
  *     the preference protocols.display_hidden_proto_items;
  *   - a visible tree in tshark -T fields whose -e list names the field.
  *     tshark 4.0 does not mark -e fields, so its command line is read from
- *     /proc/self/cmdline, once, at registration: before tshark's option
- *     loop, which cuts some values in place.
+ *     /proc/self/cmdline, once, at registration (before tshark's main option
+ *     loop, which cuts some values in place; scan() copes with either).
  * Where the command line cannot be read, every visible tree gets them all, as
  * before: this file only ever leaves out what no output of that run prints.
  */
@@ -56,7 +56,8 @@ static enum mode option(char c, const char *v, enum mode m)
     return m;
 }
 
-/* argv of a tshark run -> M_ALL or M_NAMED. Unreadable or odd: M_ALL. */
+/* argv of a tshark run -> M_ALL (its output may print hidden items) or
+ * M_NAMED (only the -e fields recorded in `named` are printed). */
 static enum mode scan(char **argv, int argc)
 {
     enum mode m = M_NAMED;
